@@ -1,0 +1,230 @@
+"""The claim protocol: what a claim *is*, kept apart from how it runs and who judges it.
+
+A :class:`Claim` describes one quantitative statement from the sources:
+
+* ``derive()`` returns a :class:`Derivation`: named SymPy steps and the :class:`Identity`
+  pairs (derived form, stated form) the engine must find *exactly* equal;
+* ``model(point)`` returns :class:`ModelCheck` rows: the exact numerical model (a recursion,
+  ``solve_ivp``, a Lyapunov solve) against the closed form, with the numerical tolerance of
+  the method and, for approximations, the size of the approximation error;
+* ``simulate(point, ensemble, n_chains)`` returns :class:`Estimate` rows: Monte Carlo
+  statistics with their predictions; the engine sizes ``n_chains`` and applies the tests;
+* ``figure(result)`` draws the picture for the report.
+
+The engine (``lrtheory.verify``) joins them; the statistics (``lrtheory.montecarlo.stats``)
+decide; the report only shows. Adding a claim means adding one ``Claim`` to one family module.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import sympy as sp
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from lrtheory.montecarlo.runner import Ensemble
+    from lrtheory.montecarlo.stats import SampleStatistic
+    from lrtheory.results import ClaimResult
+
+Provenance = Literal["stated", "derived", "modelled"]
+Regime = Literal["inside", "boundary", "outside"]
+FAMILIES: dict[str, str] = {
+    "S": "Stability and curvature",
+    "N": "Dynamics beyond the stability bound",
+    "M": "Momentum, adaptive methods, weight decay",
+    "D": "Stochastic gradients, temperature, scaling rules",
+    "H": "Schedules and learning-rate search",
+    "G": "Games, federated, continual, diffusion, control",
+}
+
+
+class Verdict(enum.StrEnum):
+    """The engine's judgement of one check, one point or one claim."""
+
+    VERIFIED = "verified"
+    APPROXIMATE = "approximate"
+    INCONCLUSIVE = "inconclusive"
+    REFUTED = "refuted"
+
+    @staticmethod
+    def combine(verdicts: list[Verdict]) -> Verdict:
+        """The worst of several verdicts: refuted > inconclusive > approximate > verified."""
+        order = [Verdict.REFUTED, Verdict.INCONCLUSIVE, Verdict.APPROXIMATE, Verdict.VERIFIED]
+        for v in order:
+            if v in verdicts:
+                return v
+        return Verdict.VERIFIED
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a claim comes from: seed file, section heading and the source's own words."""
+
+    seed: str
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named step of a derivation; ``expr`` is any SymPy object (Expr, Eq, Set, Matrix)."""
+
+    name: str
+    expr: sp.Basic
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A derived closed form that must equal the stated one exactly (under ``assumptions``).
+
+    ``provenance`` says whether ``stated`` is printed in the source (*stated*), is lrtheory's
+    own result (*derived*) or is a modelling choice (*modelled*). ``expect_equal=False``
+    records a finding: the derivation shows the stated form is *not* what the model gives,
+    and the engine verifies that they differ.
+    """
+
+    name: str
+    derived: sp.Basic
+    stated: sp.Basic
+    provenance: Provenance = "stated"
+    expect_equal: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The output of ``Claim.derive``: the steps shown in the report and the identities checked."""
+
+    steps: tuple[Step, ...]
+    identities: tuple[Identity, ...]
+
+
+@dataclass(frozen=True)
+class Point:
+    """A parameter point at which the model and Monte Carlo checks run.
+
+    ``regime`` places the point in the claim's validity domain: *inside* (the closed form
+    should hold), *boundary* (at or next to an edge of it) or *outside* (an approximation is
+    expected to fail there and the check measures by how much).
+    """
+
+    label: str
+    params: Mapping[str, float]
+    regime: Regime = "inside"
+    monte_carlo: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """Closed form against the exact numerical model at one point.
+
+    ``exact=True``: the closed form is claimed exact, so ``|closed_form - model| <= tolerance``
+    must hold, where ``tolerance`` comes from the numerical method (bisection width, ODE rtol,
+    floating point) and ``tolerance_reason`` says so. ``exact=False``: the closed form is an
+    approximation; its relative error is measured and reported as the validity of the claim.
+    """
+
+    name: str
+    closed_form: float
+    model: float
+    tolerance: float
+    tolerance_reason: str
+    exact: bool = True
+
+    @property
+    def abs_error(self) -> float:
+        return abs(self.closed_form - self.model)
+
+    @property
+    def rel_error(self) -> float:
+        scale = abs(self.model)
+        return self.abs_error / scale if scale > 0 else self.abs_error
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One Monte Carlo statistic next to the value the theory predicts for it.
+
+    ``scale`` is the size a *wrong* prediction is measured against: the negative control
+    shifts the prediction by ``±resolution * scale`` (default ``|prediction|``). ``bias_bound``
+    bounds any deterministic gap between the estimator's expectation and ``prediction``
+    (a truncated transient, say); it must be negligible next to the standard error, and the
+    engine checks that rather than folding it into the tolerance.
+    """
+
+    name: str
+    prediction: float
+    sample: SampleStatistic
+    scale: float | None = None
+    bias_bound: float = 0.0
+
+    @property
+    def resolution_scale(self) -> float:
+        return abs(self.prediction) if self.scale is None else self.scale
+
+
+@dataclass(frozen=True)
+class ValidityDomain:
+    """Where a closed form stops holding: an error curve against a control parameter."""
+
+    statement: str
+    parameter: str
+    values: tuple[float, ...]
+    errors: tuple[float, ...]
+    error_label: str = "relative error"
+
+
+Deriver = Callable[[], Derivation]
+Modeller = Callable[[Point], list[ModelCheck]]
+Simulator = Callable[[Point, "Ensemble", int], list[Estimate]]
+FigureMaker = Callable[["ClaimResult"], "Figure"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the catalog, complete in the protocol.
+
+    ``statistics`` names, in order, the estimates ``simulate`` returns at every Monte Carlo
+    point; the engine needs the count *before* running so that the family-wise error rate
+    can be split over every check of the run (Bonferroni).
+    """
+
+    id: str
+    slug: str
+    title: str
+    statement: str
+    sources: tuple[Source, ...]
+    derive: Deriver
+    model: Modeller
+    points: tuple[Point, ...]
+    figure: FigureMaker
+    simulate: Simulator | None = None
+    statistics: tuple[str, ...] = ()
+    validity: Callable[[], ValidityDomain] | None = None
+    findings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def family(self) -> str:
+        return self.id[0]
+
+    @property
+    def family_name(self) -> str:
+        return FAMILIES[self.family]
+
+    @property
+    def mc_points(self) -> tuple[Point, ...]:
+        if self.simulate is None:
+            return ()
+        return tuple(p for p in self.points if p.monte_carlo)
+
+    @property
+    def n_mc_checks(self) -> int:
+        """How many statistical tests this claim contributes to a run (Bonferroni's m)."""
+        return len(self.mc_points) * len(self.statistics)

@@ -1,0 +1,201 @@
+"""The statistics that decide whether a Monte Carlo estimate agrees with a prediction.
+
+* A mean or a variance is tested with a two-sided z-test, z = (estimate − prediction) / se,
+  rejected when |z| > z_{α/2}. The central limit theorem makes this exact as n grows; the
+  engine never tests with fewer than :data:`MIN_CHAINS` independent chains.
+* A proportion is tested with the exact two-sided binomial test and reported with its
+  Wilson interval, so that p = 0 or p = 1 predictions are handled exactly.
+* α is the *per-check* rate: the run's family-wise rate α_fw is split over its m checks by
+  Bonferroni, α = α_fw / m, which bounds P(any false alarm) by α_fw for any dependence.
+* Budgets: a pilot run estimates the per-chain standard deviation σ̂ (taken at its upper
+  99.9 % confidence bound); the main run uses n = ⌈((z_{α/2} + z_{power}) σ / (δ·scale))²⌉
+  chains, so that a prediction off by the resolution δ is rejected with the stated power.
+  By default power = 1 − α, which makes a missed negative control as rare as a false alarm.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from scipy import stats as st
+
+from lrtheory.errors import check_int, check_positive, check_probability, check_real
+
+MIN_CHAINS = 1000
+StatisticKind = Literal["mean", "variance", "proportion"]
+
+
+@dataclass(frozen=True)
+class SampleStatistic:
+    """An estimate from independent replicates: its kind, value, standard error and size.
+
+    For a proportion, ``successes`` is the count and ``se`` the plug-in √(p̂(1−p̂)/n).
+    """
+
+    kind: StatisticKind
+    value: float
+    se: float
+    n: int
+    successes: int | None = None
+
+    @property
+    def sd_per_chain(self) -> float:
+        """The per-replicate spread implied by the standard error: se·√n."""
+        return self.se * math.sqrt(self.n)
+
+
+def mean_statistic(value: float, se: float, n: int) -> SampleStatistic:
+    return SampleStatistic("mean", float(value), float(se), int(n))
+
+
+def variance_statistic(value: float, se: float, n: int) -> SampleStatistic:
+    return SampleStatistic("variance", float(value), float(se), int(n))
+
+
+def proportion_statistic(successes: int, n: int) -> SampleStatistic:
+    check_int("n", n, 1)
+    check_int("successes", successes, 0, n)
+    p = successes / n
+    return SampleStatistic("proportion", p, math.sqrt(p * (1.0 - p) / n), n, successes)
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """The outcome of one test: statistic (z, or the p-value's normal equivalent), p-value,
+    threshold on |z|, whether the prediction was rejected, and a (1 − α) interval."""
+
+    z: float
+    p_value: float
+    threshold: float
+    rejected: bool
+    interval: tuple[float, float]
+
+
+def bonferroni(alpha_familywise: float, m: int) -> float:
+    """Per-check false-alarm rate α_fw / m for a run of m checks."""
+    check_probability("alpha", alpha_familywise)
+    check_int("number of checks", m, 1)
+    return alpha_familywise / m
+
+
+def z_critical(alpha: float) -> float:
+    """Two-sided critical value z_{α/2}."""
+    check_probability("alpha", alpha)
+    return float(st.norm.isf(alpha / 2.0))
+
+
+def z_test(estimate: float, se: float, prediction: float, alpha: float) -> TestOutcome:
+    """Two-sided z-test of ``estimate`` (standard error ``se``) against ``prediction``."""
+    check_real("prediction", prediction)
+    check_real("estimate", estimate)
+    se = check_real("se", se, 0.0, lo_open=False)
+    zc = z_critical(alpha)
+    if se == 0.0:
+        # A degenerate sample: equal means agreement, anything else is a certain rejection.
+        z = 0.0 if estimate == prediction else math.copysign(math.inf, estimate - prediction)
+    else:
+        z = (estimate - prediction) / se
+    p = float(2.0 * st.norm.sf(abs(z)))
+    return TestOutcome(z, p, zc, abs(z) > zc, (estimate - zc * se, estimate + zc * se))
+
+
+def wilson_interval(successes: int, n: int, alpha: float) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion at level 1 − α."""
+    check_int("n", n, 1)
+    check_int("successes", successes, 0, n)
+    z = z_critical(alpha)
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def binomial_test(successes: int, n: int, p0: float, alpha: float) -> TestOutcome:
+    """Exact two-sided binomial test of H0: p = p0 (SciPy's ``binomtest``)."""
+    p0 = check_real("p0", p0, 0.0, 1.0, lo_open=False, hi_open=False)
+    res = st.binomtest(successes, n, p0, alternative="two-sided")
+    p = float(res.pvalue)
+    z = float(st.norm.isf(p / 2.0)) if p > 0 else math.inf
+    z = math.copysign(z, successes / n - p0)
+    return TestOutcome(z, p, z_critical(alpha), p < alpha, wilson_interval(successes, n, alpha))
+
+
+def test_prediction(sample: SampleStatistic, prediction: float, alpha: float) -> TestOutcome:
+    """The test appropriate to the statistic's kind."""
+    if sample.kind == "proportion":
+        assert sample.successes is not None
+        return binomial_test(sample.successes, sample.n, prediction, alpha)
+    return z_test(sample.value, sample.se, prediction, alpha)
+
+
+def sd_upper_bound(sd: float, n: int, confidence: float = 0.999) -> float:
+    """Upper confidence bound on a standard deviation estimated from n replicates (χ²)."""
+    check_int("n", n, 2)
+    return sd * math.sqrt((n - 1) / float(st.chi2.ppf(1.0 - confidence, n - 1)))
+
+
+def chains_for_power(sd: float, shift: float, alpha: float, power: float) -> int:
+    """Smallest n with which a z-test at level α rejects a prediction off by ``shift``
+    with probability ``power``, per-replicate spread ``sd``: ⌈((z_{α/2} + z_power)·sd/shift)²⌉."""
+    check_real("sd", sd, 0.0, lo_open=False)
+    check_positive("shift", shift)
+    check_probability("power", power)
+    z = z_critical(alpha) + float(st.norm.isf(1.0 - power))
+    return max(MIN_CHAINS, math.ceil((z * sd / shift) ** 2))
+
+
+def trials_for_power_binomial(p0: float, shift: float, alpha: float, power: float) -> int:
+    """Smallest n with which the exact binomial test of p0 rejects p1 = p0 ∓ shift (towards
+    the interior) with probability ``power``. Found by doubling then bisection on n."""
+    p0 = check_real("p0", p0, 0.0, 1.0, lo_open=False, hi_open=False)
+    check_positive("shift", shift)
+    p1 = p0 - shift if p0 - shift >= 0.0 else p0 + shift
+    if not 0.0 <= p1 <= 1.0:
+        raise ValueError(f"shift {shift} moves p0={p0} outside [0, 1]")
+
+    def achieved(n: int) -> float:
+        # Acceptance region of the exact test under p0; power is P_{p1}(outside it).
+        ks = range(n + 1)
+        accept = [k for k in ks if st.binomtest(k, n, p0).pvalue >= alpha] if n <= 200 else None
+        if accept is None:  # large n: the acceptance region is an interval around n·p0
+            lo, hi = _acceptance_interval(n, p0, alpha)
+            return 1.0 - float(st.binom.cdf(hi, n, p1) - st.binom.cdf(lo - 1, n, p1))
+        if not accept:
+            return 1.0
+        return 1.0 - float(st.binom.cdf(max(accept), n, p1) - st.binom.cdf(min(accept) - 1, n, p1))
+
+    lo, hi = 1, MIN_CHAINS
+    while achieved(hi) < power:
+        lo, hi = hi, hi * 2
+        if hi > 10**9:
+            raise ValueError("no feasible binomial budget below 1e9 trials")
+    while hi - lo > max(1, hi // 100):
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if achieved(mid) >= power else (mid, hi)
+    return max(MIN_CHAINS, hi)
+
+
+def _acceptance_interval(n: int, p0: float, alpha: float) -> tuple[int, int]:
+    """Counts k with exact two-sided p-value ≥ α, found by scanning outwards from the mode."""
+    mode = int(round(n * p0))
+    lo = mode
+    while lo > 0 and st.binomtest(lo - 1, n, p0).pvalue >= alpha:
+        lo -= 1
+    hi = mode
+    while hi < n and st.binomtest(hi + 1, n, p0).pvalue >= alpha:
+        hi += 1
+    return lo, hi
+
+
+def required_chains(pilot: SampleStatistic, prediction: float, scale: float,
+                    resolution: float, alpha: float, power: float) -> int:
+    """Budget for the main run from a pilot, so the negative control (prediction shifted by
+    ``resolution·scale``) is rejected with probability ``power``."""
+    shift = resolution * scale
+    if pilot.kind == "proportion":
+        return trials_for_power_binomial(prediction, shift, alpha, power)
+    sd = sd_upper_bound(pilot.sd_per_chain, pilot.n)
+    return chains_for_power(sd, shift, alpha, power)

@@ -1,0 +1,36 @@
+"""A shared figure style for claim figures (headless Agg backend; readable light and dark)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+STYLE: dict[str, Any] = {
+    "figure.figsize": (6.4, 3.8),
+    "figure.dpi": 110,
+    "figure.facecolor": "white",
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "font.size": 10,
+    "legend.frameon": False,
+}
+
+
+def new_figure(ncols: int = 1, width: float | None = None) -> tuple[Figure, Any]:
+    """A figure with ``ncols`` axes in the package style; returns (figure, axes)."""
+    with plt.rc_context(STYLE):
+        size = (width or 6.4 * (1 if ncols == 1 else 0.75 * ncols), 3.8)
+        fig, axes = plt.subplots(1, ncols, figsize=size, layout="constrained")
+    return fig, axes
+
+
+def close(fig: Figure) -> None:
+    """Release a figure's memory once it has been saved."""
+    plt.close(fig)

@@ -1,0 +1,2 @@
+"""SymPy toolbox shared by the claims: exact identity checks, linear stability, Lyapunov
+equations, maps and their cycles."""

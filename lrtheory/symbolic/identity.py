@@ -1,0 +1,62 @@
+"""Exact equality of SymPy objects: the symbolic verdict of every claim.
+
+Two expressions are identical when ``simplify(a − b)`` is exactly zero. Sets are identical
+when their structure matches and every bound is identical; relations, tuples and matrices
+compare element by element. No floating-point evaluation is ever used to decide, so a
+"verified" symbolic verdict is a proof under the symbols' assumptions.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+def is_zero(expr: sp.Basic) -> bool:
+    """True when SymPy can show ``expr`` is identically zero (simplify, then together/expand)."""
+    e = sp.simplify(expr)
+    if e == 0:
+        return True
+    for transform in (sp.together, sp.expand, sp.factor, sp.radsimp):
+        if sp.simplify(transform(e)) == 0:
+            return True
+    return False
+
+
+def identical(a: sp.Basic, b: sp.Basic) -> bool:
+    """Exact equality of two SymPy objects (expressions, sets, relations, tuples, matrices)."""
+    a, b = sp.sympify(a), sp.sympify(b)
+    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)):
+            return False
+        return a.shape == b.shape and all(identical(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, sp.Set) or isinstance(b, sp.Set):
+        return _identical_sets(a, b)
+    if isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple):
+        return (isinstance(a, sp.Tuple) and isinstance(b, sp.Tuple) and len(a) == len(b)
+                and all(identical(x, y) for x, y in zip(a, b, strict=True)))
+    if isinstance(a, sp.Equality) and isinstance(b, sp.Equality):
+        return identical(a.lhs - a.rhs, b.lhs - b.rhs) or identical(a.lhs - a.rhs, b.rhs - b.lhs)
+    if isinstance(a, sp.Expr) and isinstance(b, sp.Expr):
+        return is_zero(a - b)
+    return bool(sp.simplify(a) == sp.simplify(b))
+
+
+def _identical_sets(a: sp.Basic, b: sp.Basic) -> bool:
+    if not (isinstance(a, sp.Set) and isinstance(b, sp.Set)):
+        return False
+    if isinstance(a, sp.Interval) and isinstance(b, sp.Interval):
+        return (a.left_open == b.left_open and a.right_open == b.right_open
+                and identical(a.start, b.start) and identical(a.end, b.end))
+    if isinstance(a, sp.FiniteSet) and isinstance(b, sp.FiniteSet):
+        if len(a) != len(b):
+            return False
+        rest = list(b.args)
+        for x in a.args:
+            match = next((y for y in rest if identical(x, y)), None)
+            if match is None:
+                return False
+            rest.remove(match)
+        return True
+    if type(a) is not type(b) or len(a.args) != len(b.args):
+        return bool(a == b)
+    return all(identical(x, y) for x, y in zip(a.args, b.args, strict=True))

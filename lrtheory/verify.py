@@ -1,0 +1,227 @@
+"""The front door: derive, model, simulate and judge every claim of a run.
+
+``verify(claims, settings)`` returns a :class:`RunResult`. Per claim it
+
+1. runs ``derive()`` and decides each identity exactly (:func:`identical`);
+2. runs ``model(point)`` at every point: exact closed forms must agree within the numerical
+   method's own tolerance, approximations have their error measured;
+3. at every Monte Carlo point runs a pilot, sizes the main run so that the negative control
+   (prediction ± resolution × scale) is rejected with the run's power, runs it on fresh
+   streams and tests the prediction and the negative controls at α = α_fw / m (Bonferroni
+   over the m Monte Carlo checks of the whole run).
+
+Streams are keyed by (seed, CRC-32 of the claim ID, point index, phase), so adding a claim
+never changes another claim's random numbers and the same seed gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+from lrtheory.claim import Claim, Estimate, Identity, ModelCheck, Point, Verdict
+from lrtheory.environment import environment
+from lrtheory.errors import (
+    ParameterError,
+    SimulationDiverged,
+    check_int,
+    check_probability,
+    check_real,
+)
+from lrtheory.montecarlo import stats
+from lrtheory.montecarlo.backend import BACKEND_CHOICES, get_backend
+from lrtheory.montecarlo.runner import DEFAULT_CHUNK, Ensemble
+from lrtheory.results import (
+    ClaimResult,
+    IdentityResult,
+    ModelResult,
+    MonteCarloResult,
+    PointResult,
+    RunResult,
+)
+from lrtheory.symbolic.identity import identical
+
+#: A deterministic bias this far below the standard error cannot move a test's verdict.
+NEGLIGIBLE_BIAS = 0.1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides a run's numbers (all recorded in the report)."""
+
+    seed: int = 0
+    backend: str = "auto"
+    alpha: float = 1e-3
+    resolution: float = 0.02
+    power: float | None = None
+    pilot_chains: int = 4000
+    max_chains: int = 4_000_000
+    threads: int = 0
+    chunk: int = DEFAULT_CHUNK
+
+    def __post_init__(self) -> None:
+        check_int("seed", self.seed, 0, 2**63 - 1)
+        if self.backend not in BACKEND_CHOICES:
+            raise ParameterError("backend", self.backend, f"one of {', '.join(BACKEND_CHOICES)}")
+        check_probability("alpha", self.alpha)
+        check_real("resolution", self.resolution, 0.0, 1.0)
+        if self.power is not None:
+            check_real("power", self.power, 0.5, 1.0)
+        check_int("pilot_chains", self.pilot_chains, stats.MIN_CHAINS)
+        check_int("max_chains", self.max_chains, self.pilot_chains)
+        check_int("threads", self.threads, 0, 1024)
+        check_int("chunk", self.chunk, 1)
+
+    def power_for(self, alpha_per_check: float) -> float:
+        """The target power: at least 0.99, and by default 1 − α so that a negative control
+        is missed no more often than a true prediction is falsely rejected."""
+        return self.power if self.power is not None else max(0.99, 1.0 - alpha_per_check)
+
+
+class Progress(Protocol):
+    """What the engine tells a progress display."""
+
+    def claim_started(self, claim: Claim, units: int) -> None: ...
+
+    def advance(self, note: str) -> None: ...
+
+
+def verify(claims: Sequence[Claim], settings: Settings | None = None,
+           progress: Progress | None = None) -> RunResult:
+    """Verify ``claims`` under ``settings``; the family-wise α covers all of them."""
+    settings = settings or Settings()
+    if not claims:
+        raise ParameterError("claims", [], "at least one claim")
+    backend = get_backend(settings.backend)
+    m = max(1, sum(c.n_mc_checks for c in claims))
+    alpha = stats.bonferroni(settings.alpha, m)
+    ensemble = Ensemble(backend=backend, seed=settings.seed, threads=settings.threads,
+                        chunk=settings.chunk)
+    t0 = time.perf_counter()
+    results = tuple(_verify_claim(c, settings, ensemble, alpha, progress) for c in claims)
+    return RunResult(
+        claims=results,
+        settings=asdict(settings),
+        environment=environment(backend),
+        n_checks=m,
+        alpha_per_check=alpha,
+        timings={"total_s": time.perf_counter() - t0},
+    )
+
+
+def _verify_claim(claim: Claim, settings: Settings, ensemble: Ensemble, alpha: float,
+                  progress: Progress | None) -> ClaimResult:
+    if progress:
+        progress.claim_started(claim, 1 + len(claim.points))
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    derivation = claim.derive()
+    identities = tuple(_judge_identity(i) for i in derivation.identities)
+    timings["derive_s"] = time.perf_counter() - t
+    if progress:
+        progress.advance("derivation")
+
+    key = zlib.crc32(claim.id.encode())
+    points = []
+    t_model = t_mc = 0.0
+    for index, point in enumerate(claim.points):
+        t = time.perf_counter()
+        model = tuple(_judge_model(c) for c in claim.model(point))
+        t_model += time.perf_counter() - t
+        t = time.perf_counter()
+        mc: tuple[MonteCarloResult, ...] = ()
+        divergence = None
+        if claim.simulate is not None and point.monte_carlo:
+            try:
+                mc = _monte_carlo(claim, point, ensemble.with_key(key, index), settings, alpha)
+            except SimulationDiverged as exc:
+                divergence = str(exc)
+        t_mc += time.perf_counter() - t
+        verdicts = [r.verdict for r in model] + [r.verdict for r in mc]
+        if divergence:
+            verdicts.append(Verdict.REFUTED)
+        points.append(PointResult(point, model, mc, Verdict.combine(verdicts), divergence))
+        if progress:
+            progress.advance(point.label)
+    timings["model_s"] = t_model
+    timings["monte_carlo_s"] = t_mc
+    t = time.perf_counter()
+    validity = claim.validity() if claim.validity else None
+    timings["validity_s"] = time.perf_counter() - t
+    verdict = Verdict.combine([i.verdict for i in identities] + [p.verdict for p in points])
+    return ClaimResult(claim, derivation, identities, tuple(points), validity, verdict, timings)
+
+
+def _judge_identity(identity: Identity) -> IdentityResult:
+    equal = identical(identity.derived, identity.stated)
+    ok = equal == identity.expect_equal
+    return IdentityResult(identity, equal, Verdict.VERIFIED if ok else Verdict.REFUTED)
+
+
+def _judge_model(check: ModelCheck) -> ModelResult:
+    for name, value in (("closed form", check.closed_form), ("model", check.model)):
+        if not math.isfinite(value):
+            return ModelResult(check, Verdict.REFUTED, f"{check.name}: {name} is not finite")
+    if not check.exact:
+        return ModelResult(check, Verdict.APPROXIMATE,
+                           f"approximation: relative error {check.rel_error:.3g}")
+    if check.abs_error <= check.tolerance:
+        return ModelResult(check, Verdict.VERIFIED,
+                           f"|difference| {check.abs_error:.3g} ≤ {check.tolerance:.3g} "
+                           f"({check.tolerance_reason})")
+    return ModelResult(check, Verdict.REFUTED,
+                       f"|difference| {check.abs_error:.3g} > {check.tolerance:.3g} "
+                       f"({check.tolerance_reason})")
+
+
+def _monte_carlo(claim: Claim, point: Point, ensemble: Ensemble, settings: Settings,
+                 alpha: float) -> tuple[MonteCarloResult, ...]:
+    assert claim.simulate is not None
+    power = settings.power_for(alpha)
+    pilot = _checked(claim, claim.simulate(point, ensemble.with_key(0), settings.pilot_chains))
+    needed = [stats.required_chains(e.sample, e.prediction, e.resolution_scale,
+                                    settings.resolution, alpha, power) for e in pilot]
+    n_main = min(max(needed), settings.max_chains)
+    main = _checked(claim, claim.simulate(point, ensemble.with_key(1), n_main))
+    return tuple(_judge_estimate(e, alpha, power, settings, n_req, settings.pilot_chains)
+                 for e, n_req in zip(main, needed, strict=True))
+
+
+def _checked(claim: Claim, estimates: list[Estimate]) -> list[Estimate]:
+    names = tuple(e.name for e in estimates)
+    if names != claim.statistics:
+        raise RuntimeError(f"{claim.id}: simulate returned {names}, declared {claim.statistics}")
+    return estimates
+
+
+def _judge_estimate(est: Estimate, alpha: float, power: float, settings: Settings,
+                    n_required: int, n_pilot: int) -> MonteCarloResult:
+    sample = est.sample
+    test = stats.test_prediction(sample, est.prediction, alpha)
+    shift = settings.resolution * est.resolution_scale
+    shifted = [est.prediction - shift, est.prediction + shift]
+    if sample.kind == "proportion":
+        shifted = [p for p in shifted if 0.0 <= p <= 1.0]
+    controls = tuple((p, stats.test_prediction(sample, p, alpha)) for p in shifted)
+    z_sum = stats.z_critical(alpha) + stats.z_critical(2.0 * (1.0 - power))
+    achieved = z_sum * sample.se / est.resolution_scale if est.resolution_scale else math.inf
+    if test.rejected:
+        verdict, reason = Verdict.REFUTED, f"prediction rejected: |z| = {abs(test.z):.2f}"
+    elif est.bias_bound > NEGLIGIBLE_BIAS * sample.se:
+        verdict = Verdict.INCONCLUSIVE
+        reason = (f"deterministic bias bound {est.bias_bound:.3g} is not negligible next to "
+                  f"the standard error {sample.se:.3g}")
+    elif not all(o.rejected for _, o in controls):
+        verdict = Verdict.INCONCLUSIVE
+        reason = (f"not enough power: a {settings.resolution:.1%} error would pass "
+                  f"(resolution achieved {achieved:.2%}; {n_required} chains needed)")
+    else:
+        verdict = Verdict.VERIFIED
+        reason = (f"|z| = {abs(test.z):.2f} ≤ {test.threshold:.2f}; "
+                  f"negative controls rejected")
+    return MonteCarloResult(est, test, controls, alpha, power, n_pilot, n_required,
+                            settings.resolution, achieved, verdict, reason)
