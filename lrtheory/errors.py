@@ -38,7 +38,7 @@ class UnknownNameError(LrtheoryError, KeyError):
         return str(self.args[0])
 
 
-class SimulationDiverged(LrtheoryError):
+class DivergenceError(LrtheoryError):
     """A simulation left the finite floats: reported as divergence, never as NaN."""
 
     def __init__(self, what: str, step: int | None, n_chains: int) -> None:

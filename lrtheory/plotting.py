@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 STYLE: dict[str, Any] = {
     "figure.figsize": (6.4, 3.8),
@@ -25,7 +22,12 @@ STYLE: dict[str, Any] = {
 
 def new_figure(ncols: int = 1, width: float | None = None) -> tuple[Figure, Any]:
     """A figure with ``ncols`` axes in the package style; returns (figure, axes)."""
-    with plt.rc_context(STYLE):
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless: figures are written to files, never shown
+    import matplotlib.pyplot as plt  # deferred: pyplot takes a second to import
+
+    with plt.rc_context(STYLE):  # type: ignore[arg-type]  # rcParams keys are Literal-typed
         size = (width or 6.4 * (1 if ncols == 1 else 0.75 * ncols), 3.8)
         fig, axes = plt.subplots(1, ncols, figsize=size, layout="constrained")
     return fig, axes
@@ -33,4 +35,6 @@ def new_figure(ncols: int = 1, width: float | None = None) -> tuple[Figure, Any]
 
 def close(fig: Figure) -> None:
     """Release a figure's memory once it has been saved."""
+    import matplotlib.pyplot as plt
+
     plt.close(fig)

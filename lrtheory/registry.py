@@ -48,7 +48,7 @@ def get(name: str) -> Claim:
 
 
 def select(names: list[str] | None = None) -> tuple[Claim, ...]:
-    """The claims named (IDs, slugs or family letters such as ``S``); all when ``names`` is empty."""
+    """The claims named (IDs, slugs or family letters such as ``S``); all when none are."""
     if not names:
         return all_claims()
     chosen: list[Claim] = []

@@ -26,8 +26,8 @@ from typing import Protocol
 from lrtheory.claim import Claim, Estimate, Identity, ModelCheck, Point, Verdict
 from lrtheory.environment import environment
 from lrtheory.errors import (
+    DivergenceError,
     ParameterError,
-    SimulationDiverged,
     check_int,
     check_probability,
     check_real,
@@ -138,7 +138,7 @@ def _verify_claim(claim: Claim, settings: Settings, ensemble: Ensemble, alpha: f
         if claim.simulate is not None and point.monte_carlo:
             try:
                 mc = _monte_carlo(claim, point, ensemble.with_key(key, index), settings, alpha)
-            except SimulationDiverged as exc:
+            except DivergenceError as exc:
                 divergence = str(exc)
         t_mc += time.perf_counter() - t
         verdicts = [r.verdict for r in model] + [r.verdict for r in mc]

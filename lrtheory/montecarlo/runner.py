@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from lrtheory.errors import SimulationDiverged, check_int
+from lrtheory.errors import DivergenceError, check_int
 from lrtheory.montecarlo.backend import Backend, NormalSource, numpy_backend
 from lrtheory.montecarlo.moments import Moments
 
@@ -105,19 +105,23 @@ class Ensemble:
     def run(self, kernel: Kernel, n_chains: int, what: str = "simulation") -> Moments:
         """Run ``n_chains`` chains through ``kernel``; return the moments of its columns.
 
-        Raises :class:`SimulationDiverged` (with the number of chains) if any chain's
+        Raises :class:`DivergenceError` (with the number of chains) if any chain's
         statistics are not finite: a divergence is a result, not a NaN.
         """
         check_int("n_chains", n_chains, 2)
 
         def one(rng: ChunkRNG) -> Moments:
-            out = self.backend.to_numpy(kernel(rng))
+            # Overflow is how a chain diverges; it is detected below and reported as
+            # divergence, so the floating-point warnings would only be noise. (errstate is
+            # thread-local: it must be set inside the worker.)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                out = self.backend.to_numpy(kernel(rng))
             if out.shape[0] != rng.n:
                 raise ValueError(f"kernel returned {out.shape[0]} rows for {rng.n} chains")
             bad = ~np.isfinite(out)
             if bad.any():
                 rows = int(bad.reshape(rng.n, -1).any(axis=1).sum())
-                raise SimulationDiverged(what, None, rows)
+                raise DivergenceError(what, None, rows)
             return Moments.of(out)
 
         total = Moments(0, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from scipy import stats as st
+from scipy.special import chdtri, ndtr, ndtri
 
 from lrtheory.errors import check_int, check_positive, check_probability, check_real
 
@@ -83,7 +83,7 @@ def bonferroni(alpha_familywise: float, m: int) -> float:
 def z_critical(alpha: float) -> float:
     """Two-sided critical value z_{α/2}."""
     check_probability("alpha", alpha)
-    return float(st.norm.isf(alpha / 2.0))
+    return float(-ndtri(alpha / 2.0))
 
 
 def z_test(estimate: float, se: float, prediction: float, alpha: float) -> TestOutcome:
@@ -97,7 +97,7 @@ def z_test(estimate: float, se: float, prediction: float, alpha: float) -> TestO
         z = 0.0 if estimate == prediction else math.copysign(math.inf, estimate - prediction)
     else:
         z = (estimate - prediction) / se
-    p = float(2.0 * st.norm.sf(abs(z)))
+    p = float(2.0 * ndtr(-abs(z)))
     return TestOutcome(z, p, zc, abs(z) > zc, (estimate - zc * se, estimate + zc * se))
 
 
@@ -115,10 +115,12 @@ def wilson_interval(successes: int, n: int, alpha: float) -> tuple[float, float]
 
 def binomial_test(successes: int, n: int, p0: float, alpha: float) -> TestOutcome:
     """Exact two-sided binomial test of H0: p = p0 (SciPy's ``binomtest``)."""
+    from scipy import stats as st  # deferred: scipy.stats takes seconds to import
+
     p0 = check_real("p0", p0, 0.0, 1.0, lo_open=False, hi_open=False)
     res = st.binomtest(successes, n, p0, alternative="two-sided")
     p = float(res.pvalue)
-    z = float(st.norm.isf(p / 2.0)) if p > 0 else math.inf
+    z = float(-ndtri(p / 2.0)) if p > 0 else math.inf
     z = math.copysign(z, successes / n - p0)
     return TestOutcome(z, p, z_critical(alpha), p < alpha, wilson_interval(successes, n, alpha))
 
@@ -134,7 +136,8 @@ def test_prediction(sample: SampleStatistic, prediction: float, alpha: float) ->
 def sd_upper_bound(sd: float, n: int, confidence: float = 0.999) -> float:
     """Upper confidence bound on a standard deviation estimated from n replicates (χ²)."""
     check_int("n", n, 2)
-    return sd * math.sqrt((n - 1) / float(st.chi2.ppf(1.0 - confidence, n - 1)))
+    # chdtri(k, q) is the χ²_k quantile with upper-tail probability q.
+    return sd * math.sqrt((n - 1) / float(chdtri(n - 1, confidence)))
 
 
 def chains_for_power(sd: float, shift: float, alpha: float, power: float) -> int:
@@ -143,13 +146,15 @@ def chains_for_power(sd: float, shift: float, alpha: float, power: float) -> int
     check_real("sd", sd, 0.0, lo_open=False)
     check_positive("shift", shift)
     check_probability("power", power)
-    z = z_critical(alpha) + float(st.norm.isf(1.0 - power))
+    z = z_critical(alpha) + float(ndtri(power))
     return max(MIN_CHAINS, math.ceil((z * sd / shift) ** 2))
 
 
 def trials_for_power_binomial(p0: float, shift: float, alpha: float, power: float) -> int:
     """Smallest n with which the exact binomial test of p0 rejects p1 = p0 ∓ shift (towards
     the interior) with probability ``power``. Found by doubling then bisection on n."""
+    from scipy import stats as st
+
     p0 = check_real("p0", p0, 0.0, 1.0, lo_open=False, hi_open=False)
     check_positive("shift", shift)
     p1 = p0 - shift if p0 - shift >= 0.0 else p0 + shift
@@ -180,7 +185,9 @@ def trials_for_power_binomial(p0: float, shift: float, alpha: float, power: floa
 
 def _acceptance_interval(n: int, p0: float, alpha: float) -> tuple[int, int]:
     """Counts k with exact two-sided p-value ≥ α, found by scanning outwards from the mode."""
-    mode = int(round(n * p0))
+    from scipy import stats as st
+
+    mode = round(n * p0)
     lo = mode
     while lo > 0 and st.binomtest(lo - 1, n, p0).pvalue >= alpha:
         lo -= 1

@@ -1,0 +1,82 @@
+"""Write a run as ``index.md``, ``index.html``, ``results.json``, a page per claim and figures.
+
+The templates read the same JSON document that ``results.json`` holds (one source of truth),
+plus MathML and LaTeX renderings of the SymPy objects. Output goes through
+:func:`lrtheory.report.atomic.replace_directory`: an interrupted run leaves the previous report
+as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import sympy as sp
+from markupsafe import Markup
+
+from lrtheory.report.atomic import replace_directory
+from lrtheory.report.figures import write_figures
+from lrtheory.report.mathml import to_mathml
+from lrtheory.report.serialize import run_json
+from lrtheory.results import RunResult
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("lrtheory", "report/templates"),
+    autoescape=jinja2.select_autoescape(["html.j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def fmt(x: Any, digits: int = 4) -> str:
+    """Numbers with ``digits`` significant figures; strings (inf/nan) as they are."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return str(x)
+    if x == 0:
+        return "0"
+    return f"{x:.{digits}g}"
+
+
+_ENV.filters["fmt"] = fmt
+_ENV.filters["pct"] = lambda x: fmt(100 * x, 3) + " %" if isinstance(x, float) else str(x)
+
+
+def _render_math(data: dict[str, Any], run: RunResult) -> None:
+    """Attach MathML to every derivation step and identity of the JSON document."""
+    for cj, cr in zip(data["claims"], run.claims, strict=True):
+        for sj, step in zip(cj["derivation"], cr.derivation.steps, strict=True):
+            sj["mathml"] = Markup(to_mathml(step.expr))
+        for ij, ir in zip(cj["identities"], cr.identities, strict=True):
+            for side in ("derived", "stated"):
+                expr: sp.Basic = getattr(ir.identity, side)
+                ij[side]["mathml"] = Markup(to_mathml(expr, False))
+
+
+def write_report(run: RunResult, out: Path | str = "reports",
+                 on_file: Callable[[str], None] | None = None) -> Path:
+    """Write every format of the report into ``out`` atomically; return the directory."""
+    out = Path(out)
+    data = run_json(run)
+    with replace_directory(out) as tmp:
+        (tmp / "results.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        _render_math(data, run)
+        figures: dict[str, list[str]] = {}
+        for result in run.claims:
+            figures[result.claim.id] = write_figures(result, tmp / "figures")
+            if on_file:
+                on_file(f"figures/{result.claim.id}.png")
+        (tmp / "claims").mkdir()
+        for cj in data["claims"]:
+            page = {"run": data, "claim": cj, "figures": figures[cj["id"]]}
+            for ext in ("md", "html"):
+                text = _ENV.get_template(f"claim.{ext}.j2").render(**page)
+                (tmp / "claims" / f"{cj['id']}.{ext}").write_text(text)
+        for ext in ("md", "html"):
+            text = _ENV.get_template(f"index.{ext}.j2").render(run=data, figures=figures)
+            (tmp / f"index.{ext}").write_text(text)
+    return out

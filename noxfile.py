@@ -1,0 +1,45 @@
+"""Sessions: tests, lint, typecheck, report, bench (``nox -s NAME``; ``nox -l`` lists them)."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite (CPU; GPU tests skip without CuPy and a device)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the package, tests and this file."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "lrtheory", "tests", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package."""
+    session.install("-e", ".", "mypy>=1.10")
+    session.run("mypy")
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """Verify every claim and write reports/ (index.md, index.html, results.json, pages)."""
+    session.install("-e", ".")
+    session.run("lrtheory", "report", "--out", "reports", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Ensemble throughput next to the RNG fill rate; writes reports/bench.json."""
+    session.install("-e", ".")
+    session.run("lrtheory", "bench", "--out", "reports/bench.json", *session.posargs)

@@ -1,0 +1,19 @@
+"""Shared fixtures: one full verification run reused by the registry and report tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lrtheory import registry
+from lrtheory.results import RunResult
+from lrtheory.verify import Settings, verify
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+@pytest.fixture(scope="session")
+def full_run() -> RunResult:
+    """Every registered claim verified once at the default settings (seed 0, NumPy)."""
+    return verify(registry.all_claims(), Settings(seed=0, backend="numpy"))
