@@ -17,7 +17,7 @@ KERNEL = sgd_diagonal_quadratic(0.2, np.array([1.0, 3.0]), 1.0, 50)
 
 
 def _run(n: int = 20_000, **kw: Any) -> Any:
-    return Ensemble(seed=7, **kw).run(KERNEL, n)
+    return Ensemble(seed=7, block=4096, **kw).run(KERNEL, n)
 
 
 @pytest.mark.parametrize("chunk", [4096, 8192, 3 * 4096, 10**6])
@@ -37,7 +37,7 @@ def test_thread_count_does_not_change_a_bit() -> None:
 
 def test_same_seed_same_numbers_other_seed_other_numbers() -> None:
     a, b = _run(), _run()
-    c = Ensemble(seed=8).run(KERNEL, 20_000)
+    c = Ensemble(seed=8, block=4096).run(KERNEL, 20_000)
     assert np.array_equal(a.mean, b.mean)
     assert not np.array_equal(a.mean, c.mean)
 

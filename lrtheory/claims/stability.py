@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from scipy.optimize import minimize_scalar
-from scipy.stats import ortho_group
 
 from lrtheory.claim import (
     Claim,
@@ -18,6 +17,11 @@ from lrtheory.claim import (
     Point,
     Source,
     Step,
+)
+from lrtheory.models.quadratic import (
+    ITERATION_ROUNDING,
+    ITERATION_ROUNDING_REASON,
+    spd_matrix,
 )
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import proportion_statistic
@@ -30,19 +34,6 @@ SEED_000 = "000_df7011488d98e125.txt"
 # --------------------------------------------------------------------------------------
 # S1 gd-stability
 # --------------------------------------------------------------------------------------
-
-
-def spd_matrix(d: int, lam_min: float, lam_max: float, seed: int) -> np.ndarray[Any, Any]:
-    """A random symmetric positive definite matrix with eigenvalues spread log-uniformly on
-    [lam_min, lam_max] (both ends included) in a Haar-random orthonormal basis."""
-    rng = np.random.default_rng(seed)
-    inner = np.exp(rng.uniform(np.log(lam_min), np.log(lam_max), size=max(d - 2, 0)))
-    lam = np.sort(np.concatenate([[lam_min, lam_max], inner]))[:d]
-    if d == 1:
-        lam = np.array([lam_max])
-    q = ortho_group.rvs(d, random_state=rng) if d > 1 else np.ones((1, 1))
-    h: np.ndarray[Any, Any] = (q * lam) @ q.T
-    return (h + h.T) / 2.0
 
 
 def _hessian(point: Point) -> np.ndarray[Any, Any]:
@@ -66,11 +57,6 @@ def growth_rate(h: np.ndarray[Any, Any], eta: float, steps: int) -> float:
         log_scale += np.log(norm)
         e /= norm
     return float(np.exp((log_scale + np.log(np.linalg.norm(e, 2))) / steps))
-
-
-#: Rounding in ``growth_rate``: a few ulps per step, averaged by the 1/t power.
-ROUNDING = 1e-12
-ROUNDING_REASON = "floating-point rounding of the iterated matrix"
 
 
 def _derive_s1() -> Derivation:
@@ -129,12 +115,12 @@ def _model_s1(point: Point) -> list[ModelCheck]:
         rho = float(np.max(np.abs(1.0 - eta * lam)))
         checks.append(ModelCheck(
             f"contraction at η = {frac}·2/λ_max", rho, growth_rate(h, eta, burn),
-            tolerance=ROUNDING, tolerance_reason=ROUNDING_REASON))
+            tolerance=ITERATION_ROUNDING, tolerance_reason=ITERATION_ROUNDING_REASON))
     eta_star = 2.0 / (lo + hi)
     rho_star = (hi - lo) / (hi + lo)
     checks.append(ModelCheck(
         "contraction at η* = 2/(λ_min+λ_max)", rho_star, growth_rate(h, eta_star, burn),
-        tolerance=ROUNDING, tolerance_reason=ROUNDING_REASON))
+        tolerance=ITERATION_ROUNDING, tolerance_reason=ITERATION_ROUNDING_REASON))
     best = minimize_scalar(lambda x: growth_rate(h, x, burn), bounds=(0.2 / hi, 1.99 / hi),
                            method="bounded", options={"xatol": 1e-7 / hi})
     checks.append(ModelCheck(
@@ -162,7 +148,7 @@ def _simulate_s1(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         return xp.linalg.norm(e, axis=1) < xp.linalg.norm(e0, axis=1)
 
     m = ensemble.run(kernel, n, what="S1 random initial errors")
-    successes = int(round(float(m.mean[0]) * m.n))
+    successes = round(float(m.mean[0]) * m.n)
     predicted = 1.0 if point.params["eta_frac"] < 1.0 else 0.0
     return [Estimate("fraction converging", predicted, proportion_statistic(successes, m.n),
                      scale=1.0)]

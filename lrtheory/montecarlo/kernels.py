@@ -21,24 +21,28 @@ def sgd_diagonal_quadratic(eta: float, curvatures: np.ndarray[Any, Any], noise_s
         x_{t+1} = x_t − η (λ ⊙ x_t + s ξ_t),   ξ_t ~ N(0, I),   s = σ/√B,
 
     run for ``steps`` steps from ``x0`` (default 0); returns the final iterates, shape (n, d).
-    Written in place (``x *= 1 − ηλ``, ``x += −ηs ξ``) so a step costs one normal fill and
-    two passes over a chunk that stays in cache.
+
+    The state is kept rescaled, y = x / (−ηs), so that a step is y ← (1 − ηλ) ⊙ y + ξ: one
+    normal fill and two in-place passes over a chunk that stays in cache (x = −ηs·y at the
+    end). The rescaling is exact algebra; it saves a third pass per step.
     """
     lam = np.asarray(curvatures, dtype=np.float64)
     start = np.zeros_like(lam) if x0 is None else np.asarray(x0, dtype=np.float64)
+    kick = -eta * noise_sd
+    if kick == 0.0:
+        raise ValueError("sgd_diagonal_quadratic needs eta * noise_sd != 0")
 
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
         d = lam.shape[0]
         contraction = xp.asarray(1.0 - eta * lam, dtype=rng.dtype)
-        kick = -eta * noise_sd
-        x = xp.empty((rng.n, d), dtype=rng.dtype)
-        x[...] = xp.asarray(start, dtype=rng.dtype)
+        y = xp.empty((rng.n, d), dtype=rng.dtype)
+        y[...] = xp.asarray(start / kick, dtype=rng.dtype)
         for _ in range(steps):
             xi = rng.normal(d)
-            x *= contraction
-            xi *= kick
-            x += xi
-        return x
+            y *= contraction
+            y += xi
+        y *= kick
+        return y
 
     return kernel

@@ -27,7 +27,7 @@ from lrtheory.errors import DivergenceError, check_int
 from lrtheory.montecarlo.backend import Backend, NormalSource, numpy_backend
 from lrtheory.montecarlo.moments import Moments
 
-DEFAULT_BLOCK = 4096
+DEFAULT_BLOCK = 16384
 DEFAULT_CHUNK = 16384
 
 

@@ -1,0 +1,498 @@
+"""Family S, claim S4: gradient descent is forward Euler on the gradient flow."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from scipy.linalg import expm
+
+from lrtheory.claim import (
+    Claim,
+    Derivation,
+    Estimate,
+    Identity,
+    ModelCheck,
+    Point,
+    Source,
+    Step,
+    ValidityDomain,
+)
+from lrtheory.errors import check_positive
+from lrtheory.models.flow import (
+    SmoothLoss,
+    double_well_loss,
+    error_sequence,
+    halving,
+    integrate_flow,
+    measure_order,
+    mode_growth,
+    quadratic_loss,
+    truncation_error,
+    truncation_rounding,
+)
+from lrtheory.models.quadratic import ITERATION_ROUNDING, spd_matrix
+from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
+from lrtheory.montecarlo.stats import mean_statistic
+from lrtheory.plotting import new_figure
+from lrtheory.results import ClaimResult
+from lrtheory.symbolic.linear import stable_interval
+
+# --------------------------------------------------------------------------------------
+# S4 gd-euler
+# --------------------------------------------------------------------------------------
+
+SEED_002 = "002_5c962283728203a7.txt"
+_S4_ORDER_STAT = "one-step truncation error / η²"
+
+
+def flow_taylor_series(field: sp.Matrix, theta: sp.Matrix, h: sp.Symbol,
+                       order: int) -> sp.Matrix:
+    """θ(h) = Σ_{k≤order} h^k/k! F^{(k)}(θ) for the flow θ' = F(θ) started at θ (the Lie
+    series): F^{(0)} = θ, F^{(k+1)} = (∂F^{(k)}/∂θ) F, since d/dt G(θ(t)) = (∂G/∂θ) F."""
+    term, series = theta, theta
+    for k in range(1, order + 1):
+        term = term.jacobian(theta) * field
+        series = series + h**k / sp.factorial(k) * term
+    return series
+
+
+def _coeff(expr: sp.Expr, var: sp.Symbol, k: int) -> sp.Expr:
+    return sp.expand(expr).coeff(var, k)
+
+
+def _eq(name: str, rhs: sp.Basic) -> sp.Equality:
+    """``name = rhs`` as a step (unevaluated, so a matrix right-hand side stays an equation)."""
+    return sp.Eq(sp.Symbol(name), rhs, evaluate=False)
+
+
+@cache
+def double_well_truncation() -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
+    """The exact one-step truncation error T = L(θ − ηg) − [L(θ) − η‖g‖²] on the double
+    well L = ¼(x² − 1)² + ½ay², a polynomial in η (L is quartic), with its symbols
+    (x, y, a, η)."""
+    x, y = sp.symbols("x y", real=True)
+    a, eta = sp.symbols("a eta", positive=True)
+    loss = (x**2 - 1) ** 2 / 4 + a * y**2 / 2
+    gx, gy = sp.diff(loss, x), sp.diff(loss, y)
+    stepped = loss.subs({x: x - eta * gx, y: y - eta * gy}, simultaneous=True)
+    return sp.expand(stepped - (loss - eta * (gx**2 + gy**2))), (x, y, a, eta)
+
+
+def gaussian_moment(k: int, mean: sp.Expr, sd: sp.Expr) -> sp.Expr:
+    """E[(m + sZ)^k] for Z ~ N(0, 1): Σ_{j even} C(k, j) m^{k−j} s^j (j − 1)!!."""
+    return sp.Add(*(sp.binomial(k, j) * mean ** (k - j) * sd**j * sp.factorial2(j - 1)
+                    for j in range(0, k + 1, 2)))
+
+
+def expected_double_well_truncation(a: float, eta: float, means: tuple[float, float],
+                                    sd: float, leading: bool = False) -> float:
+    """E[T/η²] for θ₀ = (x, y) with x ~ N(m_x, s²), y ~ N(m_y, s²) independent: T is a sum
+    of a polynomial in x and one in y, so E is the moments substituted term by term.
+    ``leading=True`` keeps only T's η² term, ½gᵀHg (the source's linear-model error)."""
+    check_positive("a", a)
+    check_positive("eta", eta)
+    check_positive("sd", sd)
+    expr, (x, y, a_s, eta_s) = double_well_truncation()
+    per_step = sp.expand(expr.subs(a_s, sp.nsimplify(a)) / eta_s**2)
+    per_step = per_step.subs(eta_s, 0 if leading else sp.nsimplify(eta))
+    total = sp.Integer(0)
+    for var, mean in ((x, means[0]), (y, means[1])):
+        part = sp.Poly(per_step.subs({v: 0 for v in (x, y) if v != var}), var)
+        total += sum(c * gaussian_moment(m[0], sp.nsimplify(mean), sp.nsimplify(sd))
+                     for m, c in part.terms())
+    const = per_step.subs({x: 0, y: 0})  # counted once in each part above
+    return float(total - const)
+
+
+@cache
+def double_well_flow_x() -> tuple[sp.Expr, sp.Symbol, sp.Symbol]:
+    """x(t) of the gradient flow x' = x − x³ from x₀ > 0, by the Bernoulli substitution
+    u = x⁻² (u' = −2x⁻³x' = 2 − 2u, linear) solved with ``dsolve``; returns (x(t), t, x₀)."""
+    t, x0 = sp.symbols("t x_0", positive=True)
+    u = sp.Function("u")
+    sol = sp.dsolve(sp.Eq(u(t).diff(t), 2 - 2 * u(t)), u(t), ics={u(0): x0**-2})
+    return 1 / sp.sqrt(sol.rhs), t, x0
+
+
+def _derive_s4() -> Derivation:
+    eta, h, t, lam, lam_min, lam_max, kappa = sp.symbols(
+        "eta h t lambda lambda_min lambda_max kappa", positive=True)
+    x, y, x0 = sp.symbols("x y x_0", real=True)
+    theta = sp.Matrix([x, y])
+    L = sp.Function("L")(x, y)
+    grad = sp.Matrix([L.diff(x), L.diff(y)])
+    hess = sp.hessian(L, (x, y))
+    # Forward Euler = the flow's Taylor series cut after the O(h) term.
+    flow = flow_taylor_series(-grad, theta, h, 2)
+    euler = flow.applyfunc(lambda e: _coeff(e, h, 0) + h * _coeff(e, h, 1))
+    local_error = flow.applyfunc(lambda e: _coeff(e, h, 2))
+    # Truncation error of the linear model: exact on a quadratic, leading order in general.
+    h11, h12, h22, b1, b2 = sp.symbols("h_11 h_12 h_22 b_1 b_2", real=True)
+    H = sp.Matrix([[h11, h12], [h12, h22]])
+    quad = (theta.T * H * theta)[0] / 2 + b1 * x + b2 * y
+    gq = sp.Matrix([quad.diff(x), quad.diff(y)])
+    stepped = quad.subs({x: x - eta * gq[0], y: y - eta * gq[1]}, simultaneous=True)
+    trunc_q = sp.expand(stepped - (quad - eta * (gq.T * gq)[0]))
+    f = sp.Function("L")
+    g1 = f(x).diff(x)
+    trunc_1 = sp.series(f(x - eta * g1) - (f(x) - eta * g1**2), eta, 0, 4).removeO().doit()
+    # Euler's stability region on the test equation y' = −λy, and the stiffness it implies.
+    mu = sp.Symbol("mu", real=True)
+    amplification = sp.simplify((y + h * mu * y) / y)
+    region = stable_interval(amplification.subs(mu, -lam), h)
+    tau = sp.solve(sp.exp(-lam_min * t) - sp.exp(-1), t)[0]
+    n_steps = sp.simplify((tau / region.end.subs(lam, lam_max)).subs(lam_max, kappa * lam_min))
+    # Modified equation: θ' = −∇L + η f₁ matches one GD step to O(η³).
+    f1 = sp.Matrix([sp.Function("f_1x")(x, y), sp.Function("f_1y")(x, y)])
+    mismatch = (flow_taylor_series(-grad + eta * f1, theta, eta, 2) - (theta - eta * grad))
+    order2 = mismatch.applyfunc(lambda e: _coeff(e, eta, 2))
+    f1_found = f1.subs(sp.solve(list(order2), list(f1), dict=True)[0])
+    norm2 = (grad.T * grad)[0]
+    stated_f1 = -sp.Rational(1, 4) * sp.Matrix([norm2.diff(x), norm2.diff(y)])
+    # What is left at O(η³), shown on a line (d = 1): it does not vanish.
+    L1, c1 = sp.Function("L")(x), sp.Function("f_1")(x)
+    line = sp.Matrix([x])
+    mismatch1 = flow_taylor_series(sp.Matrix([-L1.diff(x) + eta * c1]), line, eta, 3)[0]
+    mismatch1 = sp.expand(mismatch1 - (x - eta * L1.diff(x)))
+    c1_found = sp.solve(_coeff(mismatch1, eta, 2), c1)[0]
+    residual3 = _coeff(mismatch1.subs(c1, c1_found).doit(), eta, 3)
+    # Global error at fixed t = kη on ½λx²: plain flow O(η), modified flow O(η²).
+    e = sp.Symbol("e", real=True)
+    modified_rate = sp.diff(lam * e**2 / 2 + eta / 4 * sp.diff(lam * e**2 / 2, e) ** 2, e, 2)
+    gd = x0 * sp.exp(t / eta * sp.log(1 - eta * lam))
+    err_plain = sp.series(gd - x0 * sp.exp(-lam * t), eta, 0, 2).removeO()
+    err_mod = sp.series(gd - x0 * sp.exp(-modified_rate * t), eta, 0, 3).removeO()
+    # The double well's flow in closed form (used by the model).
+    xt, tt, _ = double_well_flow_x()
+    dw_trunc, (dx, _dy, _da, deta) = double_well_truncation()
+    steps = (
+        Step("gradient flow", _eq("dθ/dt", -grad)),
+        Step("flow's Taylor series in the time step h", _eq("θ(h)", flow)),
+        Step("forward Euler: cut after O(h)", _eq("θ_1", euler)),
+        Step("Euler's local error (h² term)", _eq("θ(h) − θ_1",
+                                                     h**2 * local_error)),
+        Step("one-step truncation error, quadratic L", _eq("T", sp.factor(trunc_q))),
+        Step("one-step truncation error, any smooth L along −g", _eq("T", trunc_1)),
+        Step("Euler amplification on y' = μy", _eq("R(hμ)", amplification)),
+        Step("Euler's stability interval at μ = −λ", region),
+        Step("time constant of the slowest mode", _eq("τ", tau)),
+        Step("stable steps per time constant", _eq("N", n_steps)),
+        Step("O(η²) coefficient of θ_flow(η) − θ_GD, set to 0",
+             sp.Eq(order2, sp.zeros(2, 1), evaluate=False)),
+        Step("modified-equation correction", _eq("f_1", f1_found)),
+        Step("O(η³) mismatch left (d = 1)", _eq("r_3", residual3)),
+        Step("modified curvature of ½λx²", _eq("λ̃", modified_rate)),
+        Step("global error vs flow at t = kη, leading term", _eq("e", err_plain)),
+        Step("global error vs modified flow, leading term", _eq("ẽ", err_mod)),
+        Step("double-well flow (Bernoulli, u = x⁻²)", _eq("x(t)", xt)),
+        Step("double-well truncation error", _eq("T", dw_trunc)),
+    )
+    g_dw = dx**3 - dx
+    identities = (
+        Identity("GD is forward Euler with time step η", euler.subs(h, eta), theta - eta * grad),
+        Identity("Euler's local error", local_error, hess * grad / 2, "derived"),
+        Identity("truncation error ∝ η² (quadratic L)", sp.diff(sp.expand(trunc_q / eta**2), eta),
+                 sp.Integer(0)),
+        Identity("truncation error = ½η²gᵀHg (quadratic L)", trunc_q,
+                 eta**2 * (gq.T * H * gq)[0] / 2, "derived"),
+        Identity("leading truncation error, any smooth L", _coeff(trunc_1, eta, 2),
+                 g1**2 * f(x).diff(x, 2) / 2, "derived"),
+        Identity("Euler's stability bound = GD's", region.subs(lam, lam_max),
+                 sp.Interval.open(0, 2 / lam_max)),
+        Identity("stable steps per slowest time constant", n_steps, kappa / 2, "derived"),
+        Identity("modified flow is the gradient flow of L + (η/4)‖∇L‖²", f1_found, stated_f1,
+                 "derived"),
+        Identity("η³ mismatch does not vanish (order exactly 2)", residual3, sp.Integer(0),
+                 "derived", expect_equal=False,
+                 note="the modified flow agrees with GD to O(η³) per step and no better"),
+        Identity("global error vs flow, O(η) coefficient", _coeff(err_plain, eta, 1),
+                 -lam**2 * t * sp.exp(-lam * t) * x0 / 2, "derived"),
+        Identity("global error vs modified flow has no O(η) term", _coeff(err_mod, eta, 1),
+                 sp.Integer(0), "derived"),
+        Identity("global error vs modified flow, O(η²) coefficient", _coeff(err_mod, eta, 2),
+                 -lam**3 * t * sp.exp(-lam * t) * x0 / 3, "derived"),
+        Identity("double-well flow solves x' = x − x³", sp.diff(xt, tt) - (xt - xt**3),
+                 sp.Integer(0), "derived"),
+        Identity("double-well truncation = Taylor polynomial (terminates, L quartic)", dw_trunc,
+                 deta**2 * g_dw**2 * (3 * dx**2 - 1) / 2 + deta**2 * _da**3 * _dy**2 / 2
+                 - deta**3 * g_dw**3 * 6 * dx / 6 + deta**4 * g_dw**4 * 6 / 24, "derived"),
+    )
+    return Derivation(steps, identities)
+
+
+def _s4_problem(point: Point) -> tuple[SmoothLoss, np.ndarray[Any, Any]]:
+    """The loss and θ₀ of a point: the double well when ``a`` is given, else ½θᵀHθ."""
+    p = point.params
+    if "a" in p:
+        return double_well_loss(p["a"]), np.array([p["x0"], p["y0"]])
+    h = spd_matrix(int(p["d"]), p["lam_min"], p["lam_max"], int(p["matrix_seed"]))
+    theta0 = np.random.default_rng(int(p["theta_seed"])).normal(size=h.shape[0])
+    return quadratic_loss(h), theta0
+
+
+def _s4_step_sizes(point: Point) -> tuple[float, ...]:
+    p = point.params
+    return halving(p["horizon"] / p["k0"], int(p["levels"]))
+
+
+def _order_checks(point: Point, loss: SmoothLoss, theta0: np.ndarray[Any, Any]
+                  ) -> list[ModelCheck]:
+    checks = []
+    lam_max = float(np.linalg.eigvalsh(loss.hessian(theta0))[-1])
+    for modified, p in ((False, 1.0), (True, 2.0)):
+        what = "modified flow" if modified else "gradient flow"
+        o = measure_order(loss, theta0, point.params["horizon"], _s4_step_sizes(point), modified)
+        q = ("within the noise" if math.isnan(o.contraction)
+             else f"by ≤ {o.contraction:.2f}")
+        checks.append(ModelCheck(
+            f"order of GD's global error vs the {what} (Richardson)", p, o.extrapolated_order,
+            tolerance=o.tolerance,
+            tolerance_reason=(
+                "geometric tail of the extrapolated local orders "
+                f"{', '.join(f'{r:.5f}' for r in o.extrapolations)} (differences shrink "
+                f"{q}) plus the ODE tolerance's effect on them"),
+            exact=o.asymptotic))
+        if point.regime != "inside":
+            checks.append(ModelCheck(
+                f"local order vs the {what} between the two largest η "
+                f"(ηλ_max = {o.step_sizes[0] * lam_max:.3g}, {o.step_sizes[1] * lam_max:.3g})",
+                p, o.local_orders[0], 0.0,
+                "approximation: the O(η) law needs ηλ_max ≪ 2", exact=False))
+        checks.append(ModelCheck(
+            f"order vs the {what}: least-squares slope of log e on log η "
+            f"(± {o.fitted_se:.2g})", p, o.fitted_order, tolerance=0.0,
+            tolerance_reason="approximation: the slope carries the O(η) term's bias",
+            exact=False))
+    return checks
+
+
+def _model_s4(point: Point) -> list[ModelCheck]:
+    loss, theta0 = _s4_problem(point)
+    p = point.params
+    horizon = p["horizon"]
+    checks: list[ModelCheck] = []
+    eta = _s4_step_sizes(point)[0] if "k0" in p else 2.0 * p["eta_frac"] / p["lam_max"]
+    g = loss.gradient(theta0)
+    tr = truncation_error(loss, theta0, eta)
+    leading = 0.5 * eta**2 * float(g @ loss.hessian(theta0) @ g)
+    rounding = truncation_rounding(loss, theta0, eta)
+    if "a" in p:
+        expr, syms = double_well_truncation()
+        poly = float(expr.subs(dict(zip(syms, (*theta0, p["a"], eta), strict=True))))
+        checks.append(ModelCheck("one-step truncation error vs its Taylor polynomial", poly, tr,
+                                 rounding, "floating-point rounding (γ_n bound)"))
+        checks.append(ModelCheck("one-step truncation error vs ½η²gᵀHg", leading, tr, 0.0,
+                                 "approximation: η³, η⁴ terms of the quartic", exact=False))
+        mc = (p["a"], p["eta"], (p["mc_x"], p["mc_y"]), p["mc_sd"])
+        checks.append(ModelCheck(
+            f"Monte Carlo prediction E[T/η²] at η = {p['eta']:g}: leading term ½E[gᵀHg] vs "
+            "exact", expected_double_well_truncation(*mc, leading=True),
+            expected_double_well_truncation(*mc), 0.0,
+            "approximation: the leading term alone, a prediction the Monte Carlo would refute",
+            exact=False))
+        xt, t, x0 = double_well_flow_x()
+        x_flow = float(xt.subs({t: horizon, x0: theta0[0]}))
+        closed = np.array([x_flow, theta0[1] * np.exp(-p["a"] * horizon)])
+        sol = integrate_flow(loss, theta0, horizon)
+        checks.append(ModelCheck(
+            "gradient flow θ(t): solve_ivp vs closed form (distance)", 0.0,
+            float(np.linalg.norm(sol.theta - closed)), sol.error_bound,
+            f"solve_ivp bound: {sol.n_steps} steps × d(atol + rtol‖y‖∞), "
+            f"rtol={sol.rtol:g}, atol={sol.atol:g}"))
+    else:
+        h = loss.hessian(theta0)
+        checks.append(ModelCheck("one-step truncation error vs ½η²gᵀHg", leading, tr, rounding,
+                                 "floating-point rounding (γ_n bound)"))
+        for c in (0.0, eta):
+            sol = integrate_flow(loss, theta0, horizon, correction=c)
+            closed = expm(-(h + 0.5 * c * h @ h) * horizon) @ theta0
+            checks.append(ModelCheck(
+                f"{'modified' if c else 'gradient'} flow θ(t): solve_ivp vs e^(−H̃t)θ₀",
+                0.0, float(np.linalg.norm(sol.theta - closed)), sol.error_bound,
+                f"solve_ivp bound: {sol.n_steps} steps × d(atol + rtol‖y‖∞), "
+                f"rtol={sol.rtol:g}, atol={sol.atol:g}"))
+        if point.regime != "inside":
+            lam, vecs = np.linalg.eigh(h)
+            checks.append(ModelCheck(
+                f"GD factor per step of the stiff mode at ηλ_max = {eta * lam[-1]:.3g} vs "
+                "Euler's |R(z)| = |1 + z|, z = −ηλ_max", abs(1.0 - eta * lam[-1]),
+                mode_growth(loss, vecs[:, -1], eta, 64), ITERATION_ROUNDING,
+                "floating-point rounding of 64 GD steps (a few ulps per step, 1/64th power)"))
+    if "k0" in p:
+        checks.extend(_order_checks(point, loss, theta0))
+    return checks
+
+
+def _simulate_s4(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
+    """Mean of T/η² over random starting points θ₀ (one GD step each).
+
+    Quadratic: θ₀ ~ N(0, I), T/η² = ½gᵀHg exactly, so E = ½E[θ₀ᵀH³θ₀] = ½ tr H³.
+    Double well: x ~ N(m_x, s²), y ~ N(m_y, s²); E[T/η²] is the exact Gaussian expectation
+    of the Taylor polynomial (η², η³ and η⁴ terms), not of its leading term alone.
+    """
+    p = point.params
+    eta = p["eta"]
+    if "a" in p:
+        a, means, sd = p["a"], (p["mc_x"], p["mc_y"]), p["mc_sd"]
+        prediction = expected_double_well_truncation(a, eta, means, sd)
+
+        def kernel(rng: ChunkRNG) -> Any:
+            z = rng.normal(2)
+            x, y = means[0] + sd * z[:, 0], means[1] + sd * z[:, 1]
+            gx, gy = x**3 - x, a * y
+
+            def loss(u: Any, v: Any) -> Any:
+                return 0.25 * (u * u - 1.0) ** 2 + 0.5 * a * v * v
+
+            t = loss(x - eta * gx, y - eta * gy) - loss(x, y) + eta * (gx * gx + gy * gy)
+            return t / eta**2
+    else:
+        h = spd_matrix(int(p["d"]), p["lam_min"], p["lam_max"], int(p["matrix_seed"]))
+        prediction = 0.5 * float(np.trace(h @ h @ h))
+
+        def kernel(rng: ChunkRNG) -> Any:
+            hx = rng.xp.asarray(h, dtype=rng.dtype)
+            theta = rng.normal(h.shape[0])
+            g = theta @ hx
+            step = theta - eta * g
+            t = (0.5 * ((step @ hx) * step).sum(axis=1) - 0.5 * (g * theta).sum(axis=1)
+                 + eta * (g * g).sum(axis=1))
+            return t / eta**2
+
+    m = ensemble.run(kernel, n, what="S4 one-step truncation error")
+    return [Estimate(_S4_ORDER_STAT, prediction,
+                     mean_statistic(float(m.mean[0]), float(m.stderr_mean[0]), m.n))]
+
+
+#: Steps k to the horizon t = 1 on the stiff quadratic (λ_max = 100): ηλ_max = 100/k.
+_S4_VALIDITY_STEPS = (10000, 3000, 1000, 300, 150, 100, 70, 56, 53, 51, 50)
+
+
+def _validity_s4() -> ValidityDomain:
+    """First-order global error e ≈ −η(t/2)H²e^{−Ht}θ₀ against GD's exact error on the stiff
+    quadratic (κ = 10⁴), as ηλ_max → 2; GD by the recursion itself (matrix powers)."""
+    point = next(p for p in _S4_POINTS if p.regime == "boundary")
+    loss, theta0 = _s4_problem(point)
+    h = loss.hessian(theta0)
+    lam_max = float(np.linalg.eigvalsh(h)[-1])
+    horizon = point.params["horizon"]
+    flow = expm(-h * horizon) @ theta0
+    predicted_per_eta = -0.5 * horizon * (h @ h @ flow)
+    values, errors = [], []
+    for k in _S4_VALIDITY_STEPS:
+        eta = horizon / k
+        gd = np.linalg.matrix_power(np.eye(h.shape[0]) - eta * h, k) @ theta0
+        exact = gd - flow
+        values.append(eta * lam_max)
+        errors.append(float(np.linalg.norm(exact - eta * predicted_per_eta)
+                            / np.linalg.norm(exact)))
+    return ValidityDomain(
+        "GD's global error at t = kη is η·(t/2)H²e^{−Ht}θ₀ to first order", "η·λ_max",
+        tuple(values), tuple(errors))
+
+
+def _figure_s4(result: ClaimResult) -> Any:
+    fig, (left, right) = new_figure(2, width=11.0)
+    inside = [p for p in _S4_POINTS if p.regime == "inside"]
+    for point, marker in zip(inside, "os", strict=True):
+        loss, theta0 = _s4_problem(point)
+        etas = _s4_step_sizes(point)
+        for modified, colour in ((False, "C0"), (True, "C1")):
+            seq = error_sequence(loss, theta0, point.params["horizon"], etas, modified)
+            what = "modified flow" if modified else "gradient flow"
+            left.loglog(etas, [s.error for s in seq], marker + "-", color=colour, ms=4,
+                        label=f"{loss.name}: vs {what}")
+    eta = np.array(_s4_step_sizes(inside[0]))
+    left.loglog(eta, 0.5 * eta, "k:", lw=0.8, label="slope 1")
+    left.loglog(eta, 0.7 * eta**2, "k--", lw=0.8, label="slope 2")
+    left.set_xlabel("learning rate η (= Euler time step)")
+    left.set_ylabel("‖θ_k − θ(kη)‖ at fixed t")
+    left.set_title("GD vs gradient flow: order 1; vs modified flow: order 2")
+    left.legend(fontsize=7)
+    if result.validity is not None:
+        v = result.validity
+        right.loglog(v.values, v.errors, "o-", color="C3")
+        right.axvline(2.0, ls="--", color="grey", label="η = 2/λ_max (Euler's bound)")
+        right.set_xlabel("η · λ_max (stiff quadratic, κ = 10⁴)")
+        right.set_ylabel("relative error of the O(η) prediction")
+        right.set_title("first-order error law fails as ηλ_max → 2")
+        right.legend(fontsize=7)
+    return fig
+
+
+_S4_QUAD = {"d": 10, "matrix_seed": 4, "theta_seed": 5}
+_S4_STIFF = {"d": 10, "lam_min": 0.01, "lam_max": 100.0, "matrix_seed": 6, "theta_seed": 7}
+_S4_POINTS = (
+    Point("quadratic, d=10, κ=10", {**_S4_QUAD, "lam_min": 0.1, "lam_max": 1.0, "horizon": 4.0,
+                                     "k0": 40, "levels": 6, "eta": 0.5},
+          note="η from 0.1 to 0.1/32 at t = 4; Monte Carlo with one step at η = 0.5"),
+    Point("double well ¼(x²−1)² + 2y²", {"a": 4.0, "x0": 1.8, "y0": 0.8, "horizon": 2.0,
+                                          "k0": 40, "levels": 6, "eta": 0.1, "mc_x": 1.5,
+                                          "mc_y": 0.0, "mc_sd": 0.3},
+          note="non-quadratic: the orders are not an artefact of linearity"),
+    Point("stiff quadratic κ=10⁴, η₀λ_max = 1.96", {**_S4_STIFF, "horizon": 1.0, "k0": 51,
+                                                    "levels": 6},
+          regime="boundary", monte_carlo=False,
+          note="the coarsest steps sit next to Euler's bound: the stiff mode is not tracked"),
+    Point("stiff quadratic, η = 1.02·2/λ_max", {**_S4_STIFF, "horizon": 1.0, "eta_frac": 1.02},
+          regime="outside", monte_carlo=False,
+          note="outside Euler's stability interval: GD diverges while the flow converges"),
+)
+
+S4 = Claim(
+    id="S4",
+    slug="gd-euler",
+    title="Gradient descent is forward Euler on the gradient flow",
+    statement=(
+        "GD θ_{k+1} = θ_k − η∇L(θ_k) is the forward-Euler discretisation of dθ/dt = −∇L with "
+        "time step η. The linear model's one-step loss error is ½η²gᵀHg (∝ η²; exact on "
+        "quadratics). Euler's stability interval is GD's 0 < η < 2/λ_max, so stiffness κ "
+        "costs ≥ κ/2 steps per slowest time constant. GD's global error at t = kη is O(η) "
+        "against the flow and O(η²) against the modified flow of L + (η/4)‖∇L‖²."),
+    sources=(
+        Source(SEED_002, "Applications — gradient flow and the forward Euler method",
+               "It turns out that the gradient descent update rule is exactly the Euler method "
+               "applied to the gradient flow equation, with the learning rate playing the role "
+               "of the time step ."),
+        Source(SEED_002, "Principles — the flat-plane assumption and truncation error",
+               "The difference between the true value of the cost function at our new position "
+               "and the value predicted by our linear, flat-plane assumption is known as the "
+               "truncation error."),
+        Source(SEED_002, "Principles — the flat-plane assumption and truncation error",
+               "For a step taken with learning rate , the truncation error is proportional to ."),
+        Source(SEED_002, "Principles — the explicit Euler analogy",
+               "The stability condition for gradient descent is identical to the stability "
+               "condition for a numerical simulation of a physical system"),
+        Source(SEED_002, "Applications — stiff problems",
+               "To maintain stability—to prevent our simulated particle from wildly oscillating "
+               "across the canyon walls—our time step must be very small, limited by the "
+               "steepest dimension."),
+    ),
+    derive=_derive_s4,
+    model=_model_s4,
+    points=_S4_POINTS,
+    figure=_figure_s4,
+    simulate=_simulate_s4,
+    statistics=(_S4_ORDER_STAT,),
+    validity=_validity_s4,
+    findings=(
+        "The source's 'truncation error proportional to η²' is exact for quadratics "
+        "(½η²gᵀHg at any η, even outside the stable range) and only the leading term "
+        "otherwise: on the double well the η³ and η⁴ terms of the (terminating) Taylor "
+        "polynomial move it by 6.7 % at θ₀ = (1.8, 0.8), η = 0.05, and move its mean over "
+        "the Monte Carlo starting points by 22 % at η = 0.1 — the Monte Carlo mean agrees "
+        "with the exact polynomial and rejects the leading term alone.",
+        "Beyond the sources: GD's global error is first order against the gradient flow but "
+        "second order against the modified flow of L + (η/4)‖∇L‖², derived by matching the "
+        "one-step expansion; the O(η³) mismatch does not vanish, so 2 is the exact order.",
+        "Stable is not accurate: just inside Euler's bound (ηλ_max = 1.96) GD is stable but "
+        "the stiff mode flips sign each step instead of decaying like e^{−λt}, and the "
+        "first-order error law fails there (validity domain).",
+    ),
+)
+
+CLAIMS = (S4,)

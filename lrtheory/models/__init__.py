@@ -1,0 +1,1 @@
+"""Numerical models: gradient flows (solve_ivp) and the recursions they approximate."""
