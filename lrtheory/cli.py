@@ -15,6 +15,7 @@ from typing import NoReturn
 
 import sympy as sp
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -81,9 +82,10 @@ def _summary(run: RunResult, console: Console) -> None:
             reasons = [m.reason for m in p.model if m.verdict == "refuted"]
             reasons += [m.reason for m in p.monte_carlo if m.verdict == "refuted"]
             for reason in reasons:
-                console.print(f"[red]{c.claim.id} {p.point.label}: {reason}[/]")
+                console.print(f"[red]{c.claim.id} {escape(p.point.label)}: {escape(reason)}[/]")
             if p.divergence:
-                console.print(f"[red]{c.claim.id} {p.point.label}: {p.divergence}[/]")
+                console.print(f"[red]{c.claim.id} {escape(p.point.label)}: "
+                              f"{escape(p.divergence)}[/]")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -103,25 +105,25 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_show(args: argparse.Namespace, console: Console) -> int:
     claim = registry.get(args.claim)
-    console.print(f"[bold]{claim.id} {claim.slug}[/]: {claim.title}")
-    console.print(f"[dim]{claim.family_name}[/]\n\n{claim.statement}\n")
+    console.print(f"[bold]{claim.id} {claim.slug}[/]: {escape(claim.title)}")
+    console.print(f"[dim]{claim.family_name}[/]\n\n{escape(claim.statement)}\n")
     for s in claim.sources:
-        console.print(f"[dim]source: {s.seed}, “{s.section}”[/]\n  > {s.quote}\n")
+        console.print(f"[dim]source: {s.seed}, “{escape(s.section)}”[/]\n  > {escape(s.quote)}\n")
     derivation = claim.derive()
     console.print("[bold]Derivation[/]")
     for i, step in enumerate(derivation.steps, 1):
-        console.print(f"{i}. {step.name}")
-        console.print("   " + sp.pretty(step.expr, use_unicode=True).replace("\n", "\n   "))
+        console.print(f"{i}. {escape(step.name)}")
+        console.print("   " + escape(sp.pretty(step.expr, use_unicode=True)).replace("\n", "\n   "))
     console.print("\n[bold]Identities[/] (decided exactly)")
     for ident in derivation.identities:
         equal = identical(ident.derived, ident.stated)
         ok = equal == ident.expect_equal
         mark = "[green]✓[/]" if ok else "[red]✗[/]"
         rel = "=" if equal else "≠"
-        console.print(f" {mark} {ident.name} [{ident.provenance}]: "
-                      f"{sp.sstr(ident.derived)} {rel} {sp.sstr(ident.stated)}")
+        console.print(f" {mark} {escape(ident.name)} \\[{ident.provenance}]: "
+                      f"{escape(sp.sstr(ident.derived))} {rel} {escape(sp.sstr(ident.stated))}")
     for f in claim.findings:
-        console.print(f"[yellow]finding:[/] {f}")
+        console.print(f"[yellow]finding:[/] {escape(f)}")
     return 0
 
 

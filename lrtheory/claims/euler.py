@@ -39,13 +39,13 @@ from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
+from lrtheory.sources import SEED_002
 from lrtheory.symbolic.linear import stable_interval
 
 # --------------------------------------------------------------------------------------
 # S4 gd-euler
 # --------------------------------------------------------------------------------------
 
-SEED_002 = "002_5c962283728203a7.txt"
 _S4_ORDER_STAT = "one-step truncation error / η²"
 
 

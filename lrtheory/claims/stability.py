@@ -27,9 +27,8 @@ from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import proportion_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
+from lrtheory.sources import SEED_000
 from lrtheory.symbolic.linear import equal_modulus_point, stable_interval
-
-SEED_000 = "000_df7011488d98e125.txt"
 
 # --------------------------------------------------------------------------------------
 # S1 gd-stability

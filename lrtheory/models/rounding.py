@@ -1,0 +1,15 @@
+"""Rounding bounds for float64 recursions: the numerical tolerance of exact-model checks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+EPS = float(np.finfo(np.float64).eps)
+RECURSION_ROUNDING_REASON = (
+    "float64 rounding: ≤ 4ε of the largest magnitude per step of the recursion")
+
+
+def recursion_rounding(steps: int, magnitude: float) -> float:
+    """Rounding a float64 recursion of ``steps`` steps can accumulate on values of size
+    ≤ ``magnitude``: 4ε per step, plus 8 steps' worth for evaluating the closed form."""
+    return 4.0 * EPS * (steps + 8) * magnitude
