@@ -63,9 +63,11 @@ def test_nothing_refuted_and_every_negative_control_rejected(
 
 
 def test_the_same_seed_gives_identical_results_apart_from_timings() -> None:
-    chosen = registry.select(["S1", "D3"] if "D3" in {c.id for c in CLAIMS} else ["S1"])
-    a, b = (run_json(verify(chosen, Settings(seed=5, backend="numpy"))) for _ in range(2))
+    chosen = registry.select(["S1", "D3"])
+    # A coarse resolution keeps the three runs cheap; determinism does not depend on it.
+    settings = Settings(seed=5, backend="numpy", resolution=0.1)
+    a, b = (run_json(verify(chosen, settings)) for _ in range(2))
     assert json.dumps(without_timings(a), sort_keys=True) == json.dumps(
         without_timings(b), sort_keys=True)
-    c = run_json(verify(chosen, Settings(seed=6, backend="numpy")))
+    c = run_json(verify(chosen, Settings(seed=6, backend="numpy", resolution=0.1)))
     assert without_timings(c) != without_timings(a)

@@ -25,6 +25,8 @@ def is_zero(expr: sp.Basic) -> bool:
 def identical(a: sp.Basic, b: sp.Basic) -> bool:
     """Exact equality of two SymPy objects (expressions, sets, relations, tuples, matrices)."""
     a, b = sp.sympify(a), sp.sympify(b)
+    if a == b:  # structurally equal (this also settles oo = oo, where oo − oo is NaN)
+        return True
     if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
         if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)):
             return False
