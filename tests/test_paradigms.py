@@ -9,8 +9,8 @@ import sympy as sp
 from lrtheory import Settings, registry, verify
 from lrtheory.claim import Derivation, Point
 from lrtheory.claims.paradigms import G3, SCHEDULES, ode_closed_form
-from lrtheory.models.continual import discrete_expectations, two_task_sgd
 from lrtheory.errors import ParameterError
+from lrtheory.models.continual import discrete_expectations, two_task_sgd
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.results import ClaimResult
 from lrtheory.symbolic.identity import identical
