@@ -78,6 +78,13 @@ class Step:
     expr: sp.Basic
     note: str = ""
 
+    def __post_init__(self) -> None:
+        # An Eq between unlike objects (a symbol and a matrix, say) evaluates to False; such
+        # a step would print "False" in the report. Build it with evaluate=False instead.
+        if isinstance(self.expr, sp.logic.boolalg.BooleanAtom):
+            raise ValueError(f"derivation step {self.name!r} evaluated to {self.expr}; "
+                             "construct its equation with evaluate=False")
+
 
 @dataclass(frozen=True)
 class Identity:

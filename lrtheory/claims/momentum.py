@@ -86,7 +86,7 @@ def _m1() -> tuple[Derivation, dict[str, sp.Expr]]:
         Step("β^t → 0", sp.Eq(sym("v_ss"), v_ss)),
         Step("steady step θ_{t+1} − θ_t at v = v_ss", sp.Eq(sym("Δθ_ss"), step_ss)),
         Step("η_eff = −Δθ_ss/g", sp.Eq(sym("eta_eff"), eta_eff)),
-        Step("one step of seed 003 from u = ηv", sp.Eq(sym("(θ', u')"), after_b)),
+        Step("one step of seed 003 from u = ηv", sp.Eq(sym("(θ', u')"), after_b, evaluate=False)),
         Step("seed 003's velocity, steps 1..τ (η₁)", sp.Eq(sym("u_t"), u_1)),
         Step("seed 003's velocity at step τ + k (η₂)", sp.Eq(sym("u_{τ+k}"), u_2)),
         Step("displacement after T steps, seed 000", sp.Eq(sym("Δθ_A"), disp_a)),

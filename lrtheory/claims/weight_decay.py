@@ -91,7 +91,8 @@ def _m8() -> tuple[Derivation, dict[str, sp.Expr]]:
         Step("fixed point of u = (1−λ_wd)w, w ← u − η∇f(u)", sp.Eq(sym("w*"), w_seq)),
         Step("α matching the shrunk point u*", sp.Eq(ALPHA, a_seq)),
         Step("α matching the iterate w*", sp.Eq(ALPHA, a_iter)),
-        Step("d = 3, diagonal H: decoupled fixed point", sp.Eq(sym("w*"), fix_d)),
+        Step("d = 3, diagonal H: decoupled fixed point",
+             sp.Eq(sym("w*"), fix_d, evaluate=False)),
     )
     identities = (
         Identity("decoupled decay: L2 strength α = λ_wd/η", a_dec, WD / ETA),
