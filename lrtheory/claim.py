@@ -78,6 +78,12 @@ class Step:
     expr: sp.Basic
     note: str = ""
 
+    @classmethod
+    def equation(cls, name: str, lhs: str, rhs: sp.Basic, note: str = "") -> Step:
+        """The step ``lhs = rhs`` (``lhs`` a display name); unevaluated, so a matrix or set
+        on the right stays an equation instead of collapsing to True/False."""
+        return cls(name, sp.Eq(sp.Symbol(lhs), rhs, evaluate=False), note)
+
     def __post_init__(self) -> None:
         # An Eq between unlike objects (a symbol and a matrix, say) evaluates to False; such
         # a step would print "False" in the report. Build it with evaluate=False instead.

@@ -210,7 +210,8 @@ _COMMANDS = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "report":
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console()
+    # Piped or captured output has no terminal width; 120 columns keep the tables whole.
+    console = Console(width=None if sys.stdout.isatty() else 120)
     try:
         return _COMMANDS[args.command](args, console)
     except LrtheoryError as exc:

@@ -21,6 +21,7 @@ from lrtheory.claim import (
     ValidityDomain,
 )
 from lrtheory.models import lyapunov as lyap
+from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.kernels import sgd_diagonal_quadratic
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, Kernel
 from lrtheory.montecarlo.stats import mean_statistic, variance_statistic
@@ -153,7 +154,7 @@ def _numeric() -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 #: Roundings in evaluating a closed form such as ησ²/(Bλ(2 − ηλ)): ≤ 16, each ≤ ε relative.
-EVAL_ROUNDING = 16 * lyap.EPS
+EVAL_ROUNDING = 16 * EPS
 
 
 def _problem(point: Point) -> tuple[float, np.ndarray[Any, Any], np.ndarray[Any, Any], float]:

@@ -28,9 +28,9 @@ from numpy.typing import NDArray
 from scipy.linalg import solve_continuous_lyapunov, solve_discrete_lyapunov
 
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.models.rounding import EPS
 
 FloatArray = NDArray[np.float64]
-EPS = float(np.finfo(np.float64).eps)
 
 
 # --------------------------------------------------------------------------------------
