@@ -45,8 +45,24 @@ from lrtheory.results import (
 )
 from lrtheory.symbolic.identity import identical
 
-#: A deterministic bias this far below the standard error cannot move a test's verdict.
+#: A deterministic bias this small cannot move a test's verdict: a tenth of the standard error
+#: for a mean or variance; for a proportion, a tenth of α in expected biased events (b·n).
 NEGLIGIBLE_BIAS = 0.1
+
+
+def bias_is_negligible(est: Estimate, alpha: float) -> bool:
+    """Whether ``est.bias_bound`` is too small to matter for a test at level ``alpha``.
+
+    For a mean or variance the bias shifts z by bias/se, so bias ≤ 0.1·se is required. A
+    proportion's bias is a per-chain probability b of the "wrong" outcome; it can turn a
+    certain prediction (p = 0 or 1, where se = 0) into a false alarm with probability ≤ b·n,
+    so b·n ≤ 0.1·α is required.
+    """
+    if est.bias_bound == 0.0:
+        return True
+    if est.sample.kind == "proportion":
+        return est.bias_bound * est.sample.n <= NEGLIGIBLE_BIAS * alpha
+    return est.bias_bound <= NEGLIGIBLE_BIAS * est.sample.se
 
 
 @dataclass(frozen=True)
@@ -211,10 +227,10 @@ def _judge_estimate(est: Estimate, alpha: float, power: float, settings: Setting
     achieved = z_sum * sample.se / est.resolution_scale if est.resolution_scale else math.inf
     if test.rejected:
         verdict, reason = Verdict.REFUTED, f"prediction rejected: |z| = {abs(test.z):.2f}"
-    elif est.bias_bound > NEGLIGIBLE_BIAS * sample.se:
+    elif not bias_is_negligible(est, alpha):
         verdict = Verdict.INCONCLUSIVE
-        reason = (f"deterministic bias bound {est.bias_bound:.3g} is not negligible next to "
-                  f"the standard error {sample.se:.3g}")
+        reason = (f"deterministic bias bound {est.bias_bound:.3g} is not negligible "
+                  f"(standard error {sample.se:.3g}, n = {sample.n}, α = {alpha:.3g})")
     elif not all(o.rejected for _, o in controls):
         verdict = Verdict.INCONCLUSIVE
         reason = (f"not enough power: a {settings.resolution:.1%} error would pass "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +52,12 @@ def test_verify_prints_a_summary_and_exits_zero() -> None:
     r = _cli("verify", "S1", "--backend", "numpy", "--seed", "3")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "overall: verified" in r.stdout
+
+
+def test_report_command_writes_every_format(tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    r = _cli("report", "S1", "--backend", "numpy", "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    for name in ("index.md", "index.html", "results.json", "claims/S1.html", "figures/S1.png"):
+        assert (out / name).is_file(), name
+    assert f"report written to {out}" in " ".join(r.stdout.split())

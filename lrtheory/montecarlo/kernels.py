@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from lrtheory.errors import ParameterError, check_int, check_positive
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 
 
@@ -26,11 +27,16 @@ def sgd_diagonal_quadratic(eta: float, curvatures: np.ndarray[Any, Any], noise_s
     normal fill and two in-place passes over a chunk that stays in cache (x = −ηs·y at the
     end). The rescaling is exact algebra; it saves a third pass per step.
     """
+    eta = check_positive("eta", eta)
+    noise_sd = check_positive("noise_sd", noise_sd)
+    check_int("steps", steps, 0)
     lam = np.asarray(curvatures, dtype=np.float64)
+    if lam.ndim != 1 or lam.size == 0 or not np.all(np.isfinite(lam)):
+        raise ParameterError("curvatures", curvatures, "a non-empty finite 1-D array")
     start = np.zeros_like(lam) if x0 is None else np.asarray(x0, dtype=np.float64)
+    if start.shape != lam.shape or not np.all(np.isfinite(start)):
+        raise ParameterError("x0", x0, f"a finite array of shape {lam.shape}")
     kick = -eta * noise_sd
-    if kick == 0.0:
-        raise ValueError("sgd_diagonal_quadratic needs eta * noise_sd != 0")
 
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
