@@ -69,4 +69,5 @@ def growth_rate_rounding(h: np.ndarray[Any, Any], eta: float, steps: int) -> flo
     d = h.shape[0]
     norm_h = float(np.linalg.norm(h, 2))
     rho = float(np.max(np.abs(1.0 - eta * np.linalg.eigvalsh(h))))
-    return rho * (d**1.5 * EPS * (1.0 + eta * norm_h) / rho + 2.0 * EPS + d * EPS / steps)
+    relative = d**1.5 * EPS * (1.0 + eta * norm_h) / rho + 2.0 * EPS + d * EPS / steps
+    return rho * float(relative)
