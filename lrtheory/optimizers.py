@@ -3,7 +3,9 @@
 Every rule is written with arithmetic only, so the same function runs on NumPy and CuPy
 arrays, on Python floats and on SymPy symbols and matrices (the claims derive their closed
 forms from the very functions their simulations run). Hyperparameters that are numbers are
-checked against their allowed range; SymPy expressions pass unchecked.
+checked against their allowed range; SymPy expressions pass unchecked. The state and
+gradient arrays pass unchecked too (any backend's array, or a symbol): a simulation that
+leaves the finite floats is caught by the Monte Carlo runner and reported as divergence.
 
 Notation: parameters θ (or w), gradient g = ∇f(θ), learning rate η, momentum β, weight
 decay λ_wd (``wd``), L2 strength α. The seeds write λ for the weight decay; here it is ``wd``
@@ -18,7 +20,7 @@ from typing import Any
 
 import sympy as sp
 
-from lrtheory.errors import check_real
+from lrtheory.errors import ParameterError, check_real
 
 Array = Any
 """A NumPy/CuPy array, a Python float or a SymPy expression/matrix."""
@@ -107,6 +109,8 @@ def decoupled_weight_decay_sequential(w: Array, gradient: Gradient, eta: Any, wd
     ``gradient`` is ∇f as a function, since it is evaluated at u rather than at w.
     """
     wd = _hyper("wd", wd, 0.0, 1.0)
+    if not callable(gradient):
+        raise ParameterError("gradient", gradient, "a callable x ↦ ∇f(x)")
     shrunk = (1 - wd) * w
     return shrunk - _eta(eta) * gradient(shrunk)
 
@@ -117,8 +121,9 @@ def decoupled_weight_decay_lr_scaled(w: Array, grad: Array, eta: Any, wd: Any) -
 
         w ← (1 − η λ_wd) w − η ∇f(w).
 
-    Its fixed point is the L2 solution with strength α = λ_wd, whatever η.
+    Its fixed point is the L2 solution with strength α = λ_wd, whatever η. As for
+    :func:`decoupled_weight_decay`, the shrink factor must stay positive: 0 ≤ ηλ_wd < 1.
     """
     eta = _eta(eta)
-    wd = _hyper("wd", wd, 0.0)
+    wd = _hyper("wd", wd, 0.0, math.inf if isinstance(eta, sp.Basic) else 1.0 / eta)
     return (1 - eta * wd) * w - eta * grad

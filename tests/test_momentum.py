@@ -76,6 +76,30 @@ def test_m1_schedule_difference_step_in_exact_arithmetic() -> None:
     assert th_b != th_a
 
 
+def test_m1_any_schedule_difference_in_exact_arithmetic() -> None:
+    # The derived D_T = Σ_s (summand) against both rules iterated in rationals under an
+    # irregular schedule (T = 7 > the finitely many cases any earlier check unrolled).
+    beta, g = sp.Rational(2, 3), sp.Rational(-3, 2)
+    etas = [sp.Rational(x, 10) for x in (3, 1, 4, 1, 5, 9, 2)]
+    th_a = v = th_b = u = sp.Integer(0)
+    for eta in etas:
+        th_a, v = heavy_ball(th_a, v, g, eta, beta)
+        th_b, u = heavy_ball_lr_in_velocity(th_b, u, g, eta, beta)
+    general = _step(M1.derive(), "any schedule: difference after T steps").rhs
+    (eta_s,) = {x.base for x in general.atoms(sp.Indexed)}
+    names = {x.name: x for x in general.free_symbols if isinstance(x, sp.Symbol)}
+    value = general.subs({names["beta"]: beta, names["g"]: g, names["T"]: len(etas)}).doit()
+    value = value.subs({eta_s[i]: e for i, e in enumerate(etas)})
+    assert value == th_b - th_a != 0
+
+
+def test_m1_induction_identities_are_for_every_t() -> None:
+    names = [i.name for i in M1.derive().identities]
+    assert any(n.startswith("any schedule, induction base") for n in names)
+    assert any(n.startswith("any schedule, induction step") for n in names)
+    assert not any("no difference after any T" in n for n in names)  # the circular one
+
+
 def test_m8_fixed_point_step_is_a_fixed_point() -> None:
     d = M8.derive()
     w_star = _step(d, "fixed point of w ← (1−λ_wd)w − η∇f(w)").rhs
@@ -150,6 +174,54 @@ def test_figures_and_validity(small_run: RunResult) -> None:
     x = np.array(m1.values) / (1 - 0.99)
     np.testing.assert_allclose(m1.errors, 0.99**x / (1 - 0.99**x), rtol=1e-9)
     np.testing.assert_allclose(m8.errors, m8.values, rtol=1e-9)  # |α/α_seq − 1| = λ_wd
+
+
+@pytest.mark.parametrize(("change", "name"), [
+    ({"beta": 1.0}, "beta"),
+    ({"tau": 70}, "tau"),  # τ > T = 60
+    ({"tau": 0}, "tau"),
+    ({"tau": 20.5}, "tau"),
+    ({"T": 0}, "T"),
+    ({"eta2": 0.0}, "eta2"),
+    ({"g": math.inf}, "g"),
+    ({"sigma": -1.0}, "sigma"),
+])
+def test_m1_bad_point_parameters_raise(change: dict[str, float], name: str) -> None:
+    bad = Point("bad", {**_point(M1, "β = 0.9").params, **change})
+    assert M1.simulate is not None
+    with pytest.raises(ParameterError, match=rf"^{name} must be"):
+        M1.simulate(bad, Ensemble(seed=0), 100)
+    if name != "sigma":
+        with pytest.raises(ParameterError, match=rf"^{name} must be"):
+            M1.model(bad)
+
+
+def test_m1_tau_equal_to_t_is_allowed() -> None:
+    p = {**_point(M1, "β = 0.9").params, "tau": 60}
+    for c in M1.model(Point("τ = T", p)):
+        if c.exact:
+            assert c.abs_error <= c.tolerance, c.name
+
+
+@pytest.mark.parametrize("eta", [0.81, 0.9, 5.0])
+def test_m8_unstable_eta_raises(eta: float) -> None:
+    # h₂ = 2, λ_wd = 0.38: the decoupled rule contracts only for η < (2 − 0.38)/2 = 0.81
+    # (at 0.81 the factor is exactly −1; beyond it the old code reported 0 as fixed point).
+    bad = Point("bad", {**_point(M8, "η = 0.76").params, "eta": eta})
+    with pytest.raises(ParameterError, match=r"^eta must be in \(0, \(2 − λ_wd\)/max h\)"):
+        M8.model(bad)
+    assert M8.simulate is not None
+    with pytest.raises(ParameterError, match=r"^eta must be"):
+        M8.simulate(bad, Ensemble(seed=0), 100)
+
+
+@pytest.mark.parametrize(("change", "name"), [
+    ({"h1": 0.0}, "h1"), ({"c2": math.nan}, "c2"), ({"wd": -0.1}, "wd"), ({"eta": 0.0}, "eta"),
+])
+def test_m8_bad_point_parameters_raise(change: dict[str, float], name: str) -> None:
+    bad = Point("bad", {**_point(M8, "η = 0.2").params, **change})
+    with pytest.raises(ParameterError, match=rf"^{name} must be"):
+        M8.model(bad)
 
 
 def test_bad_point_parameters_raise() -> None:

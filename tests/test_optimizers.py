@@ -119,6 +119,9 @@ def test_rules_accept_sympy_symbols() -> None:
     (lambda: decoupled_weight_decay(1.0, 1.0, 0.1, 1.0), "wd"),
     (lambda: decoupled_weight_decay_sequential(1.0, lambda x: x, 0.1, -0.5), "wd"),
     (lambda: decoupled_weight_decay_lr_scaled(1.0, 1.0, 0.1, "0.1"), "wd"),
+    (lambda: decoupled_weight_decay_lr_scaled(1.0, 1.0, 0.5, 2.0), "wd"),  # ηλ_wd = 1
+    (lambda: decoupled_weight_decay_sequential(1.0, 2.0, 0.1, 0.5),  # type: ignore[arg-type]
+     "gradient"),
 ])
 def test_bad_hyperparameters_raise(call: Callable[[], object], name: str) -> None:
     with pytest.raises(ParameterError, match=rf"^{name} must be"):

@@ -21,6 +21,7 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
+from lrtheory.errors import ParameterError, check_positive, check_real
 from lrtheory.models.rounding import EPS, RECURSION_ROUNDING_REASON, recursion_rounding
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
@@ -34,7 +35,7 @@ from lrtheory.optimizers import (
 )
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
-from lrtheory.sources import SEED_001, SEED_004
+from lrtheory.sources import SEED_003, SEED_004
 
 # --------------------------------------------------------------------------------------
 # M8 decoupled-weight-decay
@@ -127,6 +128,35 @@ def _m8_problem(p: Mapping[str, float]) -> tuple[np.ndarray[Any, Any], np.ndarra
     return np.array([p["h1"], p["h2"]]), np.array([p["c1"], p["c2"]])
 
 
+def _m8_params(p: Mapping[str, float], *, noise: bool = False) -> dict[str, float]:
+    """M8's point parameters, checked: curvatures h₁, h₂ > 0, targets c₁, c₂ real, η > 0,
+    0 ≤ λ_wd < 1, both rules stable (η < (2 − λ_wd)/max h, see :func:`_m8_stable_eta`)
+    and, with ``noise``, σ ≥ 0."""
+    names = ("h1", "h2", "c1", "c2", "eta", "wd") + (("sigma",) if noise else ())
+    missing = [x for x in names if x not in p]
+    if missing:
+        raise ParameterError("params", dict(p), f"a mapping with keys {', '.join(names)}")
+    out = {x: check_positive(x, p[x]) for x in ("h1", "h2", "eta")}
+    out.update({x: check_real(x, p[x]) for x in ("c1", "c2")})
+    out["wd"] = check_real("wd", p["wd"], 0.0, 1.0, lo_open=False)
+    if noise:
+        out["sigma"] = check_real("sigma", p["sigma"], 0.0, lo_open=False)
+    bound = _m8_stable_eta(out)
+    if out["eta"] >= bound:
+        raise ParameterError(
+            "eta", p["eta"], f"in (0, (2 − λ_wd)/max h) = (0, {bound:.6g}) so that both "
+            f"rules' mean recursions contract (λ_wd = {out['wd']:g}, max h = "
+            f"{max(out['h1'], out['h2']):g})")
+    return out
+
+
+def _m8_stable_eta(p: Mapping[str, float]) -> float:
+    """The largest stable η: the contraction factors are ρ = 1 − λ_wd − ηh (decoupled) and
+    (1 − λ_wd)(1 − ηh) (shrink then gradient); for 0 ≤ λ_wd < 1 and h > 0, |ρ| < 1 iff
+    ηh < 2 − λ_wd and ηh < (2 − λ_wd)/(1 − λ_wd) respectively, the first the tighter."""
+    return (2.0 - p["wd"]) / max(p["h1"], p["h2"])
+
+
 def _m8_predictions(p: Mapping[str, float]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """(L2 solutions the two rules' fixed points should equal, shape (2, d); their mean
     recursions' contraction factors |ρ|, shape (2, d)): decoupled w, then the sequential
@@ -156,13 +186,20 @@ def _m8_run(p: Mapping[str, float], steps: int, noise: Callable[[], Array], h: A
 
 
 def _steps_to(p: Mapping[str, float], fraction: float) -> int:
-    """Steps after which every mean recursion's transient is below ``fraction`` of w₀ − w*."""
+    """Steps after which every mean recursion's transient is below ``fraction`` of w₀ − w*:
+    ⌈ln fraction / ln ρ⌉ for the largest contraction factor ρ. Raises ParameterError for
+    an η outside the stable range (ρ ≥ 1: no fixed point is approached)."""
+    check_real("fraction", fraction, 0.0, 1.0)
     rho = float(np.max(_m8_predictions(p)[1]))
-    return 1 if rho == 0.0 else math.ceil(math.log(fraction) / math.log(rho))
+    if rho >= 1.0:
+        raise ParameterError(
+            "eta", p["eta"], f"in (0, (2 − λ_wd)/max h) = (0, {_m8_stable_eta(p):.6g}); "
+            f"the contraction factor is {rho:.6g}")
+    return 1 if rho == 0.0 else max(1, math.ceil(math.log(fraction) / math.log(rho)))
 
 
 def _model_m8(point: Point) -> list[ModelCheck]:
-    p = point.params
+    p = _m8_params(point.params)
     h, c = _m8_problem(p)
     steps = _steps_to(p, EPS)
     fixed = np.stack(_m8_run(p, steps, lambda: 0.0, h, c, np.zeros(2)))
@@ -187,7 +224,7 @@ def _simulate_m8(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     """Additive Gaussian gradient noise σξ_t: the ensemble mean of each rule's state after
     T steps against the L2 solution. The mean obeys the noiseless recursion exactly (linear
     dynamics), so the one deterministic gap is the transient ρ^T|w₀ − w*|, in ``bias_bound``."""
-    p = point.params
+    p = _m8_params(point.params, noise=True)
     h_np, c_np = _m8_problem(p)
     steps = _steps_to(p, 1e-12)
 
@@ -283,9 +320,19 @@ M8 = Claim(
                "decoupled scheme is equivalent, at its fixed point, to standard L2 "
                "regularization with an effective penalty strength of $\\alpha = \\lambda / "
                "\\eta$."),
-        Source(SEED_001, "The Dance of Coupled Forces",
-               "The *effective strength* of the [weight decay](@article_id:635440) at each step "
-               "is the product $\\eta_t \\lambda$"),
+        Source(SEED_004, "Interaction with Regularization: Decoupled Weight Decay",
+               "This insight is crucial: it demonstrates that to keep the regularization "
+               "effect constant while tuning the [learning rate](@entry_id:140210), the ratio "
+               "$\\lambda/\\eta$ must be kept constant."),
+        Source(SEED_004, "Interaction with Regularization: Decoupled Weight Decay",
+               "Modern optimizers like AdamW use \"[decoupled weight decay](@entry_id:635953),\" "
+               "where the [weight decay](@entry_id:635934) step is separated from the gradient "
+               "update."),
+        Source(SEED_003, "Per-Parameter Adaptation",
+               "A notable variant, AdamW, introduced by Loshchilov and Hutter in 2017 "
+               "(published at ICLR 2019), decouples weight decay regularization from the "
+               "adaptive learning rate updates to better align with the original L2 penalty "
+               "formulation, applying decay directly to parameters rather than gradients."),
     ),
     derive=lambda: _m8()[0],
     model=_model_m8,

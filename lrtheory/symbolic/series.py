@@ -24,3 +24,25 @@ def limit_geometric(expr: sp.Expr, base: sp.Symbol, n: sp.Symbol) -> sp.Expr:
     if in_x.has(n):
         raise ValueError(f"{expr} is not a function of {base}^{n} alone")
     return sp.simplify(sp.limit(in_x, x, 0))
+
+
+def shift_peeling_sums(expr: sp.Expr, n: sp.Symbol) -> sp.Expr:
+    """``expr`` with n → n + 1, each Σ_{s=lo}^{n} so produced split into Σ_{s=lo}^{n−1} plus
+    its last term (SymPy does not peel a sum with a symbolic upper limit by itself); an
+    induction step is then an identity in the sums up to n − 1 that simplify decides."""
+
+    def peel(total: sp.Sum) -> sp.Expr:
+        term, (index, lo, hi) = total.function, total.limits[0]
+        return sp.Sum(term, (index, lo, hi - 1)) + term.subs(index, hi)
+
+    return expr.subs(n, n + 1).replace(
+        lambda e: isinstance(e, sp.Sum) and e.limits[0][2].has(n), peel)
+
+
+def swap_triangle(double: sp.Sum) -> sp.Expr:
+    """Σ_{t=1}^{n} Σ_{s=0}^{t−1} f(s, t) = Σ_{s=0}^{n−1} Σ_{t=s+1}^{n} f(s, t), the inner sum
+    done by SymPy (the triangle 0 ≤ s < t ≤ n summed the other way round)."""
+    (s_, zero, t_less_1), (t_, one, n_) = double.limits
+    if (zero, one, t_less_1) != (0, 1, t_ - 1):
+        raise ValueError(f"not a sum over the triangle 0 ≤ s < t ≤ n: {double}")
+    return sp.Sum(finite_sum(double.function, t_, s_ + 1, n_), (s_, 0, n_ - 1))
