@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -10,26 +12,34 @@ import sympy as sp
 
 from lrtheory import Settings, Verdict, registry, verify
 from lrtheory.claim import Derivation
-from lrtheory.claims.euler import (
-    S4,
-    expected_double_well_truncation,
-    flow_taylor_series,
-)
+from lrtheory.claims import euler
+from lrtheory.claims.euler import S4
 from lrtheory.errors import ParameterError
 from lrtheory.models.flow import (
     convergence_order,
     double_well_loss,
+    error_sequence,
     global_error,
     gradient_descent,
     halving,
     integrate_flow,
     measure_order,
+    one_sided_lipschitz,
     quadratic_loss,
     steps_to_time,
+    stiff_mode_growth,
     truncation_error,
+    truncation_rounding,
 )
 from lrtheory.results import RunResult
+from lrtheory.symbolic.flows import (
+    expected_double_well_truncation,
+    first_modified_field,
+    flow_taylor_series,
+    step_taylor_polynomial,
+)
 from lrtheory.symbolic.identity import identical
+from lrtheory.verify import _judge_model
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +57,15 @@ def test_registered() -> None:
     assert S4.statistics == ("one-step truncation error / η²",)
 
 
-def test_every_identity_is_decided_as_expected(derivation: Derivation) -> None:
-    assert len(derivation.identities) >= 10
-    for identity in derivation.identities:
-        assert identical(identity.derived, identity.stated) == identity.expect_equal, identity.name
+def test_gd_is_forward_euler_is_a_step_not_an_identity(derivation: Derivation) -> None:
+    # True by construction (the Lie series' O(h) term is the field), so not an identity.
+    assert not any("forward Euler" in i.name for i in derivation.identities)
+    steps = {s.name: s.expr for s in derivation.steps}
+    x, y = sp.symbols("x y", real=True)
+    eta = sp.Symbol("eta", positive=True)
+    L = sp.Function("L")(x, y)
+    gd = sp.Matrix([x - eta * L.diff(x), y - eta * L.diff(y)])
+    assert identical(steps["… at h = η: the GD update"].rhs, gd)
 
 
 def test_steps_spot_checks(derivation: Derivation) -> None:
@@ -207,23 +222,113 @@ def test_measure_order_against_flows() -> None:
     assert 0.0 < g.error_bound < g.error
 
 
+def _inside_only(orders: tuple[float, float]) -> RunResult:
+    """S4's models at its inside points only, with the global-error orders ``orders``."""
+    points = tuple(dataclasses.replace(p, monte_carlo=False) for p in S4.points
+                   if p.regime == "inside")
+    claim = dataclasses.replace(S4, points=points, model=partial(euler._model_s4, orders=orders),
+                                derive=lambda: Derivation((), ()), validity=None)
+    return verify([claim], Settings(seed=0, backend="numpy"))
+
+
+def test_inside_order_checks_are_exact_and_can_fail() -> None:
+    # A wrong order (2 vs the flow, 1 vs the modified flow) must be refuted, not downgraded.
+    result = _inside_only((2.0, 1.0)).claims[0]
+    assert result.verdict is Verdict.REFUTED
+    for point in result.points:
+        richardson = [m for m in point.model if "(Richardson)" in m.check.name]
+        assert len(richardson) == 2
+        assert all(m.check.exact and m.verdict is Verdict.REFUTED for m in richardson)
+    # The right orders pass at the same points.
+    assert _inside_only((1.0, 2.0)).claims[0].verdict is not Verdict.REFUTED
+
+
+def test_order_that_does_not_settle_is_refuted_inside_and_reported_outside() -> None:
+    etas = halving(0.1, 6)
+    o = convergence_order(etas, [e * math.exp(0.05 * (-2.0) ** j) for j, e in enumerate(etas)])
+    assert not o.asymptotic
+    assert o.contraction >= 1.0
+    inside = euler._order_check(o, 1.0, "gradient flow", "inside")
+    assert inside.exact
+    assert _judge_model(inside).verdict is Verdict.REFUTED
+    boundary = euler._order_check(o, 1.0, "gradient flow", "boundary")
+    assert not boundary.exact
+    assert "not settled" in boundary.name
+    assert _judge_model(boundary).verdict is Verdict.APPROXIMATE
+
+
+def test_stiff_mode_growth_is_eulers_factor() -> None:
+    h = np.diag([0.01, 3.0, 100.0])
+    for eta_lam in (1.9, 1.96, 2.04):
+        mg = stiff_mode_growth(h, eta_lam / 100.0, 64)
+        assert mg.euler_factor == pytest.approx(abs(1.0 - eta_lam), abs=1e-15)
+        assert abs(mg.growth - mg.euler_factor) <= mg.tolerance < 1e-12
+
+
+def test_symbolic_flow_helpers() -> None:
+    x = sp.Symbol("x", real=True)
+    eta, lam = sp.symbols("eta lambda", positive=True)
+    # The Taylor series of a cubic along a unit step terminates: all terms give (x + η)³.
+    assert identical(step_taylor_polynomial(x**3, [x], [1], eta, 0, 3), (x + eta) ** 3)
+    # A method that matches the flow to O(h²) has no O(h) correction.
+    field, line = sp.Matrix([-lam * x]), sp.Matrix([x])
+    step = line + eta * field + eta**2 / 2 * lam**2 * line
+    _, f1, _ = first_modified_field(field, step, line, eta)
+    assert identical(f1, sp.zeros(1, 1))
+
+
+def test_gd_rounding_bound_is_small_and_positive() -> None:
+    loss = double_well_loss(4.0)
+    g = global_error(loss, np.array([1.8, 0.8]), 2.0, 0.05, modified=False)
+    assert 0.0 < g.error_bound < 1e-9 < g.error
+
+
 @pytest.mark.parametrize(
     ("call", "name"),
     [
         (lambda: double_well_loss(0.0), "a"),
         (lambda: quadratic_loss(np.array([[1.0, 2.0], [0.0, 1.0]])), "h"),
+        (lambda: quadratic_loss(np.array([[np.nan]])), "h"),
         (lambda: gradient_descent(double_well_loss(1.0), np.zeros(2), -0.1, 3), "eta"),
         (lambda: gradient_descent(double_well_loss(1.0), np.zeros(2), 0.1, -1), "steps"),
+        (lambda: gradient_descent(double_well_loss(1.0), np.array([np.nan, 0.0]), 0.1, 1),
+         "theta0"),
         (lambda: integrate_flow(double_well_loss(1.0), np.ones(2), 0.0), "horizon"),
+        (lambda: integrate_flow(double_well_loss(1.0), np.ones((2, 2)), 1.0), "theta0"),
         (lambda: integrate_flow(double_well_loss(1.0), np.ones(2), 1.0, correction=-1.0),
          "correction"),
+        (lambda: truncation_error(double_well_loss(1.0), np.ones(2), 0.0), "eta"),
+        (lambda: truncation_error(double_well_loss(1.0), np.array([]), 0.1), "theta"),
+        (lambda: truncation_rounding(double_well_loss(1.0), np.ones(2), -1.0), "eta"),
+        (lambda: truncation_rounding(double_well_loss(1.0), [1.0, math.inf], 0.1), "theta"),
+        (lambda: stiff_mode_growth(np.diag([1.0, 2.0]), 0.1, 0), "steps"),
+        (lambda: stiff_mode_growth(np.diag([1.0, 2.0]), 0.0, 8), "eta"),
+        (lambda: stiff_mode_growth(np.eye(2), 0.1, 8), "h"),
+        # ηλ_max = 0.5: the stiff mode decays below the rounding kept alive in the slow one.
+        (lambda: stiff_mode_growth(np.diag([0.01, 3.0, 100.0]), 0.005, 64), "steps"),
+        (lambda: one_sided_lipschitz(lambda th: -th, np.ones(2)), "points"),
+        (lambda: one_sided_lipschitz(lambda th: -th, np.ones((2, 3)), scale=0.0), "scale"),
         (lambda: steps_to_time(1.0, 0.3), "eta"),
+        (lambda: steps_to_time(0.0, 0.1), "horizon"),
+        (lambda: error_sequence(double_well_loss(1.0), np.ones(2), 1.0, [], False),
+         "step_sizes"),
+        (lambda: global_error(double_well_loss(1.0), np.ones(2), 1.0, 0.1, True,
+                              integrate_flow(double_well_loss(1.0), np.ones(2), 1.0)), "flow"),
         (lambda: convergence_order([0.1, 0.05, 0.025], [1.0, 0.5, 0.25]), "step_sizes"),
         (lambda: convergence_order([0.1, 0.05, 0.02, 0.01], [1.0, 0.5, 0.2, 0.1]),
          "step_sizes"),
         (lambda: convergence_order(halving(0.1, 4), [1.0, -0.5, 0.25, 0.1]), "errors"),
+        (lambda: convergence_order(halving(0.1, 4), [1.0, 0.5, 0.25, 0.1], [0, -1, 0, 0]),
+         "error_bounds"),
         (lambda: halving(0.0, 4), "first"),
         (lambda: expected_double_well_truncation(4.0, 0.1, (1.0, 0.0), 0.0), "sd"),
+        (lambda: expected_double_well_truncation(4.0, 0.1, (1.0,), 0.3), "means"),  # type: ignore[arg-type]
+        (lambda: flow_taylor_series(sp.Matrix([1]), sp.Matrix([sp.Symbol("x")]),
+                                    sp.Symbol("h"), -1), "order"),
+        (lambda: flow_taylor_series(sp.Matrix([1, 2]), sp.Matrix([sp.Symbol("x")]),
+                                    sp.Symbol("h"), 2), "field"),
+        (lambda: step_taylor_polynomial(sp.Symbol("x"), [sp.Symbol("x")], [1],
+                                        sp.Symbol("h"), 3, 2), "hi"),
     ],
 )
 def test_bad_input_raises(call: object, name: str) -> None:

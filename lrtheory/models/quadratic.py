@@ -10,11 +10,6 @@ from scipy.stats import ortho_group
 from lrtheory.errors import ParameterError, check_int, check_positive
 from lrtheory.models.rounding import EPS
 
-#: Rounding of an iterated, renormalised d×d matrix: a few ulps per step, averaged by the
-#: 1/t power of a growth-rate measurement.
-ITERATION_ROUNDING = 1e-12
-ITERATION_ROUNDING_REASON = "floating-point rounding of the iterated matrix"
-
 
 def spd_matrix(d: int, lam_min: float, lam_max: float, seed: int) -> np.ndarray[Any, Any]:
     """A random symmetric positive definite matrix with eigenvalues spread log-uniformly on
