@@ -25,7 +25,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import sympy as sp
 
-from lrtheory.errors import ParameterError, check_positive
+from lrtheory.errors import ParameterError, check_positive, check_real
 
 Schedule: TypeAlias = Callable[[Any], Any]
 """A learning-rate schedule: step or time ``t`` (number, array or SymPy expression) ↦ η(t)."""
@@ -53,12 +53,27 @@ def _namespace(*values: object) -> ModuleType:
     return sp if _is_symbolic(*values) else np
 
 
+def _time(t: Any) -> Any:
+    """A numeric step or time (number or array) must be real and finite; SymPy passes."""
+    if _is_symbolic(t):
+        return t
+    if isinstance(t, bool | str | bytes) or t is None:
+        raise ParameterError("t", t, "a finite real number or array of them")
+    try:
+        finite = bool(np.all(np.isfinite(t)))
+    except TypeError:
+        raise ParameterError("t", t, "a finite real number or array of them") from None
+    if not finite:
+        raise ParameterError("t", t, "finite")
+    return t
+
+
 def _progress(t: Any, total: Parameter) -> Any:
     """The fraction t/total of the horizon: clipped to [0, 1] for numbers and arrays, the
     plain ratio for SymPy (whose formulas are stated on [0, total])."""
     if _is_symbolic(t, total):
         return t / total
-    return np.clip(t, 0.0, total) / total
+    return np.clip(_time(t), 0.0, total) / total
 
 
 def constant(eta0: Parameter) -> Schedule:
@@ -68,7 +83,7 @@ def constant(eta0: Parameter) -> Schedule:
     def schedule(t: Any) -> Any:
         if _is_symbolic(t, eta0):
             return sp.sympify(eta0)
-        return eta0 * np.ones_like(t, dtype=np.float64)
+        return eta0 * np.ones_like(_time(t), dtype=np.float64)
 
     return schedule
 
@@ -102,8 +117,20 @@ def cosine(eta0: Parameter, total: Parameter) -> Schedule:
     return schedule
 
 
-def integrals(schedule: Schedule, t: sp.Symbol, upper: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+def integrals(schedule: Schedule, t: sp.Symbol,
+              upper: sp.Expr | float) -> tuple[sp.Expr, sp.Expr]:
     """∫₀^upper η(t) dt and ∫₀^upper η(t)² dt by SymPy: the learning progress and the noise
-    injected by a schedule (η² is expanded first, which SymPy integrates far faster)."""
+    injected by a schedule (η² is expanded first, which SymPy integrates far faster).
+
+    ``t`` is the integration variable (a SymPy symbol), ``upper`` a number ≥ 0 or a SymPy
+    expression not known to be negative."""
+    if not callable(schedule):
+        raise ParameterError("schedule", schedule, "a callable t ↦ η(t)")
+    if not isinstance(t, sp.Symbol):
+        raise ParameterError("t", t, "a SymPy symbol")
+    limit = upper if isinstance(upper, sp.Basic) else sp.sympify(
+        check_real("upper", upper, 0.0, lo_open=False))
+    if not isinstance(limit, sp.Expr) or limit.is_negative:
+        raise ParameterError("upper", upper, "≥ 0 (a number or a SymPy expression)")
     rate = schedule(t)
-    return sp.integrate(rate, (t, 0, upper)), sp.integrate(sp.expand(rate**2), (t, 0, upper))
+    return sp.integrate(rate, (t, 0, limit)), sp.integrate(sp.expand(rate**2), (t, 0, limit))

@@ -94,3 +94,23 @@ def test_bad_horizon(bad: object) -> None:
         linear_decay(0.1, bad)  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="total"):
         cosine(0.1, bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [math.nan, np.array([0.0, math.inf]), "3", None, True])
+def test_bad_time(bad: object) -> None:
+    for schedule in (constant(0.1), linear_decay(0.1, 10), cosine(0.1, 10)):
+        with pytest.raises(ParameterError, match=r"^t "):
+            schedule(bad)
+
+
+@pytest.mark.parametrize(("args", "name"), [
+    ((0.1, t, T), "schedule"),
+    ((cosine(eta0, T), "t", T), "t"),
+    ((cosine(eta0, T), t, -1.0), "upper"),
+    ((cosine(eta0, T), t, -T), "upper"),
+    ((cosine(eta0, T), t, math.inf), "upper"),
+])
+def test_bad_integrals(args: tuple[object, object, object], name: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        integrals(*args)  # type: ignore[arg-type]
+    assert info.value.name == name

@@ -23,7 +23,7 @@ from lrtheory.claim import (
 from lrtheory.models import lyapunov as lyap
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.kernels import sgd_diagonal_quadratic
-from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, Kernel
+from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import mean_statistic, variance_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
@@ -56,39 +56,35 @@ def _derive_dd() -> dict[str, Any]:
             "loss_sde": traced["sde"], "loss_excess": traced["excess"]}
 
 
-def _eq(name: str, lhs: str, rhs: sp.Basic) -> Step:
-    return Step(name, sp.Eq(sp.Symbol(lhs), rhs))
-
-
 def _derive_d3() -> Derivation:
     r, m = _derive_1d(), _derive_dd()
     lin_t = eta * sp.diff(r["temperature_exact"], eta).subs(eta, 0)  # T ∝ η: η·T'(0)
     (l1, l2), (c1, c2) = m["l"], m["c"]
     one_d = sp.Lambda((lam, sigma), r["exact"])
     steps = (
-        _eq("SGD step, ξ ~ N(0, σ²/B)", "x_{t+1}", r["update"]),
-        _eq("update noise Var(Δx | x)", "Var(Δx)", r["update_var"]),
-        _eq("variance recursion E[x_{t+1}²]", "V_{t+1}", r["rhs"]),
-        _eq("stationary variance: fixed point", "Var_∞", r["exact"]),
-        _eq("finite-t variance (rsolve)", "V_t", r["path"]),
-        _eq("finite-t variance (geometric sum)", "V_t", r["geometric"]),
+        Step.equation("SGD step, ξ ~ N(0, σ²/B)", "x_{t+1}", r["update"]),
+        Step.equation("update noise Var(Δx | x)", "Var(Δx)", r["update_var"]),
+        Step.equation("variance recursion E[x_{t+1}²]", "V_{t+1}", r["rhs"]),
+        Step.equation("stationary variance: fixed point", "Var_∞", r["exact"]),
+        Step.equation("finite-t variance (rsolve)", "V_t", r["path"]),
+        Step.equation("finite-t variance (geometric sum)", "V_t", r["geometric"]),
         Step("stable set {η > 0 : (1 − ηλ)² < 1}", r["stable"]),
-        _eq("limit at the boundary", "lim_{η→2/λ⁻} Var_∞", r["blowup"]),
-        _eq("diffusion limit, Δt = η: drift", "mu(x)", r["sde_drift"]),
-        _eq("diffusion limit: variance per unit time", "D", r["sde_diffusion"]),
-        _eq("moment ODE from the Itô generator on x²", "dV/dt", r["sde_moment_ode"]),
-        _eq("OU variance (dsolve)", "V(t)", r["sde_path"]),
-        _eq("SDE stationary variance: t → ∞", "Var_SDE", r["sde"]),
-        _eq("stationary Fokker–Planck density", "p(x)", r["sde_density"]),
-        _eq("temperature: p ∝ exp(−L/T), L = ½λx²", "T", r["temperature_sde"]),
-        _eq("exact temperature T = λ·Var_∞", "T", r["temperature_exact"]),
-        _eq("Var_∞ / Var_SDE", "ratio", r["ratio"]),
-        _eq("(Var_∞ − Var_SDE)/Var_SDE", "err", r["rel_error"]),
-        _eq("Var_∞ to first order in η", "Var_∞", r["leading"]),
+        Step.equation("limit at the boundary", "lim_{η→2/λ⁻} Var_∞", r["blowup"]),
+        Step.equation("diffusion limit, Δt = η: drift", "mu(x)", r["sde_drift"]),
+        Step.equation("diffusion limit: variance per unit time", "D", r["sde_diffusion"]),
+        Step.equation("moment ODE from the Itô generator on x²", "dV/dt", r["sde_moment_ode"]),
+        Step.equation("OU variance (dsolve)", "V(t)", r["sde_path"]),
+        Step.equation("SDE stationary variance: t → ∞", "Var_SDE", r["sde"]),
+        Step.equation("stationary Fokker–Planck density", "p(x)", r["sde_density"]),
+        Step.equation("temperature: p ∝ exp(−L/T), L = ½λx²", "T", r["temperature_sde"]),
+        Step.equation("exact temperature T = λ·Var_∞", "T", r["temperature_exact"]),
+        Step.equation("Var_∞ / Var_SDE", "ratio", r["ratio"]),
+        Step.equation("(Var_∞ − Var_SDE)/Var_SDE", "err", r["rel_error"]),
+        Step.equation("Var_∞ to first order in η", "Var_∞", r["leading"]),
         Step("discrete Lyapunov, H = diag(λ₁, λ₂), C = diag(c₁, c₂)", m["discrete"]),
         Step("continuous Lyapunov, same H, C", m["continuous"]),
-        _eq("trace of HΣ + ΣH = (η/B)C, any symmetric H, C", "E[L]", m["loss_sde"]),
-        _eq("trace of the discrete equation", "E[L] − (η/4)tr(H²Σ)", m["loss_excess"]),
+        Step.equation("trace of HΣ + ΣH = (η/B)C, any symmetric H, C", "E[L]", m["loss_sde"]),
+        Step.equation("trace of the discrete equation", "E[L] − (η/4)tr(H²Σ)", m["loss_excess"]),
     )
     identities = (
         Identity("update noise Var(Δθ) = η²σ²/B", r["update_var"], eta**2 * sigma**2 / B),
@@ -244,43 +240,6 @@ def _model_d3(point: Point) -> list[ModelCheck]:
 # --------------------------------------------------------------------------------------
 
 
-def sgd_correlated_quadratic(eta_: float, H: np.ndarray[Any, Any],
-                             noise_cov: np.ndarray[Any, Any], steps: int) -> Kernel:
-    """SGD x ← (I − ηH)x − ηξ, ξ ~ N(0, noise_cov), from x₀ = 0, for any symmetric H and
-    noise covariance (``noise_cov`` = C/B); returns the final iterates, shape (n, d).
-
-    A chain is a row, so a step is x ← x(I − ηH) + z(−ηS) with z ~ N(0, I) and S the
-    symmetric square root of the noise covariance (S² = C/B). Coordinates are kept as d
-    separate columns and the small products written as 2d² scalar multiply-adds of whole
-    columns: ufuncs that release the GIL for the runner's threads (a (n, d) @ (d, d)
-    product with tiny d does not).
-    """
-    A = np.eye(H.shape[0]) - eta_ * H
-    w, u = np.linalg.eigh(noise_cov)
-    K = -eta_ * (u * np.sqrt(np.clip(w, 0.0, None))) @ u.T
-    d = A.shape[0]
-    a = [[float(A[j, i]) for j in range(d)] for i in range(d)]
-    k = [[float(K[j, i]) for j in range(d)] for i in range(d)]
-
-    def kernel(rng: ChunkRNG) -> Any:
-        xp = rng.xp
-        x = [xp.zeros(rng.n, dtype=rng.dtype) for _ in range(d)]
-        for _ in range(steps):
-            z = rng.normal(d)
-            new = []
-            for i in range(d):
-                acc = x[0] * a[i][0]
-                for j in range(1, d):
-                    acc += x[j] * a[i][j]
-                for j in range(d):
-                    acc += z[:, j] * k[i][j]
-                new.append(acc)
-            x = new
-        return xp.stack(x, axis=1)
-
-    return kernel
-
-
 def _simulate_d3(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     """Final iterates x_T of n chains from x₀ = 0: the sample variance of the first
     coordinate and the mean loss ½x_TᵀHx_T, against the exact finite-T values."""
@@ -291,7 +250,7 @@ def _simulate_d3(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     if diagonal:  # the shared kernel: x_i ← (1 − ηλ_i)x_i − η(σ/√B)ξ_i
         base = sgd_diagonal_quadratic(eta_, np.diag(H).copy(), p["sigma"] / math.sqrt(B_), T)
     else:
-        base = sgd_correlated_quadratic(eta_, H, C / B_, T)
+        base = lyap.sgd_correlated_quadratic(eta_, H, C / B_, T)
 
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp

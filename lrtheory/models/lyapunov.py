@@ -16,7 +16,8 @@ V_{t+1} = (1 − ηλ)² V_t + η²σ²/B.
 
 Besides the solves this module gives the *error bounds* a comparison needs: an
 a-posteriori bound for each Lyapunov solve (‖op⁻¹‖ times the residual) and the rounding
-bound of an iterated recursion, so that a model check's tolerance comes from the method.
+bound of an iterated recursion, so that a model check's tolerance comes from the method;
+and the Monte Carlo kernel of the chain itself (:func:`sgd_correlated_quadratic`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from scipy.linalg import solve_continuous_lyapunov, solve_discrete_lyapunov
 
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 from lrtheory.models.rounding import EPS
+from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 
 FloatArray = NDArray[np.float64]
 
@@ -50,13 +52,25 @@ def _symmetric(name: str, m: Any, d: int | None = None) -> FloatArray:
     return (a + a.T) / 2.0
 
 
+def _psd(name: str, m: Any, d: int | None = None) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """A symmetric positive semidefinite matrix and its eigen-decomposition (w, u).
+
+    An eigenvalue below −8ε·max(1, max|c_ij|) rejects the matrix; eigenvalues in that band
+    and below 0 are what ``eigh`` returns for a singular PSD matrix (rounding) and are set
+    to 0 in the returned w."""
+    c = _symmetric(name, m, d)
+    w, u = np.linalg.eigh(c)
+    if float(w[0]) < -8 * EPS * max(1.0, float(np.abs(c).max())):
+        raise ParameterError(name, f"a matrix with eigenvalue {float(w[0]):.3g}",
+                             "positive semidefinite")
+    return c, np.clip(w, 0.0, None), u
+
+
 def _problem(eta: float, H: Any, C: Any, B: float) -> tuple[float, FloatArray, FloatArray, float]:
     eta = check_positive("eta", eta)
     B = check_real("B", B, 1.0, np.inf, lo_open=False)
     h = _symmetric("H", H)
-    c = _symmetric("C", C, h.shape[0])
-    if float(np.linalg.eigvalsh(c)[0]) < -8 * EPS * max(1.0, float(np.abs(c).max())):
-        raise ParameterError("C", "a matrix with a negative eigenvalue", "positive semidefinite")
+    c, _, _ = _psd("C", C, h.shape[0])
     return eta, h, c, B
 
 
@@ -68,7 +82,7 @@ def transition(eta: float, H: Any) -> FloatArray:
 
 def spectral_radius(A: FloatArray) -> float:
     """ρ(A) of a symmetric matrix."""
-    return float(np.max(np.abs(np.linalg.eigvalsh(A))))
+    return float(np.max(np.abs(np.linalg.eigvalsh(_symmetric("A", A)))))
 
 
 # --------------------------------------------------------------------------------------
@@ -145,6 +159,8 @@ def covariance_recursion_rounding(eta: float, H: Any, C: Any, B: float, steps: i
     So ‖Σ̂_T − Σ_T‖_F ≤ δ Σ_{k<T} ρ^{2k}, with ‖Σ‖_F ≤ ``sigma_max`` along the path.
     """
     eta, h, c, B = _problem(eta, H, C, B)
+    check_int("steps", steps, 0)
+    sigma_max = check_real("sigma_max", sigma_max, 0.0, lo_open=False)
     d = h.shape[0]
     a = np.eye(d) - eta * h
     rho2 = spectral_radius(a) ** 2
@@ -183,7 +199,7 @@ def sde_stationary_covariance(eta: float, H: Any, C: Any, B: float) -> FloatArra
     return np.asarray((sigma + sigma.T) / 2.0, dtype=np.float64)
 
 
-def stationary_error_bound(eta: float, H: Any, C: Any, B: float, sigma: FloatArray) -> float:
+def stationary_error_bound(eta: float, H: Any, C: Any, B: float, sigma: Any) -> float:
     """A-posteriori Frobenius bound on a computed solution of the discrete equation.
 
     The error E = Σ̂ − Σ solves E − AEAᵀ = −R(Σ̂), R the residual. For symmetric A the
@@ -192,6 +208,7 @@ def stationary_error_bound(eta: float, H: Any, C: Any, B: float, sigma: FloatArr
     """
     eta, h, c, B = _problem(eta, H, C, B)
     d = h.shape[0]
+    sigma = _symmetric("sigma", sigma, d)
     a = np.eye(d) - eta * h
     q = (eta * eta / B) * c
     mu = np.linalg.eigvalsh(a)
@@ -202,7 +219,7 @@ def stationary_error_bound(eta: float, H: Any, C: Any, B: float, sigma: FloatArr
     return float((residual + rounding) / gap)
 
 
-def sde_error_bound(eta: float, H: Any, C: Any, B: float, sigma: FloatArray) -> float:
+def sde_error_bound(eta: float, H: Any, C: Any, B: float, sigma: Any) -> float:
     """A-posteriori Frobenius bound on a computed solution of HΣ + ΣH = (η/B)C.
 
     The operator X ↦ HX + XH has eigenvalues λ_i + λ_j ≥ 2λ_min, so ‖E‖_F ≤ ‖R‖_F/(2λ_min),
@@ -210,8 +227,11 @@ def sde_error_bound(eta: float, H: Any, C: Any, B: float, sigma: FloatArray) -> 
     """
     eta, h, c, B = _problem(eta, H, C, B)
     d = h.shape[0]
+    sigma = _symmetric("sigma", sigma, d)
     q = (eta / B) * c
     lam_min = float(np.linalg.eigvalsh(h)[0])
+    if lam_min <= 0.0:
+        raise ParameterError("H", "a matrix with an eigenvalue ≤ 0", "positive definite")
     residual = float(np.linalg.norm(h @ sigma + sigma @ h - q))
     rounding = (2 * d + 2) * EPS * (2 * np.linalg.norm(h) * np.linalg.norm(sigma)
                                     + np.linalg.norm(q))
@@ -266,6 +286,57 @@ def per_direction_covariance(eta: float, H: Any, C: Any, B: float) -> FloatArray
     is diagonal in H's eigenbasis); otherwise it drops the cross-covariances."""
     eta, h, c, B = _problem(eta, H, C, B)
     lam, u = np.linalg.eigh(h)
+    if float(lam[0]) <= 0.0 or eta * float(lam[-1]) >= 2.0:
+        raise ParameterError("eta", eta, "such that 0 < ηλ_i < 2 for every eigenvalue of H "
+                                         "(H positive definite, η < 2/λ_max)")
     c_proj = np.einsum("ij,ik,kj->j", u, c, u)
     out: FloatArray = (u * (eta * c_proj / (B * lam * (2.0 - eta * lam)))) @ u.T
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Monte Carlo kernel
+# --------------------------------------------------------------------------------------
+
+
+def sgd_correlated_quadratic(eta: float, H: Any, noise_cov: Any, steps: int) -> Kernel:
+    """SGD x ← (I − ηH)x − ηξ, ξ ~ N(0, noise_cov), from x₀ = 0, for any symmetric H and
+    positive semidefinite noise covariance (``noise_cov`` = C/B); the kernel returns the
+    final iterates x_T, shape (n, d).
+
+    A chain is a row, so a step is x ← x(I − ηH) + z(−ηS) with z ~ N(0, I) and S the
+    symmetric square root of the noise covariance (S² = C/B, from its eigen-decomposition).
+    A covariance with an eigenvalue below −8ε·max(1, max|c_ij|) is not PSD and raises
+    :class:`ParameterError`; only the rounding-sized negatives ``eigh`` returns for a
+    singular PSD matrix (inside that band) are taken as 0.
+    Coordinates are kept as d separate columns and the small products written as 2d²
+    scalar multiply-adds of whole columns: ufuncs that release the GIL for the runner's
+    threads (a (n, d) @ (d, d) product with tiny d does not).
+    """
+    eta = check_positive("eta", eta)
+    h = _symmetric("H", H)
+    d = h.shape[0]
+    _, w, u = _psd("noise_cov", noise_cov, d)
+    check_int("steps", steps, 0)
+    A = np.eye(d) - eta * h
+    K = -eta * (u * np.sqrt(w)) @ u.T
+    a = [[float(A[j, i]) for j in range(d)] for i in range(d)]
+    k = [[float(K[j, i]) for j in range(d)] for i in range(d)]
+
+    def kernel(rng: ChunkRNG) -> Any:
+        xp = rng.xp
+        x = [xp.zeros(rng.n, dtype=rng.dtype) for _ in range(d)]
+        for _ in range(steps):
+            z = rng.normal(d)
+            new = []
+            for i in range(d):
+                acc = x[0] * a[i][0]
+                for j in range(1, d):
+                    acc += x[j] * a[i][j]
+                for j in range(d):
+                    acc += z[:, j] * k[i][j]
+                new.append(acc)
+            x = new
+        return xp.stack(x, axis=1)
+
+    return kernel

@@ -25,13 +25,43 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-from lrtheory.errors import ParameterError
+from lrtheory.errors import ParameterError, check_int
 from lrtheory.symbolic.moments import MomentFn, centred_moments, expectation, gaussian_moments
+from lrtheory.symbolic.series import finite_sum
+
+
+def _expr(name: str, value: object) -> sp.Expr:
+    """A SymPy expression (numbers are sympified); anything else raises."""
+    try:
+        expr = sp.sympify(value, strict=True)
+    except (sp.SympifyError, TypeError):
+        raise ParameterError(name, value, "a SymPy expression or number") from None
+    if not isinstance(expr, sp.Expr):
+        raise ParameterError(name, value, "a SymPy expression or number")
+    return expr
+
+
+def _symbol(name: str, value: object) -> sp.Symbol:
+    if not isinstance(value, sp.Symbol):
+        raise ParameterError(name, value, "a SymPy symbol")
+    return value
+
+
+def _positive(name: str, value: object) -> sp.Expr:
+    """A SymPy expression that is not known to be ≤ 0 (a positive symbol, say)."""
+    expr = _expr(name, value)
+    if expr.is_positive is False:
+        raise ParameterError(name, value, "positive (a number or a positive SymPy symbol)")
+    return expr
 
 
 def affine_coefficients(rhs: sp.Expr, v: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
     """(a, q) with rhs = a·v + q (a factored); raises if rhs is not affine in v."""
-    poly = sp.Poly(sp.expand(rhs), v)
+    rhs, v = _expr("rhs", rhs), _symbol("v", v)
+    try:
+        poly = sp.Poly(sp.expand(rhs), v)
+    except sp.PolynomialError:
+        raise ParameterError("rhs", rhs, f"affine in {v}") from None
     if poly.degree() > 1:
         raise ParameterError("rhs", rhs, f"affine in {v}")
     return sp.factor(poly.coeff_monomial(v)), sp.factor(poly.coeff_monomial(1))
@@ -39,6 +69,7 @@ def affine_coefficients(rhs: sp.Expr, v: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
 
 def affine_fixed_point(rhs: sp.Expr, v: sp.Symbol) -> sp.Expr:
     """The unique solution of v = rhs(v) for an affine map (slope ≠ 1)."""
+    rhs, v = _expr("rhs", rhs), _symbol("v", v)
     solutions = sp.solve(sp.Eq(v, rhs), v)
     if len(solutions) != 1:
         raise ParameterError("rhs", rhs, "an affine map with exactly one fixed point")
@@ -47,6 +78,7 @@ def affine_fixed_point(rhs: sp.Expr, v: sp.Symbol) -> sp.Expr:
 
 def affine_recursion_solution(a: sp.Expr, q: sp.Expr, v0: sp.Expr, t: sp.Symbol) -> sp.Expr:
     """V_t solving V_{t+1} = a V_t + q, V_0 = v0, found by SymPy's ``rsolve``."""
+    a, q, v0, t = _expr("a", a), _expr("q", q), _expr("v0", v0), _symbol("t", t)
     v = sp.Function("V")
     solution = sp.rsolve(v(t + 1) - a * v(t) - q, v(t), {v(0): v0})
     if solution is None:  # pragma: no cover - rsolve handles every affine recursion
@@ -55,15 +87,20 @@ def affine_recursion_solution(a: sp.Expr, q: sp.Expr, v0: sp.Expr, t: sp.Symbol)
 
 
 def geometric_solution(a: sp.Expr, q: sp.Expr, v0: sp.Expr, t: sp.Symbol) -> sp.Expr:
-    """The same V_t unrolled: aᵗV₀ + Σ_{k<t} aᵏq, summed by ``summation`` (branch a ≠ 1)."""
+    """The same V_t unrolled: aᵗV₀ + Σ_{k<t} aᵏq, summed by
+    :func:`lrtheory.symbolic.series.finite_sum`, which keeps the a ≠ 1 branch of the
+    geometric sum, (1 − aᵗ)/(1 − a); so a must not be identically 1."""
+    a, q, v0, t = _expr("a", a), _expr("q", q), _expr("v0", v0), _symbol("t", t)
+    if sp.simplify(a - 1) == 0:
+        raise ParameterError("a", a, "≠ 1 (the geometric sum's generic branch)")
     k = sp.Dummy("k", integer=True, nonnegative=True)
-    unrolled = a**t * v0 + sp.summation(a**k * q, (k, 0, t - 1))
-    return unrolled.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[-1].expr)
+    return a**t * v0 + finite_sum(a**k * q, k, sp.Integer(0), t - 1)
 
 
 def positivity_set(expr: sp.Expr, var: sp.Symbol) -> sp.Set:
     """{var : expr > 0} for a rational function: the sign of n/d is the sign of n·d where
     d ≠ 0, and n·d is a polynomial, whose roots ``solve_univariate_inequality`` can order."""
+    expr, var = _expr("expr", expr), _symbol("var", var)
     numer, denom = sp.fraction(sp.together(expr))
     return sp.solve_univariate_inequality(sp.expand(numer * denom) > 0, var, relational=False)
 
@@ -73,6 +110,9 @@ def diffusion_limit(step: sp.Expr, x: sp.Symbol, noise: Mapping[sp.Symbol, Momen
     """Drift and diffusion (variance per unit time) of one step Δx of duration ``dt``:
     μ(x) = E[Δx | x]/Δt and D = Var(Δx | x)/Δt, the coefficients of the matching Itô SDE
     dx = μ dt + √D dW."""
+    step, x, dt = _expr("step", step), _symbol("x", x), _expr("dt", dt)
+    if dt.is_positive is not True:
+        raise ParameterError("dt", dt, "a positive SymPy expression")
     mean = expectation(step, noise)
     second = expectation(step**2, noise)
     drift = sp.simplify(mean / dt)
@@ -84,6 +124,8 @@ def diffusion_limit(step: sp.Expr, x: sp.Symbol, noise: Mapping[sp.Symbol, Momen
 
 def generator(drift: sp.Expr, diffusion: sp.Expr, f: sp.Expr, x: sp.Symbol) -> sp.Expr:
     """Itô generator 𝒜f = μ f′ + ½ D f″, so that d E[f(x_t)]/dt = E[𝒜f(x_t)]."""
+    drift, diffusion, f = _expr("drift", drift), _expr("diffusion", diffusion), _expr("f", f)
+    x = _symbol("x", x)
     return sp.expand(drift * sp.diff(f, x) + diffusion / 2 * sp.diff(f, x, 2))
 
 
@@ -91,6 +133,8 @@ def moment_ode_solution(slope: sp.Expr, source: sp.Expr, v0: sp.Expr, t: sp.Symb
                         hint: str = "default") -> sp.Expr:
     """V(t) solving the linear moment ODE dV/dt = slope·V + source, V(0) = v0 (``dsolve``;
     ``hint`` passes a dsolve method, e.g. the constant-coefficient one when it applies)."""
+    slope, source, v0 = _expr("slope", slope), _expr("source", source), _expr("v0", v0)
+    t = _symbol("t", t)
     v = sp.Function("V")
     ode = sp.Eq(v(t).diff(t), slope * v(t) + source)
     return sp.expand(sp.dsolve(ode, v(t), ics={v(0): v0}, hint=hint).rhs)
@@ -102,7 +146,10 @@ def stationary_density(drift: sp.Expr, diffusion: sp.Expr, x: sp.Symbol) -> sp.E
     Zero probability flux, μp − ½ D p′ = 0, is the separable ODE (log p)′ = 2μ/D, so
     p(x) = exp(∫₀ˣ 2μ(y)/D dy) (``integrate``); D must not depend on x.
     """
-    if x in sp.sympify(diffusion).free_symbols:
+    drift, diffusion, x = _expr("drift", drift), _expr("diffusion", diffusion), _symbol("x", x)
+    if diffusion.is_zero:
+        raise ParameterError("diffusion", diffusion, "non-zero")
+    if x in diffusion.free_symbols:
         raise ParameterError("diffusion", diffusion, f"independent of {x}")
     y = sp.Dummy("y", real=True)
     return sp.simplify(sp.exp(sp.integrate(2 * drift.subs(x, y) / diffusion, (y, 0, x))))
@@ -110,8 +157,7 @@ def stationary_density(drift: sp.Expr, diffusion: sp.Expr, x: sp.Symbol) -> sp.E
 
 def symmetric_matrix(name: str, d: int) -> sp.Matrix:
     """A d×d symmetric matrix of fresh real symbols name_ij (i ≤ j)."""
-    if d < 1:
-        raise ParameterError("d", d, "an integer ≥ 1")
+    check_int("d", d, 1)
     entries = {(i, j): sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True)
                for i in range(d) for j in range(i, d)}
     return sp.Matrix(d, d, lambda i, j: entries[(min(i, j), max(i, j))])
@@ -129,6 +175,8 @@ def _solve_symmetric(equation: sp.Matrix, unknown: sp.Matrix) -> sp.Matrix:
 
 
 def _check_square(name: str, m: sp.Matrix, d: int | None = None) -> int:
+    if not isinstance(m, sp.MatrixBase):
+        raise ParameterError(name, m, "a SymPy matrix")
     if m.rows != m.cols or (d is not None and m.rows != d):
         raise ParameterError(name, m.shape, "a square matrix" + (f" of size {d}" if d else ""))
     return int(m.rows)
@@ -171,6 +219,8 @@ def sgd_variance(eta: sp.Expr, lam: sp.Expr, noise_var: sp.Expr) -> dict[str, sp
     rhs = aV + q; ``stationary`` the fixed point; ``path`` V_t from V_0 (``rsolve``) and
     ``geometric`` the same by summation (in the symbols V, V_0 and t of this module).
     """
+    eta, lam = _positive("eta", eta), _positive("lam", lam)
+    noise_var = _positive("noise_var", noise_var)
     noise = {XI: gaussian_moments(noise_var)}
     step = -eta * (lam * X + XI)
     r: dict[str, sp.Expr] = {"update": X + step}
@@ -190,6 +240,8 @@ def sde_variance(eta: sp.Expr, lam: sp.Expr, noise_var: sp.Expr) -> dict[str, sp
     (``dsolve``); ``stationary`` its t → ∞ limit; ``density`` the stationary Fokker–Planck
     density with p(0) = 1.
     """
+    eta, lam = _positive("eta", eta), _positive("lam", lam)
+    noise_var = _positive("noise_var", noise_var)
     noise = {XI: gaussian_moments(noise_var)}
     r: dict[str, sp.Expr] = {}
     r["drift"], r["diffusion"] = diffusion_limit(-eta * (lam * X + XI), X, noise, eta)
@@ -212,6 +264,7 @@ def stationary_sgd(eta: sp.Symbol, lam: sp.Symbol, noise_var: sp.Expr) -> dict[s
     Var_∞/Var_SDE; ``rel_error`` (Var_∞ − Var_SDE)/Var_SDE; ``rel_error_exact`` the same
     over Var_∞; ``leading`` Var_∞ to first order in η.
     """
+    eta, lam = _symbol("eta", eta), _symbol("lam", lam)
     sgd, sde = sgd_variance(eta, lam, noise_var), sde_variance(eta, lam, noise_var)
     r: dict[str, sp.Expr] = {**sgd, "exact": sgd["stationary"], "sde": sde["stationary"]}
     r.update({f"sde_{k}": v for k, v in sde.items()})
@@ -238,6 +291,8 @@ def traced_losses(eta: sp.Expr, B: sp.Expr, d: int = 2) -> dict[str, sp.Expr]:
     ``excess``: from the trace of the discrete equation, E[L] − (η/4)tr(H²Σ)
     (= η tr C/(4B)); ``trC`` the trace of C.
     """
+    eta, B = _positive("eta", eta), _positive("B", B)
+    check_int("d", d, 1)
     H, C, S = (symmetric_matrix(n, d) for n in ("h", "c", "Sigma"))
     A = sp.eye(d) - eta * H
     loss = (H * S).trace() / 2
