@@ -112,3 +112,12 @@ def test_bonferroni_splits_the_familywise_rate() -> None:
     assert stats.bonferroni(1e-3, 40) == pytest.approx(2.5e-5)
     with pytest.raises(ParameterError, match="number of checks"):
         stats.bonferroni(1e-3, 0)
+
+
+@pytest.mark.parametrize(("n", "p0", "alpha"), [(50, 0.3, 0.01), (400, 0.25, 1e-4),
+                                                (1000, 1.0, 1e-5), (2000, 0.5, 1e-3)])
+def test_binomial_acceptance_matches_scipys_exact_test(n: int, p0: float, alpha: float) -> None:
+    lo, hi = stats.binomial_acceptance(n, p0, alpha)
+    accepted = [k for k in range(n + 1) if st.binomtest(k, n, p0).pvalue >= alpha]
+    assert (lo, hi) == (accepted[0], accepted[-1])
+    assert len(accepted) == hi - lo + 1

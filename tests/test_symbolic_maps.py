@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
+from lrtheory.errors import ParameterError
 from lrtheory.symbolic.identity import identical
 from lrtheory.symbolic.maps import (
     Branch,
@@ -12,6 +13,8 @@ from lrtheory.symbolic.maps import (
     UndecidableOrderError,
     as_set,
     cycle_multiplier,
+    density_expectation,
+    density_mass,
     fixed_points,
     iterate,
     orbit,
@@ -27,7 +30,7 @@ def test_iterate_composes() -> None:
     f = 2 * x + 1
     assert identical(iterate(f, x, 0), x)
     assert identical(iterate(f, x, 3), 8 * x + 7)
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ParameterError, match="k must be an integer in \\[0"):
         iterate(f, x, -1)
 
 
@@ -52,7 +55,7 @@ def test_gd_on_double_well_first_flip_at_eta_one() -> None:
     cyc = orbit(f, x, sp.sqrt((eta + 2) / eta), 2)
     assert identical(cyc[1], -cyc[0])  # the symmetric 2-cycle ±√((η+2)/η)
     assert identical(cycle_multiplier(f, x, cyc), (2 * eta + 5) ** 2)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ParameterError, match="k must be an integer in \\[1"):
         prime_period_polynomial(f, x, 0)
 
 
@@ -103,23 +106,35 @@ def test_clipped_map_continuum_of_two_cycles() -> None:
 def test_clipped_map_at_the_bound_is_a_flip() -> None:
     f = _clip_unit(sp.Integer(2))
     assert f.periodic_points(2) == [sp.Interval(-1, 1)]
-    with pytest.raises(ValueError, match="continuum"):
+    with pytest.raises(ParameterError, match="continuum"):
         PiecewiseAffineMap(x, [Branch("id", x, sp.Interval(0, 1))]).prime_periodic_points(2)
 
 
 def test_bad_input_is_rejected() -> None:
     with pytest.raises(UndecidableOrderError, match="sign"):
         _clip_unit(s).periodic_points(2)  # is s − 1 > 0? not decidable for s > 0
-    with pytest.raises(ValueError, match="not affine"):
+    with pytest.raises(ParameterError, match="affine"):
         PiecewiseAffineMap(x, [Branch("sq", x**2, sp.Interval(0, 1))])
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ParameterError, match="at least one"):
         PiecewiseAffineMap(x, [])
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ParameterError, match="Symbol"):
+        PiecewiseAffineMap(x + 1, [Branch("id", x, sp.Interval(0, 1))])
+    with pytest.raises(ParameterError, match="k must be"):
         _tent().periodic_sets(0)
-    with pytest.raises(ValueError, match="no branch"):
+    with pytest.raises(ParameterError, match="branch must be one of"):
         _tent().preimage("middle", sp.Interval(0, 1))
-    with pytest.raises(ValueError, match="rational function"):
+    with pytest.raises(ParameterError, match="rational function"):
         PiecewiseAffineMap(x, [Branch("e", sp.exp(r) * x, sp.Interval(0, 1))])
+    with pytest.raises(ParameterError, match="interval or a single point"):
+        _tent().image(sp.FiniteSet(0, 1))
+    with pytest.raises(ParameterError, match="k must be"):
+        orbit(2 * x, x, 1, 0)
+    with pytest.raises(ParameterError, match="points"):
+        cycle_multiplier(2 * x, x, [])
+    with pytest.raises(ParameterError, match="parameter"):
+        parameter_at_multiplier(r, r + 1)
+    with pytest.raises(ParameterError, match="x must be a SymPy Symbol"):
+        fixed_points(2 * x, 2)
 
 
 def test_constant_branch_and_unbounded_domains() -> None:
@@ -130,3 +145,63 @@ def test_constant_branch_and_unbounded_domains() -> None:
     assert f.preimage("flat", sp.Interval(0, 1)) == sp.Interval(0, 1)
     assert f.preimage("flat", sp.Interval(2, 3)) is sp.S.EmptySet
     assert f.preimage("up", sp.Interval(5, sp.oo)) == sp.Interval(6, sp.oo)
+
+
+def test_transfer_operator_pushes_densities_forward() -> None:
+    tent, half = _tent(), sp.Rational(1, 2)
+    uniform = [(sp.Interval(0, 1), sp.Integer(1))]
+    assert tent.transfer(uniform) == uniform  # Lebesgue measure is invariant under the tent
+    # A cell on the left branch is stretched by the Jacobian 2: value 4 → 2 on twice the width.
+    assert tent.transfer([(sp.Interval(0, sp.Rational(1, 4)), sp.Integer(4))]) == [
+        (sp.Interval(0, half), sp.Integer(2))]
+    # Overlapping images add up: both halves of [0, 1] land on [0, 1].
+    assert tent.transfer([(sp.Interval(0, half), sp.Integer(1)),
+                          (sp.Interval(half, 1), sp.Integer(1))]) == uniform
+    assert density_mass(uniform) == 1
+    v = sp.Symbol("v")
+    assert density_expectation([(sp.Interval(0, 2), half)], v, v) == 1
+
+
+def test_absorption_sums_the_geometric_tail() -> None:
+    # x ↦ 2x on [0, 1]: half of the unlanded mass reaches [1, 2] at every step (r = 1/2).
+    double = PiecewiseAffineMap(x, [Branch("double", 2 * x, sp.Interval(0, 1))])
+    ab = double.absorption([(sp.Interval(0, 1), sp.Integer(1))], [sp.Interval(1, 2)])
+    assert ab.ratio == sp.Rational(1, 2)
+    assert ab.geometric == 2
+    assert ab.landed == [(sp.Interval(1, 2), sp.Integer(1))]
+    assert ab.unlanded == [(sp.Interval(0, 1), sp.Integer(1))]
+    # Symbolic: the clipped map beyond the bound, starts uniform on one period [−a, a].
+    f = _clip_unit(2 + s)
+    clip = f.absorption([(sp.Interval(-2 - s, 2 + s), 1 / (2 * (2 + s)))],
+                        f.periodic_points(2))
+    assert identical(clip.ratio, 1 / (1 + s))
+    assert density_mass(clip.landed) == 1
+    amplitude = f.max_modulus_map(f.prime_periodic_points(2))
+    assert [b.name for b in amplitude.branches] == ["M: |u|", "M: |f(u)|", "P: |f(u)|", "P: |u|"]
+    h = amplitude.transfer(clip.landed)
+    assert len(h) == 1
+    assert identical(sp.Tuple(*h[0]), sp.Tuple(sp.Interval(1 + s / 2, 1 + s), 2 / s))
+
+
+def test_absorption_rejects_what_never_lands() -> None:
+    still = PiecewiseAffineMap(x, [Branch("id", x, sp.Interval(0, 1))])
+    with pytest.raises(ParameterError, match="vanishes"):
+        still.absorption([(sp.Interval(0, 1), sp.Integer(1))], [sp.Interval(2, 3)])
+    with pytest.raises(ParameterError, match="max_steps"):
+        _tent().absorption([(sp.Interval(0, sp.Rational(1, 3)), sp.Integer(3))],
+                           [sp.Interval(sp.Rational(9, 10), 1)], max_steps=3)
+    with pytest.raises(ParameterError, match="branch domains"):
+        still.transfer([(sp.Interval(0, 2), sp.Rational(1, 2))])
+    with pytest.raises(ParameterError, match="bounded"):
+        still.transfer([(sp.Interval(0, sp.oo), sp.Integer(1))])
+    with pytest.raises(ParameterError, match="target"):
+        still.absorption([(sp.Interval(0, 1), sp.Integer(1))], [])
+    with pytest.raises(ParameterError, match="cells"):
+        still.transfer([sp.Interval(0, 1)])
+    with pytest.raises(ParameterError, match="cells"):
+        density_mass([(sp.Interval(0, sp.oo), 1)])
+    with pytest.raises(ParameterError, match="sets"):
+        as_set([1, 2])
+    with pytest.raises(ParameterError, match="point, not a density"):
+        PiecewiseAffineMap(x, [Branch("flat", 0 * x + 1, sp.Interval(0, 1))]).transfer(
+            [(sp.Interval(0, 1), sp.Integer(1))])
