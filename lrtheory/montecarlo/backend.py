@@ -42,11 +42,13 @@ class Backend:
         """An independent generator for one stream (one block of chains).
 
         NumPy: ``Generator(SFC64)``, a small fast state for many short streams. CuPy: its
-        counter-based Philox generator seeded from the same SeedSequence.
+        counter-based cuRAND Philox4x32-10 generator, which takes the same SeedSequence.
+        This keeps every kernel runnable on CuPy unchanged; fused GPU kernels with their own
+        in-register counter-based RNG are the planned fast path for the hot ensembles.
         """
         if self.name == "numpy":
             return np.random.Generator(np.random.SFC64(seed))
-        bitgen = self.xp.random.Philox4x3210(int(seed.generate_state(1, np.uint64)[0]))
+        bitgen = self.xp.random.Philox4x3210(seed)
         gen: NormalSource = self.xp.random.Generator(bitgen)
         return gen
 
