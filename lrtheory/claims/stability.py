@@ -20,6 +20,7 @@ from lrtheory.claim import (
 )
 from lrtheory.models.quadratic import gd_growth_rate, growth_rate_rounding, spd_matrix
 from lrtheory.models.rounding import EPS
+from lrtheory.models.threshold import bisect_threshold
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import mean_statistic, proportion_statistic
 from lrtheory.plotting import new_figure
@@ -85,17 +86,15 @@ def _model_s1(point: Point) -> list[ModelCheck]:
     # halvings of [0.5, 1.5]·2/λ_max the midpoint is within 2^-(k+1) of the initial width of
     # the crossing; rounding can misplace the crossing only where |ρ − 1| is below the
     # growth-rate rounding, i.e. by that amount divided by the slope dρ/dη = λ_max.
-    width, halvings = 2.0 / hi, 40
-    a, b = 0.5 * width, 1.5 * width
-    for _ in range(halvings):
-        mid = 0.5 * (a + b)
-        a, b = (mid, b) if gd_growth_rate(h, mid, steps) < 1.0 else (a, mid)
+    width = 2.0 / hi
+    threshold = bisect_threshold(lambda eta: gd_growth_rate(h, eta, steps) < 1.0,
+                                 0.5 * width, 1.5 * width, halvings=40)
     slack = growth_rate_rounding(h, width, steps) / hi
     checks.append(ModelCheck(
-        "divergence threshold (bisection on η)", width, 0.5 * (a + b),
-        tolerance=width * 2.0**-(halvings + 1) + slack,
-        tolerance_reason=(f"bisection: {halvings} halvings of a bracket of width 2/λ_max, "
-                          "plus the growth-rate rounding over the slope λ_max")))
+        "divergence threshold (bisection on η)", width, threshold.value,
+        tolerance=threshold.tolerance + slack,
+        tolerance_reason=(f"bisection: {threshold.halvings} halvings of a bracket of width "
+                          "2/λ_max, plus the growth-rate rounding over the slope λ_max")))
     # Worst-case contraction at several η against the spectral radius ρ(I − ηH).
     for frac in (0.3, 0.9):
         eta = frac * width
