@@ -223,6 +223,11 @@ class Claim:
     validity: Callable[[], ValidityDomain] | None = None
     findings: tuple[str, ...] = field(default_factory=tuple)
 
+    def __reduce__(self) -> tuple[Callable[[str], Claim], tuple[str]]:
+        # Pickled by ID: a claim's callables may be lambdas or closures, and a result sent
+        # back from a worker process must point at the parent's own claim object.
+        return (_registered, (self.id,))
+
     @property
     def family(self) -> str:
         return self.id[0]
@@ -241,3 +246,10 @@ class Claim:
     def n_mc_checks(self) -> int:
         """How many statistical tests this claim contributes to a run (Bonferroni's m)."""
         return len(self.mc_points) * len(self.statistics)
+
+
+def _registered(claim_id: str) -> Claim:
+    """The registered claim with this ID (how a pickled claim is restored)."""
+    from lrtheory import registry  # the registry imports the claim modules, which import us
+
+    return registry.get(claim_id)

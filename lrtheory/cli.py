@@ -46,13 +46,13 @@ class _Bar:
         self.progress.update(self.task, advance=1, description=f"{self.claim}: {note}")
 
 
-def _run(claims: Sequence[Claim], settings: Settings, console: Console) -> RunResult:
+def _run(claims: Sequence[Claim], settings: Settings, console: Console, jobs: int) -> RunResult:
     total = sum(1 + len(c.points) for c in claims)
     columns = (TextColumn("{task.description:<48}"), BarColumn(), TextColumn("{task.completed}/"
                "{task.total}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True,
                   disable=not console.is_terminal) as progress:
-        return verify(claims, settings, _Bar(progress, total))
+        return verify(claims, settings, _Bar(progress, total), jobs=jobs)
 
 
 def _summary(run: RunResult, console: Console) -> None:
@@ -129,7 +129,7 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_verify(args: argparse.Namespace, console: Console) -> int:
     claims = registry.select(args.claims)
-    run = _run(claims, _settings(args), console)
+    run = _run(claims, _settings(args), console, args.jobs)
     _summary(run, console)
     return 1 if run.verdict == "refuted" else 0
 
@@ -138,10 +138,10 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     from lrtheory.report import write_report
 
     claims = registry.select(args.claims)
-    run = _run(claims, _settings(args), console)
+    run = _run(claims, _settings(args), console, args.jobs)
     _summary(run, console)
     t = time.perf_counter()
-    out = write_report(run, Path(args.out))
+    out = write_report(run, Path(args.out), jobs=args.jobs)
     console.print(f"report written to {out}/ (index.md, index.html, results.json, "
                   f"{len(run.claims)} claim pages) in {time.perf_counter() - t:.1f} s")
     return 1 if run.verdict == "refuted" else 0
@@ -194,6 +194,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--alpha", type=float, default=1e-3,
                        help="family-wise false-alarm rate of the run (default 1e-3)")
         p.add_argument("--threads", type=int, default=0, help="CPU threads (0: one per core)")
+        p.add_argument("--jobs", type=int, default=0,
+                       help="claims verified side by side in worker processes "
+                            "(0: one per core; 1: in this process); changes no number")
         if name == "report":
             p.add_argument("--out", default="reports", help="output directory (default reports)")
     p = sub.add_parser("bench", help="ensemble throughput against the RNG fill rate")

@@ -58,3 +58,8 @@ def select(names: list[str] | None = None) -> tuple[Claim, ...]:
             if c not in chosen:
                 chosen.append(c)
     return tuple(chosen)
+
+
+def is_registered(claim: Claim) -> bool:
+    """Whether ``claim`` is the registered claim of its ID (so it can be pickled by ID)."""
+    return any(c is claim for c in all_claims())

@@ -15,5 +15,6 @@ SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 @pytest.fixture(scope="session")
 def full_run() -> RunResult:
-    """Every registered claim verified once at the default settings (seed 0, NumPy)."""
-    return verify(registry.all_claims(), Settings(seed=0, backend="numpy"))
+    """Every registered claim verified once at the default settings (seed 0, NumPy), claims
+    side by side on every core (which changes no number: tests/test_parallel.py)."""
+    return verify(registry.all_claims(), Settings(seed=0, backend="numpy"), jobs=0)

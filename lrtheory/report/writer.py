@@ -17,11 +17,13 @@ import jinja2
 import sympy as sp
 from markupsafe import Markup
 
+from lrtheory import registry
+from lrtheory.parallel import map_unordered, resolve_jobs
 from lrtheory.report.atomic import replace_directory
 from lrtheory.report.figures import write_figures
 from lrtheory.report.mathml import to_mathml
 from lrtheory.report.serialize import run_json
-from lrtheory.results import RunResult
+from lrtheory.results import ClaimResult, RunResult
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("lrtheory", "report/templates"),
@@ -57,19 +59,42 @@ def _render_math(data: dict[str, Any], run: RunResult) -> None:
                 ij[side]["mathml"] = Markup(to_mathml(expr, False))
 
 
+def _figure_task(task: tuple[ClaimResult, Path]) -> list[str]:
+    """Draw one claim's figures in a worker process (module level, so that it pickles)."""
+    return write_figures(*task)
+
+
+def _draw_figures(run: RunResult, directory: Path, jobs: int,
+                  on_file: Callable[[str], None] | None) -> dict[str, list[str]]:
+    """Every claim's figures, drawn in ``jobs`` processes when the claims are registered
+    (a figure is pure Python and matplotlib: one core each)."""
+    results = run.claims
+    jobs = resolve_jobs(jobs, len(results))
+    if jobs > 1 and all(registry.is_registered(r.claim) for r in results):
+        tasks = [(r, directory) for r in results]
+        done = map_unordered(_figure_task, tasks, jobs)
+    else:
+        done = ((i, write_figures(r, directory)) for i, r in enumerate(results))
+    figures: dict[str, list[str]] = {}
+    for index, names in done:
+        figures[results[index].claim.id] = names
+        if on_file:
+            on_file(f"figures/{results[index].claim.id}.png")
+    return {r.claim.id: figures[r.claim.id] for r in results}
+
+
 def write_report(run: RunResult, out: Path | str = "reports",
-                 on_file: Callable[[str], None] | None = None) -> Path:
-    """Write every format of the report into ``out`` atomically; return the directory."""
+                 on_file: Callable[[str], None] | None = None, *, jobs: int = 1) -> Path:
+    """Write every format of the report into ``out`` atomically; return the directory.
+
+    ``jobs`` > 1 draws the figures in that many processes (0: one per CPU); the files are
+    the same either way."""
     out = Path(out)
     data = run_json(run)
     with replace_directory(out) as tmp:
         (tmp / "results.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
         _render_math(data, run)
-        figures: dict[str, list[str]] = {}
-        for result in run.claims:
-            figures[result.claim.id] = write_figures(result, tmp / "figures")
-            if on_file:
-                on_file(f"figures/{result.claim.id}.png")
+        figures = _draw_figures(run, tmp / "figures", jobs, on_file)
         (tmp / "claims").mkdir()
         for cj in data["claims"]:
             page = {"run": data, "claim": cj, "figures": figures[cj["id"]]}

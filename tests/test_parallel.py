@@ -1,0 +1,56 @@
+"""Claims verified and drawn side by side in worker processes change no number and no byte."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from lrtheory import registry
+from lrtheory.claim import Claim
+from lrtheory.errors import ParameterError
+from lrtheory.parallel import resolve_jobs
+from lrtheory.report import write_report
+from lrtheory.report.serialize import run_json, without_timings
+from lrtheory.verify import Settings, verify
+
+
+def test_a_registered_claim_pickles_as_itself() -> None:
+    for claim in registry.all_claims():
+        assert pickle.loads(pickle.dumps(claim)) is claim
+
+
+def test_workers_give_the_same_results_and_figures_as_one_process(tmp_path: Path) -> None:
+    chosen = registry.select(["S1", "G3"])
+    settings = Settings(seed=3, backend="numpy", resolution=0.1)
+    serial, parallel = (verify(chosen, settings, jobs=j) for j in (1, 2))
+    assert [r.claim for r in parallel.claims] == list(chosen)
+    assert json.dumps(without_timings(run_json(serial)), sort_keys=True) == json.dumps(
+        without_timings(run_json(parallel)), sort_keys=True)
+    a = write_report(serial, tmp_path / "a", jobs=1)
+    b = write_report(serial, tmp_path / "b", jobs=2)
+    pngs = sorted(p.relative_to(a) for p in a.rglob("*.png"))
+    assert pngs
+    assert pngs == sorted(p.relative_to(b) for p in b.rglob("*.png"))
+    for name in pngs:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_unregistered_claims_run_in_this_process() -> None:
+    s1 = registry.get("S1")
+    # A copy is not the registered object, so it cannot travel by ID: it runs here.
+    copy = Claim(**{f: getattr(s1, f) for f in s1.__dataclass_fields__})
+    assert not registry.is_registered(copy)
+    run = verify([copy, registry.get("G3")], Settings(seed=1, backend="numpy",
+                                                     resolution=0.1), jobs=2)
+    assert run.claims[0].claim is copy
+
+
+def test_jobs_is_validated_and_capped_by_the_number_of_tasks() -> None:
+    assert resolve_jobs(8, 3) == 3
+    assert resolve_jobs(1, 5) == 1
+    assert resolve_jobs(0, 1) == 1
+    with pytest.raises(ParameterError, match=r"^jobs"):
+        resolve_jobs(-1, 3)
