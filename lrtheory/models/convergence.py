@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from lrtheory.arrays import namespace, to_numpy
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 
 Step = Callable[[Any, int], Any]
@@ -47,16 +48,8 @@ class FirstPassage:
 
 def euclidean(state: Any) -> Any:
     """The default measure: the Euclidean norm over the last axis of a (batch, d) state."""
-    xp = _namespace(state)
+    xp = namespace(state)
     return xp.sqrt(xp.sum(state * state, axis=-1))
-
-
-def _namespace(a: Any) -> Any:
-    mod = type(a).__module__.split(".")[0]
-    if mod == "cupy":  # pragma: no cover - GPU only
-        import cupy
-        return cupy
-    return np
 
 
 def steps_to_tolerance(step: Step, state: Any, tol: float, max_steps: int, *,
@@ -71,7 +64,7 @@ def steps_to_tolerance(step: Step, state: Any, tol: float, max_steps: int, *,
     tol = check_positive("tol", tol)
     max_steps = check_int("max_steps", max_steps, 1)
     blowup = check_real("blowup", blowup, tol)
-    m = np.asarray(_to_numpy(measure(state)), dtype=np.float64)
+    m = np.asarray(to_numpy(measure(state)), dtype=np.float64)
     if m.ndim != 1:
         raise ParameterError("measure(state)", m.shape, "a 1-D array with one value per run")
     steps = np.full(m.shape, -1, dtype=np.int64)
@@ -79,7 +72,7 @@ def steps_to_tolerance(step: Step, state: Any, tol: float, max_steps: int, *,
     for t in range(max_steps + 1):
         if t > 0:
             state = step(state, t - 1)
-            m = np.asarray(_to_numpy(measure(state)), dtype=np.float64)
+            m = np.asarray(to_numpy(measure(state)), dtype=np.float64)
         open_ = (steps < 0) & (diverged < 0)
         with np.errstate(invalid="ignore"):
             bad = open_ & ~(m <= blowup)
@@ -88,11 +81,6 @@ def steps_to_tolerance(step: Step, state: Any, tol: float, max_steps: int, *,
         if not np.any((steps < 0) & (diverged < 0)):
             break
     return FirstPassage(steps, diverged, max_steps)
-
-
-def _to_numpy(a: Any) -> Any:
-    get = getattr(a, "get", None)
-    return get() if callable(get) and not isinstance(a, np.ndarray) else a
 
 
 def geometric_steps(factor: float, reduction: float) -> int:
