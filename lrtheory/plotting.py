@@ -20,16 +20,20 @@ STYLE: dict[str, Any] = {
 }
 
 
-def new_figure(ncols: int = 1, width: float | None = None) -> tuple[Figure, Any]:
-    """A figure with ``ncols`` axes in the package style; returns (figure, axes)."""
+def new_figure(ncols: int = 1, width: float | None = None, nrows: int = 1,
+               height: float | None = None, **subplots: Any) -> tuple[Figure, Any]:
+    """A figure with ``nrows`` × ``ncols`` axes in the package style; returns (figure, axes).
+
+    Extra keyword arguments go to ``plt.subplots`` (``sharex``, ``height_ratios`` …)."""
     import matplotlib
 
     matplotlib.use("Agg")  # headless: figures are written to files, never shown
     import matplotlib.pyplot as plt  # deferred: pyplot takes a second to import
 
     with plt.rc_context(STYLE):  # type: ignore[arg-type]  # rcParams keys are Literal-typed
-        size = (width or 6.4 * (1 if ncols == 1 else 0.75 * ncols), 3.8)
-        fig, axes = plt.subplots(1, ncols, figsize=size, layout="constrained")
+        size = (width or 6.4 * (1 if ncols == 1 else 0.75 * ncols),
+                height or 3.8 * (1 if nrows == 1 else 0.7 * nrows))
+        fig, axes = plt.subplots(nrows, ncols, figsize=size, layout="constrained", **subplots)
     return fig, axes
 
 

@@ -45,6 +45,8 @@ def fmt(x: Any, digits: int = 4) -> str:
 
 
 _ENV.filters["fmt"] = fmt
+# A '|' inside a Markdown table cell ends the cell (GFM), even inside math: escape it.
+_ENV.filters["cell"] = lambda text: str(text).replace("|", "\\|")
 _ENV.filters["pct"] = lambda x: fmt(100 * x, 3) + " %" if isinstance(x, float) else str(x)
 
 
