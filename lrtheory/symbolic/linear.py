@@ -7,9 +7,12 @@ open interval where −1 < q < 1, found here by solving the two one-sided inequa
 
 from __future__ import annotations
 
+from functools import cache
+
 import sympy as sp
 
 
+@cache  # SymPy's inequality solver is slow, and claims ask for the same factors
 def stable_interval(factor: sp.Expr, eta: sp.Symbol) -> sp.Interval:
     """The set of η > 0 with |factor(η)| < 1, for a factor affine in η."""
     domain = sp.Interval.open(0, sp.oo)
