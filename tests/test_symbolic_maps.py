@@ -1,4 +1,5 @@
-"""Fixed points, k-cycles and multipliers of smooth and piecewise-affine maps."""
+"""Fixed points, k-cycles, images and densities of piecewise-affine maps (smooth maps:
+``test_cycles.py``)."""
 
 from __future__ import annotations
 
@@ -12,51 +13,12 @@ from lrtheory.symbolic.maps import (
     PiecewiseAffineMap,
     UndecidableOrderError,
     as_set,
-    cycle_multiplier,
     density_expectation,
     density_mass,
-    fixed_points,
-    iterate,
-    orbit,
-    parameter_at_multiplier,
-    prime_period_polynomial,
 )
 
 x = sp.Symbol("x", real=True)
-r, eta, s = sp.symbols("r eta s", positive=True)
-
-
-def test_iterate_composes() -> None:
-    f = 2 * x + 1
-    assert identical(iterate(f, x, 0), x)
-    assert identical(iterate(f, x, 3), 8 * x + 7)
-    with pytest.raises(ParameterError, match="k must be an integer in \\[0"):
-        iterate(f, x, -1)
-
-
-def test_logistic_two_cycle_and_its_flip() -> None:
-    f = r * x * (1 - x)
-    assert identical(fixed_points(f, x), sp.FiniteSet(0, 1 - 1 / r))
-    p = prime_period_polynomial(f, x, 2)
-    assert sp.degree(p, x) == 2  # the fixed points are divided out
-    roots = sp.solve(p, x)
-    assert all(identical(iterate(f, x, 2).subs(x, z), z) for z in roots)
-    assert not any(identical(f.subs(x, z), z) for z in roots)
-    m = cycle_multiplier(f, x, roots)
-    assert identical(m, -(r**2) + 2 * r + 4)
-    assert any(identical(v, 1 + sp.sqrt(6)) for v in parameter_at_multiplier(m, r))
-
-
-def test_gd_on_double_well_first_flip_at_eta_one() -> None:
-    f = x - eta * (x**3 - x)  # GD on (x²−1)²/4, the map of N2
-    m = cycle_multiplier(f, x, [1])
-    assert identical(m, 1 - 2 * eta)
-    assert parameter_at_multiplier(m, eta) == [1]
-    cyc = orbit(f, x, sp.sqrt((eta + 2) / eta), 2)
-    assert identical(cyc[1], -cyc[0])  # the symmetric 2-cycle ±√((η+2)/η)
-    assert identical(cycle_multiplier(f, x, cyc), (2 * eta + 5) ** 2)
-    with pytest.raises(ParameterError, match="k must be an integer in \\[1"):
-        prime_period_polynomial(f, x, 0)
+r, s = sp.symbols("r s", positive=True)
 
 
 def _tent() -> PiecewiseAffineMap:
@@ -127,14 +89,6 @@ def test_bad_input_is_rejected() -> None:
         PiecewiseAffineMap(x, [Branch("e", sp.exp(r) * x, sp.Interval(0, 1))])
     with pytest.raises(ParameterError, match="interval or a single point"):
         _tent().image(sp.FiniteSet(0, 1))
-    with pytest.raises(ParameterError, match="k must be"):
-        orbit(2 * x, x, 1, 0)
-    with pytest.raises(ParameterError, match="points"):
-        cycle_multiplier(2 * x, x, [])
-    with pytest.raises(ParameterError, match="parameter"):
-        parameter_at_multiplier(r, r + 1)
-    with pytest.raises(ParameterError, match="x must be a SymPy Symbol"):
-        fixed_points(2 * x, 2)
 
 
 def test_constant_branch_and_unbounded_domains() -> None:

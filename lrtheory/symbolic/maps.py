@@ -1,14 +1,7 @@
-"""Fixed points and k-cycles of one-dimensional maps, exactly, with SymPy.
+"""Fixed points, k-cycles and densities of piecewise-affine maps of the line, exactly, with SymPy.
 
-Two kinds of map are handled.
-
-**Smooth maps** x ↦ f(x) (a polynomial such as GD on a quartic, x ↦ x − η(x³ − x)):
-
-* :func:`iterate` composes f^k; the period-k points solve f^k(x) = x;
-* :func:`prime_period_polynomial` divides out the points of every proper divisor period
-  d | k, d < k (gcd with f^d(x) − x), leaving the points of *prime* period k;
-* :func:`cycle_multiplier` is the chain rule, (f^k)'(x₀) = Π_j f'(x_j) over the cycle;
-  the cycle attracts when |multiplier| < 1 and repels when > 1.
+(Smooth, polynomial maps — iterates, prime-period polynomials, multipliers, flip conditions —
+live in :mod:`lrtheory.symbolic.cycles`.)
 
 **Piecewise-affine maps** (:class:`PiecewiseAffineMap`) given by :class:`Branch` es, each
 an affine expression valid on an interval (clipped GD: a linear branch and two clipped
@@ -63,73 +56,6 @@ class UndecidableOrderError(ValueError):
 def _check_symbol(x: object, name: str = "x") -> None:
     if not isinstance(x, sp.Symbol):
         raise ParameterError(name, x, "a SymPy Symbol")
-
-
-# --------------------------------------------------------------------------------------
-# Smooth maps
-# --------------------------------------------------------------------------------------
-
-
-def iterate(f: sp.Expr, x: sp.Symbol, k: int) -> sp.Expr:
-    """The k-th iterate f^k(x) = f(f(…f(x))) (f^0 = x), expanded."""
-    _check_symbol(x)
-    check_int("k", k, 0)
-    g: sp.Expr = x
-    for _ in range(k):
-        g = sp.expand(f.subs(x, g))
-    return g
-
-
-def orbit(f: sp.Expr, x: sp.Symbol, x0: sp.Expr, k: int) -> list[sp.Expr]:
-    """The first k points x₀, f(x₀), …, f^{k−1}(x₀), simplified."""
-    _check_symbol(x)
-    check_int("k", k, 1)
-    points = [sp.sympify(x0)]
-    for _ in range(k - 1):
-        points.append(sp.simplify(f.subs(x, points[-1])))
-    return points
-
-
-def cycle_multiplier(f: sp.Expr, x: sp.Symbol, points: Sequence[sp.Expr]) -> sp.Expr:
-    """(f^k)'(x₀) = Π_j f'(x_j) over the cycle's points (chain rule)."""
-    _check_symbol(x)
-    if not points:
-        raise ParameterError("points", list(points), "at least one point of the cycle")
-    df = sp.diff(f, x)
-    return sp.simplify(sp.Mul(*(df.subs(x, p) for p in points)))
-
-
-def parameter_at_multiplier(multiplier: sp.Expr, parameter: sp.Symbol,
-                            value: int = -1) -> list[sp.Expr]:
-    """The parameter values where a cycle's multiplier equals ``value`` (−1: a flip, the
-    period-doubling bifurcation; +1: a fold)."""
-    _check_symbol(parameter, "parameter")
-    return list(sp.solve(sp.Eq(multiplier, value), parameter))
-
-
-def fixed_points(f: sp.Expr, x: sp.Symbol, domain: sp.Set = sp.S.Reals) -> sp.Set:
-    """The solutions of f(x) = x in ``domain``."""
-    _check_symbol(x)
-    return sp.solveset(sp.expand(f - x), x, domain)
-
-
-def prime_period_polynomial(f: sp.Expr, x: sp.Symbol, k: int) -> sp.Expr:
-    """A polynomial whose roots are the points of prime period k of a polynomial map f.
-
-    Starts from f^k(x) − x and divides out its gcd with f^d(x) − x for every proper divisor
-    d of k (repeatedly, so a multiple root at a bifurcation is removed whole). The
-    coefficients may contain parameters (η); the gcd is taken over their polynomial ring.
-    """
-    _check_symbol(x)
-    check_int("k", k, 1)
-    p = sp.Poly(iterate(f, x, k) - x, x)
-    for d in (d for d in range(1, k) if k % d == 0):
-        q = sp.Poly(iterate(f, x, d) - x, x)
-        g = sp.gcd(p, q)
-        while g.degree() > 0:
-            p = sp.quo(p, g)
-            g = sp.gcd(p, q)
-    return sp.factor(p.as_expr())
 
 
 # --------------------------------------------------------------------------------------
