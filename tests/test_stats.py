@@ -121,3 +121,28 @@ def test_binomial_acceptance_matches_scipys_exact_test(n: int, p0: float, alpha:
     accepted = [k for k in range(n + 1) if st.binomtest(k, n, p0).pvalue >= alpha]
     assert (lo, hi) == (accepted[0], accepted[-1])
     assert len(accepted) == hi - lo + 1
+
+
+@pytest.mark.parametrize(("n", "p0", "alpha"), [(700_000, 0.01, 1e-5), (200_000, 0.5, 1e-6),
+                                                (50_000, 0.999, 1e-4), (30_000, 0.0, 1e-5)])
+def test_binomial_acceptance_ends_match_scipy_for_large_n(n: int, p0: float,
+                                                          alpha: float) -> None:
+    lo, hi = stats.binomial_acceptance(n, p0, alpha)
+    assert st.binomtest(lo, n, p0).pvalue >= alpha
+    assert st.binomtest(hi, n, p0).pvalue >= alpha
+    if lo > 0:
+        assert st.binomtest(lo - 1, n, p0).pvalue < alpha
+    if hi < n:
+        assert st.binomtest(hi + 1, n, p0).pvalue < alpha
+
+
+def test_binomial_budget_for_an_interior_proportion_reaches_its_power() -> None:
+    p0, shift, alpha, power = 0.3, 0.006, 1e-5, 0.999
+    n = stats.trials_for_power_binomial(p0, shift, alpha, power)
+    lo, hi = stats.binomial_acceptance(n, p0, alpha)
+    missed = st.binom.cdf(hi, n, p0 - shift) - st.binom.cdf(lo - 1, n, p0 - shift)
+    assert 1.0 - missed >= power
+    # ... and it is not wasteful: 3 % fewer trials fall short.
+    m = int(0.97 * n)
+    lo, hi = stats.binomial_acceptance(m, p0, alpha)
+    assert 1.0 - (st.binom.cdf(hi, m, p0 - shift) - st.binom.cdf(lo - 1, m, p0 - shift)) < power
