@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
-import sympy as sp
 
 from lrtheory.errors import ParameterError
 from lrtheory.models.convergence import geometric_steps, steps_to_tolerance
 from lrtheory.models.worst_case import (
     count_tolerance,
-    direction_factor,
-    fraction_statistic,
     integer_margin,
     piecewise_geometric_steps,
     sup_norm,
     worst_case_passage,
 )
-
-
-def test_direction_factor_is_one_minus_eta_lambda() -> None:
-    eta, lam = sp.symbols("eta lambda", positive=True)
-    assert sp.expand(direction_factor(eta, lam) - (1 - eta * lam)) == 0
+from lrtheory.montecarlo.moments import Moments
+from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, indicator_proportion
 
 
 def test_piecewise_counts_match_the_recursion() -> None:
@@ -75,8 +70,40 @@ def test_a_count_gets_one_step_of_tolerance_only_next_to_an_integer() -> None:
         count_tolerance(2.5, 0.0)
 
 
-def test_fraction_statistic_is_exact_near_the_ends_and_a_z_test_inside() -> None:
-    near = fraction_statistic(0.995, 0.002, 2000, 0.99)  # 1000·p(1−p) = 9.9 < 25
-    assert (near.kind, near.successes, near.n) == ("proportion", 1990, 2000)
-    inside = fraction_statistic(0.52, 0.011, 2000, 0.5)
-    assert (inside.kind, inside.value, inside.se) == ("mean", 0.52, 0.011)
+def test_indicator_proportion_recovers_the_exact_count_through_many_merges() -> None:
+    """Brute force: the kernel tallies its own ones; 1429 chunks of 7 chains are merged."""
+    tally: list[int] = []
+
+    def kernel(rng: ChunkRNG) -> Any:
+        hits = (rng.uniform() < 0.3).astype(rng.dtype)
+        tally.append(int(hits.sum()))
+        return np.stack([hits, 1.0 - hits], axis=1)
+
+    ens = Ensemble(seed=5, block=7, chunk=7, threads=1)
+    m = ens.run(kernel, 10_000)
+    for col, count in ((0, sum(tally)), (1, 10_000 - sum(tally))):
+        sample = indicator_proportion(m, col, ens)
+        assert (sample.kind, sample.successes, sample.n) == ("proportion", count, 10_000)
+
+
+def test_indicator_proportion_is_exact_for_uneven_chunks_merged_in_any_size() -> None:
+    rng = np.random.default_rng(8)
+    ens = Ensemble(block=1)  # the bound then allows for one chain per chunk
+    for _ in range(20):
+        parts = [rng.random(int(rng.integers(1, 60))) < rng.random() for _ in range(300)]
+        total = Moments(0, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
+        for part in parts:
+            total = total.merge(Moments.of(part.astype(np.float64)))
+        assert indicator_proportion(total, 0, ens).successes == sum(int(p.sum()) for p in parts)
+
+
+def test_indicator_proportion_refuses_what_it_cannot_count_exactly() -> None:
+    ens = Ensemble()
+    tenths = Moments.of(np.full(1001, 0.3))  # mean·n = 300.3: not a 0/1 column
+    with pytest.raises(ValueError, match="not a 0/1 indicator"):
+        indicator_proportion(tenths, 0, ens)
+    # 10¹⁰ chains in 16384-chain chunks: rounding could reach a whole count.
+    huge = Moments(10**10, np.array([0.5]), np.zeros(1), np.zeros(1), np.zeros(1))
+    with pytest.raises(ValueError, match="no longer fixes the count"):
+        indicator_proportion(huge, 0, ens)
+    assert indicator_proportion(Moments.of(np.ones(3)), 0, ens).successes == 3

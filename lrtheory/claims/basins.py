@@ -49,13 +49,8 @@ from lrtheory.models.double_basin import (
 from lrtheory.models.exact_orbits import FateMeasures
 from lrtheory.models.rounding import EPS
 from lrtheory.models.threshold import bisect_threshold
-from lrtheory.montecarlo.runner import Ensemble
-from lrtheory.montecarlo.stats import (
-    SampleStatistic,
-    mean_statistic,
-    proportion_statistic,
-    wilson_interval,
-)
+from lrtheory.montecarlo.runner import Ensemble, indicator_proportion
+from lrtheory.montecarlo.stats import wilson_interval
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_000
@@ -164,19 +159,6 @@ N3_STATISTICS = tuple(f"fraction ending {name}" if name in ("sharp", "wide")
                       else f"fraction {name}" for name in CLASSES)
 
 
-def _fraction(name: str, predicted: float, mean: float, se: float, n: int,
-              bias: float) -> Estimate:
-    """A fraction tested exactly (binomial) where p(1−p) is small — p ∈ {0, 1} included —
-    and as the indicator's mean (z-test) elsewhere: there n·p(1−p) ≥ 0.03·n is far inside the
-    normal approximation, and the exact budget search would scan tens of thousands of counts."""
-    sample: SampleStatistic
-    if predicted * (1.0 - predicted) <= 0.03:
-        sample = proportion_statistic(round(mean * n), n)
-    else:
-        sample = mean_statistic(mean, se, n)
-    return Estimate(name, predicted, sample, scale=1.0, bias_bound=bias)
-
-
 def _simulate_n3(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     well, p = _well(point), point.params
     eta, steps = p["eta"], int(p["steps"])
@@ -191,9 +173,8 @@ def _simulate_n3(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         exact, rounding = measures.fractions, measures.rounding
     assert exact is not None
     prediction = predicted if predicted is not None else exact
-    return [_fraction(N3_STATISTICS[k], float(prediction[k]), float(m.mean[k]),
-                      float(m.stderr_mean[k]), m.n,
-                      rounding + float(abs(prediction[k] - exact[k])))
+    return [Estimate(N3_STATISTICS[k], float(prediction[k]), indicator_proportion(m, k, ensemble),
+                     scale=1.0, bias_bound=rounding + float(abs(prediction[k] - exact[k])))
             for k in range(len(CLASSES))]
 
 

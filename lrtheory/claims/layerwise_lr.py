@@ -24,19 +24,17 @@ from lrtheory.models.worst_case import (
     INTEGER_COUNT_REASON,
     constant_iteration,
     count_tolerance,
-    direction_factor,
-    fraction_statistic,
     integer_margin,
     linear_step,
     sup_norm,
     worst_case_passage,
 )
-from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
-from lrtheory.montecarlo.stats import mean_statistic, proportion_statistic
+from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, indicator_proportion
+from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_004
-from lrtheory.symbolic.linear import stable_interval
+from lrtheory.symbolic.linear import direction_factor, stable_interval
 
 F, LAM, ETA, KAPPA, KAPPA_B, TOP, TOP_L = sp.symbols(
     "f lambda eta kappa kappa_B Lambda Lambda_ell", positive=True)
@@ -269,11 +267,8 @@ def _simulate_s6(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         Estimate(S6_STATISTICS[0], e_lw, mean[0]),
         Estimate(S6_STATISTICS[1], e_g, mean[1]),
         Estimate(S6_STATISTICS[2], e_g - e_lw, mean[2], scale=e_g),
-        Estimate(S6_STATISTICS[3], strict,
-                 fraction_statistic(float(m.mean[3]), float(m.stderr_mean[3]), m.n, strict),
-                 scale=1.0),
-        Estimate(S6_STATISTICS[4], 1.0, proportion_statistic(round(float(m.mean[4]) * m.n), m.n),
-                 scale=1.0),
+        Estimate(S6_STATISTICS[3], strict, indicator_proportion(m, 3, ensemble), scale=1.0),
+        Estimate(S6_STATISTICS[4], 1.0, indicator_proportion(m, 4, ensemble), scale=1.0),
     ]
 
 

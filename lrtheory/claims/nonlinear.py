@@ -59,8 +59,8 @@ from lrtheory.models.clipping import (
     truncation_bias,
     unit_map,
 )
-from lrtheory.montecarlo.runner import Ensemble
-from lrtheory.montecarlo.stats import mean_statistic, proportion_statistic
+from lrtheory.montecarlo.runner import Ensemble, indicator_proportion
+from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_000
@@ -277,24 +277,16 @@ def _simulate_n1(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     a, steps, delta = eta * lam, int(p["steps"]), p["delta"] * C / lam
     m = ensemble.run(attractor_kernel(eta, lam, C, steps, delta), n,
                      what="N1 clipped GD orbits")
-    counts = [round(float(v) * m.n) for v in m.mean[:4]]
+    share = [indicator_proportion(m, col, ensemble) for col in range(4)]
     mean = mean_amplitude(eta, lam, C)
     tail = tail_probability(eta, lam, C, delta)
     bias, tail_bias = truncation_bias(eta, lam, C, steps, delta)
-    # An interior tail probability is tested as the indicator's mean (z-test; n·p(1−p) is
-    # ≥ 187 at n ≥ 1000, far inside the normal approximation): the engine's exact-binomial
-    # budget search scans its acceptance region count by count, which takes tens of seconds
-    # at 0 < p < 1 and n ~ 4·10⁴. At p ∈ {0, 1} the exact binomial test is kept.
-    tail_sample = (proportion_statistic(counts[3], m.n) if tail in (0.0, 1.0) else
-                   mean_statistic(float(m.mean[3]), float(m.stderr_mean[3]), m.n))
     # Below the bound the stated C(ηλ−1)/λ still bounds the amplitude 0 (prediction 1).
     return [
-        Estimate(N1_STATISTICS[0], 1.0 if a >= 2 else 0.0, proportion_statistic(counts[0], m.n),
-                 scale=1.0),
-        Estimate(N1_STATISTICS[1], 1.0, proportion_statistic(counts[1], m.n), scale=1.0),
-        Estimate(N1_STATISTICS[2], 1.0 if a > 2 else 0.0, proportion_statistic(counts[2], m.n),
-                 scale=1.0),
-        Estimate(N1_STATISTICS[3], tail, tail_sample, scale=1.0, bias_bound=tail_bias),
+        Estimate(N1_STATISTICS[0], 1.0 if a >= 2 else 0.0, share[0], scale=1.0),
+        Estimate(N1_STATISTICS[1], 1.0, share[1], scale=1.0),
+        Estimate(N1_STATISTICS[2], 1.0 if a > 2 else 0.0, share[2], scale=1.0),
+        Estimate(N1_STATISTICS[3], tail, share[3], scale=1.0, bias_bound=tail_bias),
         Estimate(N1_STATISTICS[4], mean, mean_statistic(
             float(m.mean[4]), float(m.stderr_mean[4]), m.n),
                  scale=mean if mean > 0 else C / lam, bias_bound=bias),

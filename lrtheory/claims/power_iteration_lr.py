@@ -42,17 +42,19 @@ from lrtheory.models.rounding import EPS
 from lrtheory.models.worst_case import (
     INTEGER_COUNT_REASON,
     count_tolerance,
-    direction_factor,
-    fraction_statistic,
     piecewise_geometric_steps,
     worst_case_passage,
 )
-from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
-from lrtheory.montecarlo.stats import mean_statistic, proportion_statistic
+from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, indicator_proportion
+from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_000
-from lrtheory.symbolic.linear import intersect_open_intervals, stable_interval
+from lrtheory.symbolic.linear import (
+    direction_factor,
+    intersect_open_intervals,
+    stable_interval,
+)
 
 
 @functools.cache
@@ -229,11 +231,8 @@ def _simulate_s7(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     growth, err_g = expected_log_growth(k, r, s, d, spike, steps)
     stat = [mean_statistic(float(m.mean[i]), float(m.stderr_mean[i]), m.n) for i in (2, 3)]
     return [
-        Estimate(S7_STATISTICS[0], 1.0, proportion_statistic(round(float(m.mean[0]) * m.n), m.n),
-                 scale=1.0),
-        Estimate(S7_STATISTICS[1], stable,
-                 fraction_statistic(float(m.mean[1]), float(m.stderr_mean[1]), m.n, stable),
-                 scale=1.0),
+        Estimate(S7_STATISTICS[0], 1.0, indicator_proportion(m, 0, ensemble), scale=1.0),
+        Estimate(S7_STATISTICS[1], stable, indicator_proportion(m, 1, ensemble), scale=1.0),
         Estimate(S7_STATISTICS[2], log_err, stat[0], bias_bound=err_q),
         Estimate(S7_STATISTICS[3], growth, stat[1], bias_bound=err_g),
     ]

@@ -48,21 +48,21 @@ from lrtheory.models.quadratic_forms import form_positive_probability
 from lrtheory.models.range_test import diagonal_hvp, matrix_hvp
 from lrtheory.models.rounding import EPS
 from lrtheory.models.threshold import bisect_threshold
-from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
-from lrtheory.montecarlo.stats import proportion_statistic
+from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, indicator_proportion
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_000
+from lrtheory.symbolic.linear import gd_direction
 from lrtheory.symbolic.quadratic_slope import two_direction_ratio, weighted_moments
 
 
 @functools.cache
 def _derive_s8() -> Derivation:
     eta, lam, rho = sp.symbols("eta lambda rho", positive=True)
-    e = sp.Symbol("e", real=True)
     x, k = sp.symbols("x k", positive=True)  # x = ηλ_max, threshold τ = 1 + k > 1
-    grad = sp.diff(lam * e**2 / 2, e)
-    factor = sp.cancel(grad.subs(e, e - eta * grad) / grad)
+    direction = gd_direction(eta, lam)
+    grad = sp.diff(direction.loss, direction.error)
+    factor = sp.cancel(grad.subs(direction.error, direction.update) / grad)
     moments = weighted_moments(3)  # a_i = w_i q_i^{2t}, s_i = q_i²
     a, q2 = moments.a, moments.s
     m0, m1, m2 = (moments.moment(n) for n in range(3))
@@ -102,7 +102,9 @@ def _derive_s8() -> Derivation:
                       "(5/4, 5/2]; it fails iff that is in (2, 5/2]"),
     )
     identities = (
-        Identity("per-direction gradient factor", factor, 1 - eta * lam, "derived"),
+        Identity("per-direction gradient factor g_{t+1}/g_t = error factor ∂e_{t+1}/∂e_t",
+                 factor, direction.factor, "derived",
+                 note="∇L = λe is linear in e, so the gradient shrinks like the error: 1 − ηλ"),
         Identity("r_t ≤ ρ: ρ²Σa_i − Σa_is_i = Σa_i(ρ² − s_i) ≥ 0", below,
                  sum(ai * (rho**2 - si) for ai, si in zip(a, q2, strict=True)), "derived"),
         Identity("r_t non-decreasing: m_tm_{t+2} − m_{t+1}² = Σ_{i<j}a_ia_j(s_i − s_j)²",
@@ -275,10 +277,9 @@ def _simulate_s8(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         x_worst = prob.x
     diverge_p, bias = divergence_probability(lam, x_worst, T, THRESHOLD, FACTOR)
     return [
-        Estimate(S8_STATISTICS[0], fire_p, proportion_statistic(round(m.mean[0] * m.n), m.n),
-                 scale=1.0, bias_bound=fire_err),
-        Estimate(S8_STATISTICS[1], diverge_p,
-                 proportion_statistic(round(m.mean[1] * m.n), m.n), scale=1.0,
+        Estimate(S8_STATISTICS[0], fire_p, indicator_proportion(m, 0, ensemble), scale=1.0,
+                 bias_bound=fire_err),
+        Estimate(S8_STATISTICS[1], diverge_p, indicator_proportion(m, 1, ensemble), scale=1.0,
                  bias_bound=bias),
     ]
 

@@ -21,12 +21,12 @@ from lrtheory.claim import (
 from lrtheory.models.quadratic import gd_growth_rate, growth_rate_rounding, spd_matrix
 from lrtheory.models.rounding import EPS
 from lrtheory.models.threshold import bisect_threshold
-from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
-from lrtheory.montecarlo.stats import mean_statistic, proportion_statistic
+from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, indicator_proportion
+from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_000
-from lrtheory.symbolic.linear import equal_modulus_point, stable_interval
+from lrtheory.symbolic.linear import equal_modulus_point, gd_direction, stable_interval
 
 # --------------------------------------------------------------------------------------
 # S1 gd-stability
@@ -41,10 +41,8 @@ def _hessian(point: Point) -> np.ndarray[Any, Any]:
 def _derive_s1() -> Derivation:
     eta, lam, lam_min, lam_max, kappa = sp.symbols(
         "eta lambda lambda_min lambda_max kappa", positive=True)
-    e = sp.Symbol("e", real=True)
-    loss = lam * e**2 / 2
-    update = e - eta * sp.diff(loss, e)
-    factor = sp.simplify(sp.diff(update, e))
+    direction = gd_direction(eta, lam)
+    factor = direction.factor
     interval = stable_interval(factor, eta)
     bound = interval.end
     # 2/λ decreases in λ, so over λ ∈ [λ_min, λ_max] the binding bound is the one at λ_max.
@@ -54,8 +52,8 @@ def _derive_s1() -> Derivation:
     rate = sp.simplify(factor.subs({eta: eta_star, lam: lam_min}))
     rate_kappa = sp.simplify(rate.subs(lam_max, kappa * lam_min))
     steps = (
-        Step("per-direction loss", sp.Eq(sp.Symbol("L"), loss)),
-        Step("GD update of the error", sp.Eq(sp.Symbol("e_{t+1}"), update)),
+        Step("per-direction loss", sp.Eq(sp.Symbol("L"), direction.loss)),
+        Step("GD update of the error", sp.Eq(sp.Symbol("e_{t+1}"), direction.update)),
         Step("per-direction factor q = ∂e_{t+1}/∂e_t", sp.Eq(sp.Symbol("q"), factor)),
         Step("stable set {η > 0 : |q| < 1}", interval),
         Step("d(bound)/dλ < 0: λ_max binds", sp.Eq(sp.Symbol("d(2/λ)/dλ"), slope)),
@@ -154,10 +152,9 @@ def _simulate_s1(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     else:
         predicted = 0.0
         bias = 2.0 * np.sqrt(d - 1) / ((rho**steps - 1.0) * np.sqrt(2.0 * np.pi))
-    successes = round(float(m.mean[0]) * m.n)
     mean_sq = float(np.sum((1.0 - eta * lam) ** (2 * t_mean)))
     return [
-        Estimate(S1_STATISTICS[0], predicted, proportion_statistic(successes, m.n), scale=1.0,
+        Estimate(S1_STATISTICS[0], predicted, indicator_proportion(m, 0, ensemble), scale=1.0,
                  bias_bound=float(bias)),
         Estimate(S1_STATISTICS[1], mean_sq,
                  mean_statistic(float(m.mean[1]), float(m.stderr_mean[1]), m.n)),

@@ -1,17 +1,18 @@
-"""Worst-case convergence of GD on quadratics, counted exactly.
+"""Worst-case convergence of GD on quadratics, and how its counts are judged.
 
-On one eigen-direction of a quadratic, GD multiplies the error by q(η, λ) = ∂e_{t+1}/∂e_t
-= 1 − ηλ (:func:`direction_factor`, derived with SymPy from the loss λe²/2). Over all starts
-the error after t steps is ‖G_{t−1} ⋯ G_0‖₂ (:func:`worst_case_passage`); for commuting
-symmetric iterations it is max_i Π_τ |q_{τ,i}|, which the all-ones start in the eigenbasis
-measured with :func:`sup_norm` attains. Worst-case steps to ``tol`` are ⌈ln tol / ln ρ⌉ for a
-constant rate ρ (:func:`lrtheory.models.convergence.geometric_steps`), and the first step
-common to every component's interval when the factors change in phases
+On one eigen-direction of a quadratic, GD multiplies the error by q(η, λ) = 1 − ηλ
+(:func:`lrtheory.symbolic.linear.direction_factor`). Over all starts the error after t steps
+is ‖G_{t−1} ⋯ G_0‖₂ (:func:`worst_case_passage`); for commuting symmetric iterations it is
+max_i Π_τ |q_{τ,i}|, which the all-ones start in the eigenbasis measured with
+:func:`sup_norm` attains. Worst-case steps to ``tol`` are ⌈ln tol / ln ρ⌉ for a constant
+rate ρ (:func:`lrtheory.models.convergence.geometric_steps`), and the first step common to
+every component's interval when the factors change in phases
 (:func:`piecewise_geometric_steps`).
 
 Judging counts: a counted step number is exact unless its continuous value lies within
-rounding of an integer (:func:`count_tolerance`); a counted fraction of runs is tested
-exactly near 0 and 1 and with the z-test inside (:func:`fraction_statistic`).
+rounding of an integer (:func:`count_tolerance`); a counted fraction of runs is an exact
+binomial count recovered from the runner's merged mean
+(:func:`lrtheory.montecarlo.runner.indicator_proportion`).
 """
 
 from __future__ import annotations
@@ -21,23 +22,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from lrtheory.arrays import namespace
 from lrtheory.errors import ParameterError, check_int, check_positive
 from lrtheory.models.convergence import FirstPassage, steps_to_tolerance
-from lrtheory.montecarlo.stats import SampleStatistic, mean_statistic, proportion_statistic
 
 Array = np.ndarray[Any, Any]
 
 INTEGER_COUNT_REASON = ("integer first-passage counts: exact unless ln tol/ln ρ lies within "
                         "rounding of an integer")
-
-
-def direction_factor(eta: sp.Symbol, lam: sp.Symbol) -> sp.Expr:
-    """q = ∂e_{t+1}/∂e_t for GD e_{t+1} = e_t − η ∂(λe_t²/2)/∂e_t on one eigen-direction."""
-    e = sp.Symbol("e", real=True)
-    return sp.diff(e - eta * sp.diff(lam * e**2 / 2, e), e)
 
 
 # --------------------------------------------------------------------------------------
@@ -137,12 +130,3 @@ def count_tolerance(x: float, rounding: float) -> float:
     """Tolerance of a step count ⌈x⌉ (or ⌊x⌋ + 1) computed by iterating: 0 when x is more
     than ``rounding`` from an integer (the count cannot flip), else one step."""
     return 0.0 if integer_margin(x) > check_positive("rounding", rounding) else 1.0
-
-
-def fraction_statistic(mean: float, se: float, n: int, prediction: float) -> SampleStatistic:
-    """An indicator's mean: the exact binomial test where the prediction is (nearly) 0 or 1,
-    else the z-test of its mean (n·p(1−p) ≥ 25 at n ≥ 1000 chains: deep in the normal
-    regime)."""
-    if 1000 * prediction * (1 - prediction) < 25:
-        return proportion_statistic(round(mean * n), n)
-    return mean_statistic(mean, se, n)

@@ -26,6 +26,7 @@ import numpy as np
 from lrtheory.errors import DivergenceError, check_int
 from lrtheory.montecarlo.backend import Backend, NormalSource, numpy_backend
 from lrtheory.montecarlo.moments import Moments
+from lrtheory.montecarlo.stats import SampleStatistic, proportion_statistic
 
 DEFAULT_BLOCK = 16384
 DEFAULT_CHUNK = 16384
@@ -143,3 +144,34 @@ class Ensemble:
         if self.progress is not None:
             self.progress(n)
 
+
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def indicator_proportion(moments: Moments, column: int, ensemble: Ensemble) -> SampleStatistic:
+    """The exact binomial statistic (count k of n) of a 0/1 indicator column of a run.
+
+    The runner returns merged means, not counts, so k is recovered as round(mean·n). That is
+    exact, not a float guess: each chunk's mean is its integer count, summed exactly in float64
+    (every partial sum is an integer < 2⁵³), over its size; chunks are merged by Pébay's
+    mean_a + (mean_b − mean_a)·n_b/n. All values lie in [0, 1], so a merge passes on a convex
+    combination of the parts' errors plus at most 4u of its own rounding (u = ε/2, ε = 2⁻⁵²),
+    and after c chunks |mean − k/n| ≤ 5u·c ≤ 5ε·c/2; the product mean·n adds ε·n/2. Hence
+    |mean·n − k| ≤ n·ε·(5c + 1)/2 < 1/2 makes round() exact. A chunk holds at least
+    ``ensemble.block`` chains (but the last), so c ≤ ⌈n/block⌉: exact up to n ≈ 3·10⁹ chains
+    at the default block of 16384, and up to n ≈ 3·10⁷ for any chunking. Beyond the bound,
+    or where mean·n is farther from an integer than the bound allows (then the column cannot
+    be a 0/1 indicator), this raises rather than guess.
+    """
+    n = moments.n
+    chunks = -(-n // ensemble.block)
+    bound = n * _EPS * (5 * chunks + 1) / 2
+    if bound >= 0.5:
+        raise ValueError(f"{n} chains in {chunks} chunks: the merged mean no longer fixes the "
+                         f"count (rounding bound {bound:.2g} ≥ 1/2)")
+    scaled = float(moments.mean[column]) * n
+    count = round(scaled)
+    if abs(scaled - count) > bound:
+        raise ValueError(f"column {column} is not a 0/1 indicator: mean·n = {scaled!r} is "
+                         f"{abs(scaled - count):.2g} from an integer (rounding bound {bound:.2g})")
+    return proportion_statistic(count, n)

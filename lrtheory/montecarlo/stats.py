@@ -186,24 +186,27 @@ def binomial_acceptance(n: int, p0: float, alpha: float) -> tuple[int, int]:
 
 
 def trials_for_power_binomial(p0: float, shift: float, alpha: float, power: float) -> int:
-    """Smallest n (to 1 %) with which the exact binomial test of p0 rejects p1 = p0 ∓ shift
-    (towards the interior) with probability ``power``.
+    """Smallest n (to 1 %) with which the exact binomial test of p0 rejects *each* shifted
+    prediction p0 ± shift that lies in [0, 1] with probability ``power`` (the engine tests
+    both as negative controls; for p0 < ½ the upper one is the harder to reject).
 
-    The normal approximation n̂ = ((z_{α/2}√(p₀q₀) + z_power√(p₁q₁))/shift)² brackets the
-    search (it is rough near p0 ∈ {0, 1}, so the bracket is widened until it holds), then
-    bisection on n."""
+    The normal approximation n̂ = ((z_{α/2}√(p₀q₀) + z_power√(p₁q₁))/shift)², p₁ the
+    harder side, brackets the search (it is rough near p0 ∈ {0, 1}, so the bracket is
+    widened until it holds), then bisection on n."""
     from scipy import stats as st
 
     p0 = check_real("p0", p0, 0.0, 1.0, lo_open=False, hi_open=False)
     check_positive("shift", shift)
-    p1 = p0 - shift if p0 - shift >= 0.0 else p0 + shift
-    if not 0.0 <= p1 <= 1.0:
-        raise ValueError(f"shift {shift} moves p0={p0} outside [0, 1]")
+    sides = [p for p in (p0 - shift, p0 + shift) if 0.0 <= p <= 1.0]
+    if not sides:
+        raise ValueError(f"shift {shift} moves p0={p0} outside [0, 1] on both sides")
 
     def achieved(n: int) -> float:
         lo, hi = binomial_acceptance(n, p0, alpha)
-        return 1.0 - float(st.binom.cdf(hi, n, p1) - st.binom.cdf(lo - 1, n, p1))
+        return min(1.0 - float(st.binom.cdf(hi, n, p) - st.binom.cdf(lo - 1, n, p))
+                   for p in sides)
 
+    p1 = max(sides, key=lambda p: p * (1.0 - p))
     guess = ((z_critical(alpha) * math.sqrt(p0 * (1 - p0))
               + float(ndtri(power)) * math.sqrt(p1 * (1 - p1))) / shift) ** 2
     hi = max(MIN_CHAINS, math.ceil(guess))

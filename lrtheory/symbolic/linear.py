@@ -1,15 +1,42 @@
 """Linear stability of one-dimensional iteration factors, solved exactly with SymPy.
 
-GD on a quadratic acts on each eigen-direction by a factor q(η, λ); the iteration is stable
-iff |q| < 1. For a factor that is affine in η (q = a − bη, b > 0) the stable set is the
-open interval where −1 < q < 1, found here by solving the two one-sided inequalities.
+GD on a quadratic acts on each eigen-direction by a factor q(η, λ) = ∂e_{t+1}/∂e_t, derived
+from the per-direction loss λe²/2 and the update e − η ∂L/∂e (:func:`gd_direction`,
+:func:`direction_factor`); the iteration is stable iff |q| < 1. For a factor that is affine
+in η (q = a − bη, b > 0) the stable set is the open interval where −1 < q < 1, found here
+by solving the two one-sided inequalities.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import NamedTuple
 
 import sympy as sp
+
+
+class DirectionMap(NamedTuple):
+    """GD on one eigen-direction of a quadratic: the loss, the update and its factor."""
+
+    error: sp.Symbol  #: e, the error along the direction
+    loss: sp.Expr  #: L = λe²/2
+    update: sp.Expr  #: e_{t+1} = e − η ∂L/∂e
+    factor: sp.Expr  #: q = ∂e_{t+1}/∂e_t
+
+
+def gd_direction(eta: sp.Expr, lam: sp.Expr) -> DirectionMap:
+    """The per-direction GD map on L = λe²/2: e_{t+1} = e − η ∂L/∂e, and its factor
+    q = ∂e_{t+1}/∂e_t = 1 − ηλ, both computed with ``sp.diff``."""
+    e = sp.Symbol("e", real=True)
+    loss = lam * e**2 / 2
+    update = e - eta * sp.diff(loss, e)
+    return DirectionMap(e, loss, update, sp.diff(update, e))
+
+
+def direction_factor(eta: sp.Expr, lam: sp.Expr) -> sp.Expr:
+    """q(η, λ) = ∂e_{t+1}/∂e_t = 1 − ηλ, the factor by which GD multiplies the error along an
+    eigen-direction of curvature λ (derived by :func:`gd_direction`)."""
+    return gd_direction(eta, lam).factor
 
 
 @cache  # SymPy's inequality solver is slow, and claims ask for the same factors
