@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Literal
 
 import sympy as sp
 
@@ -84,6 +84,9 @@ class Step:
         on the right stays an equation instead of collapsing to True/False."""
         return cls(name, sp.Eq(sp.Symbol(lhs), rhs, evaluate=False), note)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _frozen(self)
+
     def __post_init__(self) -> None:
         # An Eq between unlike objects (a symbol and a matrix, say) evaluates to False; such
         # a step would print "False" in the report. Build it with evaluate=False instead.
@@ -108,6 +111,9 @@ class Identity:
     provenance: Provenance = "stated"
     expect_equal: bool = True
     note: str = ""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _frozen(self)
 
 
 @dataclass(frozen=True)
@@ -253,3 +259,18 @@ def _registered(claim_id: str) -> Claim:
     from lrtheory import registry  # the registry imports the claim modules, which import us
 
     return registry.get(claim_id)
+
+
+
+def _frozen(obj: Step | Identity) -> tuple[Any, ...]:
+    """Pickle a step or identity so that its SymPy objects come back *as built* (SymPy's own
+    pickling re-evaluates them: see :mod:`lrtheory.symbolic.transport`)."""
+    from lrtheory.symbolic.transport import freeze
+
+    return (_thawed, (type(obj), tuple(freeze(getattr(obj, f.name)) for f in fields(obj))))
+
+
+def _thawed(cls: type[Step] | type[Identity], records: tuple[Any, ...]) -> Step | Identity:
+    from lrtheory.symbolic.transport import thaw
+
+    return cls(*(thaw(r) for r in records))

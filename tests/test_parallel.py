@@ -54,3 +54,31 @@ def test_jobs_is_validated_and_capped_by_the_number_of_tasks() -> None:
     assert resolve_jobs(0, 1) == 1
     with pytest.raises(ParameterError, match=r"^jobs"):
         resolve_jobs(-1, 3)
+
+
+@pytest.mark.parametrize("claim", registry.all_claims(), ids=lambda c: c.id)
+def test_every_derivation_survives_the_trip_to_a_worker_and_back(claim: Claim) -> None:
+    """What a worker process sends back must be what it computed: no SymPy object may
+    re-evaluate on unpickling (an equation with a matrix side would become False)."""
+    derivation = claim.derive()
+    back = pickle.loads(pickle.dumps(derivation))
+    for a, b in zip(derivation.steps, back.steps, strict=True):
+        assert b.expr == a.expr, (claim.id, a.name)
+        assert str(b.expr) == str(a.expr), (claim.id, a.name)
+    for a, b in zip(derivation.identities, back.identities, strict=True):
+        assert (b.derived, b.stated) == (a.derived, a.stated), (claim.id, a.name)
+
+
+def test_transport_keeps_unevaluated_sympy_objects_as_built() -> None:
+    from sympy import Eq, Matrix, Mul, Rational, Symbol, sstr
+
+    from lrtheory.symbolic.transport import freeze, thaw
+
+    x = Symbol("x")
+    built = (Eq(Symbol("H"), Matrix([[1, 0], [0, 2]]), evaluate=False),
+             Mul(Rational(1, 2), x + 1, 4, evaluate=False))
+    plain = pickle.loads(pickle.dumps(built))
+    assert plain[0] is not built[0]
+    assert sstr(plain[0]) == "False"  # what SymPy's own pickling does to such an equation
+    back = thaw(pickle.loads(pickle.dumps(freeze(built))))
+    assert [sstr(b) for b in back] == [sstr(b) for b in built]
