@@ -55,15 +55,19 @@ NEGLIGIBLE_BIAS = 0.1
 def bias_is_negligible(est: Estimate, alpha: float) -> bool:
     """Whether ``est.bias_bound`` is too small to matter for a test at level ``alpha``.
 
-    For a mean or variance the bias shifts z by bias/se, so bias ≤ 0.1·se is required. A
-    proportion's bias is a per-chain probability b of the "wrong" outcome; it can turn a
-    certain prediction (p = 0 or 1, where se = 0) into a false alarm with probability ≤ b·n,
-    so b·n ≤ 0.1·α is required.
+    For a mean or variance the bias shifts z by bias/se, so bias ≤ 0.1·se is required; so
+    for a proportion predicted strictly inside (0, 1), with the standard error under the
+    prediction, √(p(1−p)/n). At a certain prediction (p = 0 or 1, where se = 0) the bias is
+    a per-chain probability b of the "wrong" outcome, which turns into a false alarm with
+    probability ≤ b·n, so b·n ≤ 0.1·α is required.
     """
     if est.bias_bound == 0.0:
         return True
     if est.sample.kind == "proportion":
-        return est.bias_bound * est.sample.n <= NEGLIGIBLE_BIAS * alpha
+        p, n = est.prediction, est.sample.n
+        if 0.0 < p < 1.0:
+            return est.bias_bound <= NEGLIGIBLE_BIAS * math.sqrt(p * (1.0 - p) / n)
+        return est.bias_bound * n <= NEGLIGIBLE_BIAS * alpha
     return est.bias_bound <= NEGLIGIBLE_BIAS * est.sample.se
 
 

@@ -91,3 +91,19 @@ def test_bonferroni_covers_every_check_of_the_run() -> None:
 def test_settings_reject_bad_values(kwargs: dict[str, Any], name: str) -> None:
     with pytest.raises(ParameterError, match=rf"^{name} must be"):
         Settings(**kwargs)
+
+
+def test_a_bias_is_negligible_against_the_spread_it_competes_with() -> None:
+    from lrtheory.montecarlo.stats import proportion_statistic
+    from lrtheory.verify import bias_is_negligible
+
+    inside = proportion_statistic(3000, 10_000)  # se under p = 0.3: 4.6e-3
+    assert bias_is_negligible(Estimate("p", 0.3, inside, bias_bound=4e-4), 1e-5)
+    assert not bias_is_negligible(Estimate("p", 0.3, inside, bias_bound=6e-4), 1e-5)
+    # A certain prediction has no spread: the bias must be rare over all n chains.
+    certain = proportion_statistic(10_000, 10_000)
+    assert bias_is_negligible(Estimate("p", 1.0, certain, bias_bound=1e-11), 1e-5)
+    assert not bias_is_negligible(Estimate("p", 1.0, certain, bias_bound=1e-9), 1e-5)
+    mean = mean_statistic(0.0, 0.01, 10_000)
+    assert bias_is_negligible(Estimate("m", 0.0, mean, scale=1.0, bias_bound=1e-3), 1e-5)
+    assert not bias_is_negligible(Estimate("m", 0.0, mean, scale=1.0, bias_bound=2e-3), 1e-5)
