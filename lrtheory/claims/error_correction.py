@@ -26,8 +26,8 @@ from lrtheory.claim import (
 )
 from lrtheory.models import tracking as tr
 from lrtheory.models.rounding import EPS
-from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
-from lrtheory.montecarlo.stats import mean_statistic, proportion_statistic
+from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, indicator_proportion
+from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_002, SEED_004
@@ -94,8 +94,8 @@ def _model_recursion(point: Point) -> list[ModelCheck]:
 
 
 def _ode_reason(what: str) -> str:
-    return (f"solve_ivp (DOP853, rtol = atol = 1e-12): n_steps·(atol + rtol·max|p|), the flow "
-            f"being contractive; {what}")
+    return (f"solve_ivp (DOP853, rtol = atol = 1e-12): n_steps·(atol + rtol·max|p|), its "
+            f"controlled local errors summed (the flow is contractive, so none grows); {what}")
 
 
 def _model_ramp(point: Point) -> list[ModelCheck]:
@@ -201,7 +201,7 @@ def _simulate(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
                  scale=max(abs(mean), spread)),
         Estimate(S9_STATISTICS[1], square,
                  mean_statistic(float(m.mean[1]), float(m.stderr_mean[1]), m.n)),
-        *(Estimate(name, share, proportion_statistic(round(float(m.mean[col]) * m.n), m.n),
+        *(Estimate(name, share, indicator_proportion(m, col, ensemble),
                    scale=1.0, bias_bound=bias)
           for name, share, col in zip(S9_STATISTICS[2:], shares, (2, 3), strict=True)),
     ]

@@ -77,7 +77,10 @@ def _s2() -> _S2Forms:
     wv = Dg.inv() * v
     Hv = sp.hessian((wv.T * Hg * wv)[0] / 2, tuple(v)).applyfunc(sp.factor)
     stated_hv = Dg.inv().T * Hg * Dg.inv()
-    as_reparam = Ds.inv().inv().T * Hm * Ds.inv().inv()
+    # The chain-rule Hessian at D = diag(s, 1)⁻¹ (scaling a feature by s is v = D⁻¹w), H = Hm:
+    at_scaling = {**dict(zip(Dg, Ds.inv(), strict=True)),
+                  h11: Hm[0, 0], h22: Hm[1, 1], h12: Hm[0, 1]}
+    as_reparam = Hv.subs(at_scaling, simultaneous=True).applyfunc(sp.simplify)
     # Jacobi D = diag(H)^{1/2}: unit diagonal, off-diagonal = the features' correlation c.
     DJ = sp.diag(sp.sqrt(h11), sp.sqrt(h22))
     HJ = DJ.inv() * Hg * DJ.inv()

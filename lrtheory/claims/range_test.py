@@ -110,9 +110,9 @@ def _derive_s5() -> Derivation:
         Identity("exact along the top eigenvector: s = −2ηLλ_max(1 − ηλ_max)", s_top,
                  stated.subs(top) * (1 - eta * lam[0]), "derived"),
         Identity("−2ηLρ(H) exact at every η along the top eigenvector", s_top,
-                 stated.subs(top), "stated", expect_equal=False,
-                 note="Finding: only the first-order term; the relative error is "
-                      "ηλ_max/(1 − ηλ_max) (validity domain)."),
+                 stated.subs(top), "modelled", expect_equal=False,
+                 note="As the source's '≈ … for small η' says, only the first-order term; "
+                      "its relative error is ηλ_max/(1 − ηλ_max) (validity domain)."),
         Identity("off the top eigenvector: 2Lλ_max − gᵀg = Σλ_i(λ_max − λ_i)c_i² ≥ 0", gap,
                  g_terms, "derived",
                  note="so −2ηLρ(H) bounds |s| at first order; equality iff e is along "

@@ -218,11 +218,12 @@ def escape_derivation() -> Derivation:
                  1 + sp.sqrt(6) / 2, "derived"),
         Identity("F_w(b⁺) ≤ σ_s² b and J ⊂ K exactly from 2/λ_w on (design)",
                  f["ridge_below_top"], sp.Interval(2, sp.oo), "derived"),
-        Identity("near the edge (η → 2/λ_s⁻) the oscillations carry every start out",
-                 f["p_flip"], sp.Integer(0), expect_equal=False,
-                 note="Finding: just below 2/λ_s the oscillations decay and a fraction "
-                      "2b/|J| of the starts stays in the sharp well; only from 2/λ_s on does "
-                      "every start leave. The switch is a jump at the edge itself."),
+        Identity("reading 'ηλ ≈ 2' as 'just below 2/λ_s every start leaves'",
+                 f["p_flip"], sp.Integer(0), "modelled", expect_equal=False,
+                 note="A sharpening of the seed's 'ηλ_max ≈ 2': just below 2/λ_s the "
+                      "oscillations decay and a fraction 2b/|J| of the starts stays in the "
+                      "sharp well; only from 2/λ_s on does every start leave. The switch is "
+                      "a jump at the edge itself."),
     )
     return Derivation(steps, identities)
 
