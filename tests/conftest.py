@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from lrtheory import registry
+from lrtheory.models.quadratic import spd_matrix
 from lrtheory.results import RunResult
 from lrtheory.verify import Settings, verify
 
@@ -18,3 +21,11 @@ def full_run() -> RunResult:
     """Every registered claim verified once at the default settings (seed 0, NumPy), claims
     side by side on every core (which changes no number: tests/test_parallel.py)."""
     return verify(registry.all_claims(), Settings(seed=0, backend="numpy"), jobs=0)
+
+
+@pytest.fixture
+def problem() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """A fixed 8-dimensional SPD Hessian (κ = 40) with its eigenvalues and eigenvectors."""
+    h = spd_matrix(8, 0.05, 2.0, seed=21)
+    lam, vecs = np.linalg.eigh(h)
+    return h, lam, vecs

@@ -29,20 +29,12 @@ from lrtheory.models.gradient_ratio import (
     run_rollback_rule,
     transient_gap,
 )
-from lrtheory.models.quadratic import spd_matrix
 from lrtheory.models.quadratic_forms import form_nonpositive_bound, form_positive_probability
 from lrtheory.models.range_test import diagonal_hvp, matrix_hvp
 from lrtheory.symbolic.identity import identical
 from lrtheory.symbolic.quadratic_slope import two_direction_ratio, weighted_moments
 
 Array = np.ndarray[Any, Any]
-
-
-@pytest.fixture
-def problem() -> tuple[Array, Array, Array]:
-    h = spd_matrix(8, 0.05, 2.0, seed=21)
-    lam, vecs = np.linalg.eigh(h)
-    return h, lam, vecs
 
 
 # ---------------------------------------------------------------------------- the ratio

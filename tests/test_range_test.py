@@ -12,7 +12,6 @@ import sympy as sp
 
 from lrtheory.claims import range_test
 from lrtheory.errors import ParameterError
-from lrtheory.models.quadratic import spd_matrix
 from lrtheory.models.range_test import (
     diagonal_hvp,
     expected_slope,
@@ -34,13 +33,6 @@ from lrtheory.symbolic.identity import identical
 from lrtheory.symbolic.quadratic_slope import eigen_quadratic, log_slope
 
 Array = np.ndarray[Any, Any]
-
-
-@pytest.fixture
-def problem() -> tuple[Array, Array, Array]:
-    h = spd_matrix(8, 0.05, 2.0, seed=21)
-    lam, vecs = np.linalg.eigh(h)
-    return h, lam, vecs
 
 
 # ---------------------------------------------------------------------------- one step
