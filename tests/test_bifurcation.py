@@ -29,6 +29,7 @@ from lrtheory.models.bifurcation import (
     periodic_orbit,
 )
 from lrtheory.models.quartic_gd import (
+    CHEBYSHEV_MAX_STEPS,
     arcsine_lyapunov_kernel,
     attracting_cycle,
     chebyshev_rounding_bias,
@@ -230,7 +231,12 @@ def test_arcsine_kernel_and_its_rounding_bias() -> None:
     """One step from the arcsine law at η = 2: E ln|f'(x₀)| = ln 3 (f' = 3 − 6x²)."""
     m = Ensemble(seed=5, threads=1).run(arcsine_lyapunov_kernel(2.0, 1), 20_000)
     assert abs(float(m.mean[0]) - math.log(3)) < 5 * float(m.stderr_mean[0])
-    assert chebyshev_rounding_bias(1) == 0.0
-    assert 0 < chebyshev_rounding_bias(4) < chebyshev_rounding_bias(8) < 1e-6
+    assert 0 < chebyshev_rounding_bias(1) < chebyshev_rounding_bias(4) < 1e-8
+    assert chebyshev_rounding_bias(8) < 1e-5 < chebyshev_rounding_bias(CHEBYSHEV_MAX_STEPS)
+    # the bound needs the orbit error ≤ (1 − 1/√2)/2: about 14 steps at ≈ 9× per step
+    assert CHEBYSHEV_MAX_STEPS == 14
+    for bad in (0, CHEBYSHEV_MAX_STEPS + 1, 17, 20):
+        with pytest.raises(ParameterError, match="steps"):
+            chebyshev_rounding_bias(bad)
     with pytest.raises(ParameterError, match="steps"):
         arcsine_lyapunov_kernel(2.0, 0)

@@ -13,11 +13,13 @@ draws a fresh start.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import numpy as np
 from scipy.integrate import quad
 from scipy.special import betaln, digamma, fdtrc
@@ -93,49 +95,77 @@ def safe_iterations(tan2: Any, r: float, s: float) -> Any:
 # --------------------------------------------------------------------------------------
 
 
-def start_expectation(g: Callable[[float], float], d: int,
-                      breakpoints: Sequence[float] = ()) -> tuple[float, float]:
-    """E g(u) for u = c₁²/‖c‖² ~ Beta(1/2, (d − 1)/2), with QUADPACK's error estimate.
+#: Digits of the independent mpmath evaluation that checks QUADPACK in :func:`start_expectation`.
+CHECK_DPS = 30
+
+
+def start_expectation(g: Callable[[Any, Callable[[Any], Any]], Any], d: int,
+                      breakpoints: Sequence[Any] = ()) -> tuple[float, float]:
+    """E g(u) for u = c₁²/‖c‖² ~ Beta(1/2, (d − 1)/2), and a bound on its quadrature error.
 
     With u = w² the density becomes 2(1 − w²)^{(d−3)/2}/B(1/2, (d − 1)/2) on [0, 1], free of
-    the u^{−1/2} singularity; ``breakpoints`` (in u) mark where g changes fast."""
+    the u^{−1/2} singularity. ``g(u, log)`` is called with ``log`` = math.log (floats) or
+    mpmath.log (mpf), so it is integrated twice: by QUADPACK (``quad``, split at the
+    ``breakpoints`` in u, where g changes fast or has a log singularity) and independently
+    by tanh-sinh in mpmath at ``CHECK_DPS`` digits, split at the same points (give them as
+    mpf to place a singularity exactly). The error returned is max(QUADPACK's ``abserr``,
+    |QUADPACK − mpmath|): ``abserr`` alone is an estimate, not a bound; the difference is
+    the error of the double-precision value as measured by a 30-digit one, which is
+    reliable as long as the two methods do not fail alike (both split at the singularities,
+    where tanh-sinh is accurate for integrable log and power endpoint singularities)."""
     d = check_int("d", d, 3)
     b = (d - 1) / 2
     norm = math.exp(-betaln(0.5, b))
-    pts = sorted({math.sqrt(p) for p in breakpoints if 0.0 < p < 1.0})
+    inner = sorted({p for p in breakpoints if 0.0 < p < 1.0})
 
     def integrand(w: float) -> float:
-        return float(2.0 * norm * (1.0 - w * w) ** (b - 1) * g(w * w))
+        return float(2.0 * norm * (1.0 - w * w) ** (b - 1) * g(w * w, math.log))
 
+    pts = sorted({math.sqrt(float(p)) for p in inner})
     value, err = quad(integrand, 0.0, 1.0, points=pts or None, limit=400,
                       epsabs=1e-13, epsrel=1e-12)
-    return float(value), float(err)
+    with mpmath.workdps(CHECK_DPS):
+        mp_norm = 1 / mpmath.beta(mpmath.mpf(1) / 2, mpmath.mpf(d - 1) / 2)
+        mp_b = mpmath.mpf(d - 1) / 2
+
+        def mp_integrand(w: Any) -> Any:
+            return 2 * mp_norm * (1 - w * w) ** (mp_b - 1) * g(w * w, mpmath.log)
+
+        cuts = sorted({mpmath.sqrt(mpmath.mpf(p)) for p in inner})
+        reference = float(mpmath.quad(mp_integrand, [0, *cuts, 1]))
+    return float(value), max(float(err), abs(float(value) - reference))
 
 
+@functools.cache
 def expected_log_error(k: int, r: float, d: int) -> tuple[float, float]:
     """E ln ε_k = ln(1 − r) + ln a + ψ(b) − ψ(b + 1/2) − E ln(u + a(1 − u)), b = (d − 1)/2
-    (E ln(1 − u) of the Beta law in closed form); returns (value, quadrature error)."""
+    (E ln(1 − u) of the Beta law in closed form); returns (value, quadrature error bound of
+    :func:`start_expectation`). Cached: one double evaluation per parameter set."""
     a = check_real("r", r, 0.0, 1.0) ** (2 * check_int("k", k, 0))
     b = (d - 1) / 2
-    tail, err = start_expectation(lambda u: math.log(u + a * (1.0 - u)), d, (a, 10 * a))
+    tail, err = start_expectation(lambda u, log: log(u + a * (1.0 - u)), d, (a, 10 * a))
     return math.log(1.0 - r) + math.log(a) + float(digamma(b) - digamma(b + 0.5)) - tail, err
 
 
+@functools.cache
 def expected_log_factor(k: int, r: float, s: float, d: int) -> tuple[float, float]:
     """E ln|1 − 2s λ_max/λ̂_k| along the top eigenvector, two-level spectrum, Gaussian start.
-    λ̂/λ_max = (u + a r(1 − u))/(u + a(1 − u)); the factor vanishes (a log singularity,
-    passed to QUADPACK as a breakpoint) where λ̂ = 2sλ_max, possible only for r < 2s < 1."""
+    λ̂/λ_max = (u + a r(1 − u))/(u + a(1 − u)); the factor vanishes (a log singularity) where
+    λ̂ = 2sλ_max, possible only for r < 2s < 1, at u = x/(1 + x), x = a(2s − r)/(1 − 2s):
+    both quadratures of :func:`start_expectation` are split there (the point computed at
+    30 digits). Returns (value, error bound). Cached: one evaluation per parameter set."""
     a = check_real("r", r, 0.0, 1.0) ** (2 * check_int("k", k, 0))
     s = check_real("s", s, 0.0, 1.0)
 
-    def g(u: float) -> float:
+    def g(u: Any, log: Callable[[Any], Any]) -> Any:
         ratio = (u + a * r * (1.0 - u)) / (u + a * (1.0 - u))
-        return math.log(abs(1.0 - 2.0 * s / ratio))
+        return log(abs(1.0 - 2.0 * s / ratio))
 
-    pts = [a, 10 * a]
+    pts: list[Any] = [a, 10 * a]
     if r < 2 * s < 1:
-        x = a * (2 * s - r) / (1 - 2 * s)
-        pts.append(x / (1 + x))
+        with mpmath.workdps(CHECK_DPS):
+            x = mpmath.mpf(a) * (2 * mpmath.mpf(s) - r) / (1 - 2 * mpmath.mpf(s))
+            pts.append(x / (1 + x))
     return start_expectation(g, d, pts)
 
 

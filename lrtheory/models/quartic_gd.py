@@ -130,12 +130,50 @@ def arcsine_lyapunov_kernel(eta: float, steps: int) -> Kernel:
     return kernel
 
 
+#: Rounding of one step of f(x) = −ηx³ + ηx + x at η = 2 on |x| ≤ √2: ≤ 8ε·Σ|terms| ≤ 8ε·10.
+_STEP_ROUNDING = 8 * EPS * 10.0
+#: The zeros ±a, a = 1/√2, of f'(x) = 3 − 6x², and the reach r₀ = 1 − a around them on which
+#: the arcsine density 1/(π√(2 − x²)) stays ≤ 1/π (it rises towards ±√2).
+_A = 1.0 / math.sqrt(2.0)
+_R0 = 1.0 - _A
+#: |ln|f̂'|| for a float f̂' = ((−6x̂²) + 2) + 1 ≠ 0: near a zero −6x̂² ∈ [−4, −2] is a multiple
+#: of 2⁻⁵¹ and both additions are exact (Sterbenz), so |f̂'| ≥ 2⁻⁵¹; elsewhere |f̂'| ≤ 9.
+_LOG_FLOOR = 51 * math.log(2.0)
+
+
+def _orbit_errors() -> list[float]:
+    """Δ_t, t = 0, 1, …, while 2Δ_t ≤ r₀: the float orbit stays within Δ_t of the exact
+    one, Δ₀ = 80ε (rounding of √2 cos πU) and Δ_{t+1} = L(Δ_t)·Δ_t + 80ε with
+    L(Δ) = 6(√2 + Δ)² − 3 ≥ |f'| on |x| ≤ √2 + Δ."""
+    errs = [_STEP_ROUNDING]
+    while 2 * errs[-1] <= _R0:
+        d = errs[-1]
+        errs.append((6 * (math.sqrt(2.0) + d) ** 2 - 3) * d + _STEP_ROUNDING)
+    return errs[:-1]
+
+
+#: The most steps for which :func:`chebyshev_rounding_bias` holds (2Δ_t ≤ r₀ for t < steps).
+CHEBYSHEV_MAX_STEPS = len(_orbit_errors())
+
+
+def _log_derivative_shift(d: float) -> float:
+    """Bound on E|ln|f'(x̂)| − ln|f'(x)|| for x arcsine on [−√2, √2], |x̂ − x| ≤ d ≤ r₀/2.
+
+    ln|f'(x)| = ln 6 + ln|x − a| + ln|x + a|. Off the bands |x ∓ a| < 2d each log moves by
+    |ln|1 + e/u|| ≤ 2 ln 2·d/|u| (|e/u| ≤ ½), and E[1/|u|; |u| ≥ 2d] ≤ (2/π)ln(r₀/2d) + 1/r₀
+    (density ≤ 1/π within r₀ of ±a). Each band has mass ≤ 4d/π, and on it |ln|f̂'|| ≤
+    51 ln 2 while ∫_band |ln|f'|| ≤ (4d/π)(ln 10.3 + 1 + ln(1/2d)) (6|x ± a| ≤ 10.3 there)."""
+    off = 2 * 2 * math.log(2.0) * d * (2 / math.pi * math.log(_R0 / (2 * d)) + 1 / _R0)
+    band = 2 * 4 * d / math.pi * (_LOG_FLOOR + math.log(10.3) + 1 + math.log(1 / (2 * d)))
+    return off + band
+
+
 def chebyshev_rounding_bias(steps: int) -> float:
-    """First-order estimate of the rounding bias of the exponent over ``steps`` steps at
-    η = 2: each step errs by δ ≤ 8ε·Σ|terms| ≤ 8ε·10, amplified by ≤ |f'| ≤ 9 per step, so
-    the orbit is within Δ_t = δ(9^t − 1)/8 of the exact one; ln|f'| moves by ≲ 4Δ(1 +
-    ln(1/Δ)) on average over the arcsine law (its log singularities are integrable)."""
-    check_int("steps", steps, 1)
-    delta = 8 * EPS * 10.0
-    errs = [delta * (9.0**t - 1) / 8 for t in range(1, steps)]
-    return sum(4 * d * (1 + math.log(1 / d)) for d in errs) / steps
+    """Upper bound on the rounding bias of the mean exponent over ``steps`` steps at η = 2:
+    (1/T) Σ_{t<T} of the :func:`_log_derivative_shift` bound at the orbit error Δ_t of
+    :func:`_orbit_errors` (x_t is arcsine-distributed for every t, so each term compares a
+    float value with an exact one under the invariant law). Valid while 2Δ_t ≤ r₀ = 1 − 1/√2
+    for every t < T, i.e. T ≤ ``CHEBYSHEV_MAX_STEPS`` (the orbit error grows ≈ 9× a step);
+    the uniform grid of U itself (spacing ≤ 2⁻⁵³) is not modelled."""
+    check_int("steps", steps, 1, CHEBYSHEV_MAX_STEPS)
+    return sum(_log_derivative_shift(d) for d in _orbit_errors()[:steps]) / steps
