@@ -10,35 +10,56 @@ leaves the finite floats is caught by the Monte Carlo runner and reported as div
 Notation: parameters θ (or w), gradient g = ∇f(θ), learning rate η, momentum β, weight
 decay λ_wd (``wd``), L2 strength α. The seeds write λ for the weight decay; here it is ``wd``
 so that it is never confused with a curvature.
+
+The adaptive rules (AdaGrad, RMSProp, Adam, AdamW) live in :mod:`lrtheory.adaptive` and are
+re-exported here, so ``from lrtheory.optimizers import adam`` works. Where a rule needs an
+elementwise √, |·| or clamp it uses ``sp.sqrt``/``sp.Abs``/``sp.Max`` on SymPy expressions
+and the array module of its argument (:func:`lrtheory.arrays.namespace`) otherwise.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import sympy as sp
 
-from lrtheory.errors import ParameterError, check_real
+from lrtheory._rules import Array, _abs, _eta, _hyper, _lr_scaled_wd, _positive
+from lrtheory.adaptive import (
+    AdamState,
+    adagrad,
+    adam,
+    adamw,
+    adamw_lr_scaled,
+    rmsprop,
+)
+from lrtheory.arrays import namespace
+from lrtheory.errors import ParameterError
 
-Array = Any
-"""A NumPy/CuPy array, a Python float or a SymPy expression/matrix."""
+__all__ = [
+    "AdamState",
+    "Array",
+    "Gradient",
+    "adagrad",
+    "adam",
+    "adamw",
+    "adamw_lr_scaled",
+    "clip_by_norm",
+    "clip_by_value",
+    "decoupled_weight_decay",
+    "decoupled_weight_decay_lr_scaled",
+    "decoupled_weight_decay_sequential",
+    "gradient_step",
+    "heavy_ball",
+    "heavy_ball_lr_in_velocity",
+    "l2_regularised_step",
+    "nesterov",
+    "nesterov_rewritten",
+    "rmsprop",
+]
 
 Gradient = Callable[[Array], Array]
 """∇f as a function of the parameters (needed where the gradient is taken at a new point)."""
-
-
-def _hyper(name: str, value: Any, lo: float, hi: float = math.inf, *,
-           lo_open: bool = False) -> Any:
-    """A hyperparameter: a SymPy expression passes, a number must lie in [lo, hi)."""
-    if isinstance(value, sp.Basic):
-        return value
-    return check_real(name, value, lo, hi, lo_open=lo_open)
-
-
-def _eta(eta: Any) -> Any:
-    return _hyper("eta", eta, 0.0, lo_open=True)
 
 
 def _beta(beta: Any) -> Any:
@@ -77,6 +98,79 @@ def heavy_ball_lr_in_velocity(theta: Array, velocity: Array, grad: Array, eta: A
     eta, beta = _eta(eta), _beta(beta)
     velocity = beta * velocity + eta * grad
     return theta - velocity, velocity
+
+
+def nesterov(theta: Array, velocity: Array, gradient: Gradient, eta: Any,
+             beta: Any) -> tuple[Array, Array]:
+    """Nesterov's accelerated gradient in the look-ahead form (Nesterov 1983, as written by
+    Sutskever, Martens, Dahl & Hinton 2013, eqs. 3–4, with v ↦ −v; seed 003, "Adaptive Methods"):
+
+        y = θ − β v,    v ← β v + η ∇f(y),    θ ← θ − v.
+
+    Returns the new (θ, v). The look-ahead point y is seed 003's θ_{t−1} + β(θ_{t−1} −
+    θ_{t−2}), since θ_{t−1} − θ_{t−2} = −v_{t−1}. ``gradient`` is ∇f as a function, since it
+    is evaluated at y; :func:`nesterov_rewritten` is the same method with g taken at its
+    own iterate.
+    """
+    eta, beta = _eta(eta), _beta(beta)
+    if not callable(gradient):
+        raise ParameterError("gradient", gradient, "a callable x ↦ ∇f(x)")
+    velocity = beta * velocity + eta * gradient(theta - beta * velocity)
+    return theta - velocity, velocity
+
+
+def nesterov_rewritten(phi: Array, velocity: Array, grad: Array, eta: Any,
+                       beta: Any) -> tuple[Array, Array]:
+    """Nesterov's method rewritten on the look-ahead point φ = θ − β v (Bengio,
+    Boulanger-Lewandowski & Pascanu 2013), so that the gradient g = ∇f(φ) is taken at the
+    current iterate:
+
+        v ← β v + η g,    φ ← φ − β v − η g    (the new v).
+
+    Returns the new (φ, v). Substituting φ = θ − βv into :func:`nesterov` gives exactly
+    this, for any sequence of η: both produce the same iterates, φ_t = θ_t − β v_t, and
+    from v₀ = 0 they start at the same point. PyTorch's ``SGD(nesterov=True)`` is this form
+    with the learning rate outside the velocity (v ← βv + g, φ ← φ − η(g + βv)).
+    """
+    eta, beta = _eta(eta), _beta(beta)
+    velocity = beta * velocity + eta * grad
+    return phi - beta * velocity - eta * grad, velocity
+
+
+def clip_by_value(grad: Array, C: Any) -> Array:
+    """Gradient clipping coordinate by coordinate, g ↦ clamp(g, −C, C) (``clip_grad_value_``
+    in PyTorch, ``optax.clip``). In 1-D it is the same as :func:`clip_by_norm`, and a
+    gradient step with it on f = λx²/2 is seed 000's clipped map ("Dynamics Beyond the
+    Stability Boundary: Gradient Clipping"), x ← x − η clip(λx),
+    :func:`lrtheory.models.clipping.clipped_gd_step`.
+    """
+    C = _positive("C", C)
+    if isinstance(grad, sp.Basic):
+        return sp.Max(-C, sp.Min(grad, C))
+    return namespace(grad).clip(grad, -C, C)
+
+
+def clip_by_norm(grad: Array, C: Any, *, axis: int | None = -1) -> Array:
+    """Gradient clipping by the Euclidean norm (Pascanu, Mikolov & Bengio 2013):
+
+        g ↦ g · min(1, C/‖g‖) = g · C/max(‖g‖, C)
+
+    (the second form never divides by zero). The norm is taken over ``axis``: the last, so
+    that a batch of chains (n, d) is clipped chain by chain; ``axis=None`` takes the norm of
+    the whole array (PyTorch's ``clip_grad_norm_`` over all parameters, without its 10⁻⁶
+    added to the norm). A scalar is clipped by |g|, a SymPy matrix by its 2-norm.
+    """
+    C = _positive("C", C)
+    if isinstance(grad, sp.MatrixBase):
+        return grad * (C / sp.Max(grad.norm(), C))
+    if isinstance(grad, sp.Basic):
+        return grad * C / sp.Max(_abs(grad), C)
+    xp = namespace(grad)
+    if xp.ndim(grad) == 0:
+        norm = xp.abs(grad)
+    else:
+        norm = xp.sqrt(xp.sum(grad * grad, axis=axis, keepdims=True))
+    return grad * (C / xp.maximum(norm, C))
 
 
 def l2_regularised_step(w: Array, grad: Array, eta: Any, alpha: Any) -> Array:
@@ -125,5 +219,5 @@ def decoupled_weight_decay_lr_scaled(w: Array, grad: Array, eta: Any, wd: Any) -
     :func:`decoupled_weight_decay`, the shrink factor must stay positive: 0 ≤ ηλ_wd < 1.
     """
     eta = _eta(eta)
-    wd = _hyper("wd", wd, 0.0, math.inf if isinstance(eta, sp.Basic) else 1.0 / eta)
+    wd = _lr_scaled_wd(eta, wd)
     return (1 - eta * wd) * w - eta * grad
