@@ -25,6 +25,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import sympy as sp
 
+from lrtheory.arrays import namespace
 from lrtheory.errors import ParameterError, check_positive, check_real
 
 Schedule: TypeAlias = Callable[[Any], Any]
@@ -49,8 +50,8 @@ def _is_symbolic(*values: object) -> bool:
 
 
 def _namespace(*values: object) -> ModuleType:
-    """SymPy when any value is a SymPy object, NumPy otherwise."""
-    return sp if _is_symbolic(*values) else np
+    """SymPy when any value is a SymPy object, else the arrays' module (NumPy or CuPy)."""
+    return sp if _is_symbolic(*values) else namespace(*values)
 
 
 def _time(t: Any) -> Any:
