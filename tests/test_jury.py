@@ -65,3 +65,29 @@ def test_constant_polynomial_raises() -> None:
     z = sp.Symbol("z")
     with pytest.raises(ParameterError, match="degree ≥ 1"):
         jury_conditions(sp.Integer(3) + 0 * z, z)
+
+
+def test_heavy_ball_characteristic_polynomial_is_derived_from_the_rule() -> None:
+    from lrtheory.optimizers import heavy_ball, nesterov_rewritten
+    from lrtheory.symbolic.update_maps import characteristic_polynomial, update_matrix
+
+    eta, lam, beta = sp.symbols("eta lambda beta", positive=True)
+    theta, v, z = sp.symbols("theta v z")
+    p = characteristic_polynomial(
+        lambda th, ve: heavy_ball(th, ve, lam * th, eta, beta), (theta, v), z)
+    assert sp.expand(p - (z**2 - (1 + beta - eta * lam) * z + beta)) == 0
+    # Nesterov (φ form): z² − (1+β)(1−ηλ)z + β(1−ηλ)
+    q = characteristic_polynomial(
+        lambda ph, ve: nesterov_rewritten(ph, ve, lam * ph, eta, beta), (theta, v), z)
+    assert sp.expand(q - (z**2 - (1 + beta) * (1 - eta * lam) * z + beta * (1 - eta * lam))) == 0
+    assert update_matrix(lambda a, b: (a + b, 2 * b), (theta, v)) == sp.Matrix([[1, 1], [0, 2]])
+
+
+@pytest.mark.parametrize("step", [lambda a, b: (a * b, b), lambda a, b: (a + 1, b),
+                                  lambda a, b: (a,)])
+def test_update_matrix_rejects_non_linear_maps(step: object) -> None:
+    from lrtheory.symbolic.update_maps import update_matrix
+
+    a, b = sp.symbols("a b")
+    with pytest.raises(ParameterError, match="step"):
+        update_matrix(step, (a, b))  # type: ignore[arg-type]
