@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy as sp
 
 
@@ -46,3 +48,25 @@ def swap_triangle(double: sp.Sum) -> sp.Expr:
     if (zero, one, t_less_1) != (0, 1, t_ - 1):
         raise ValueError(f"not a sum over the triangle 0 ≤ s < t ≤ n: {double}")
     return sp.Sum(finite_sum(double.function, t_, s_ + 1, n_), (s_, 0, n_ - 1))
+
+
+def unroll_affine(update: Callable[[sp.Expr], sp.Expr], t: sp.Symbol) -> sp.Expr:
+    """x_t for x_{t+1} = update(x_t), x_0 = 0, when the update is affine, x' = cx + d:
+    x_t = d·Σ_{k<t} c^k (SymPy's sum, its c = 1 branch dropped: callers have c = 1 exactly or
+    c ≠ 1, and the c = 1 case sums without a branch). Raises ValueError if not affine."""
+    x, k = sp.Dummy("x"), sp.Dummy("k", integer=True, nonnegative=True)
+    new = sp.expand(update(x))
+    c, d = sp.diff(new, x), new.subs(x, 0)
+    if c.has(x):
+        raise ValueError(f"update {new} is not affine in the state")
+    total = sp.summation(c**k, (k, 0, t - 1))
+    total = total.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[-1].expr)
+    return sp.factor(d * total)
+
+
+def geometric_series(ratio: sp.Expr) -> sp.Expr:
+    """Σ_{j≥0} ratio^j for 0 < ratio < 1: SymPy's partial sum to n, then ratioⁿ → 0."""
+    r, n = sp.Dummy("r", positive=True), sp.Dummy("n", integer=True, positive=True)
+    j = sp.Dummy("j", integer=True, nonnegative=True)
+    partial = sp.summation(r**j, (j, 0, n - 1)).args[-1].expr
+    return sp.expand_power_exp(partial).subs(r**n, 0).subs(r, ratio)
