@@ -26,12 +26,11 @@ from lrtheory.symbolic.heavy_ball import (
     heavy_ball_polynomial,
     numeric_matrix,
     polyak_minimax,
-    radius_conditions,
     rate_bracket,
     sign_change_probability,
     sign_rounding_bound,
 )
-from lrtheory.symbolic.jury import spectral_radius
+from lrtheory.symbolic.jury import radius_conditions, spectral_radius
 
 ETA, LAM, BETA = sp.symbols("eta lambda beta", positive=True)
 Z = sp.Symbol("z")

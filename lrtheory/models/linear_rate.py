@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import gammaln, logsumexp
@@ -59,6 +60,38 @@ def measured_rate(step: LinearStep, k: int, steps: int, batch: tuple[int, ...] =
     with np.errstate(divide="ignore"):
         rate: np.ndarray = np.exp((log_scale + np.log(norm)) / steps)
     return rate
+
+
+class RateBracket(NamedTuple):
+    """Measured r_T = ‖M^T‖^{1/T} with Henrici's bracket ρ ≤ r_T ≤ upper, per batch element."""
+
+    measured: np.ndarray
+    rho: np.ndarray
+    upper: np.ndarray
+    rounding: np.ndarray  #: a bound on the float64 error of r_T
+
+
+def rate_bracket(step: LinearStep, matrices: np.ndarray, steps: int,
+                 rho: np.ndarray | None = None) -> RateBracket:
+    """Run ``step`` (vectorised over the batch) and bracket its measured rate.
+
+    ``matrices`` (shape (*batch, k, k)) is the map the step should be; ρ is their numerical
+    spectral radius unless a *derived* ``rho`` is given, and Henrici's upper bound is built
+    from ρ and ν (:func:`departure_from_normality`). ``rounding`` bounds the float64 error
+    of r_T: per step a k-term dot product per entry (≤ k^{3/2}ε‖|M|‖/ρ relative, the entries'
+    absolute sum over ρ), 2ε for the norm and 2ε/T for the root.
+    """
+    m = np.asarray(matrices, dtype=float)
+    k = m.shape[-1]
+    measured = measured_rate(step, k, steps, batch=m.shape[:-2])
+    radius = np.max(np.abs(np.linalg.eigvals(m)), axis=-1) if rho is None else np.asarray(rho)
+    nu = departure_from_normality(m)
+    upper = np.vectorize(lambda r, n: henrici_upper(float(r), float(n), k, steps))(radius, nu)
+    eps = float(np.finfo(float).eps)
+    size = np.sum(np.abs(m), axis=(-2, -1))
+    rounding = measured * (k**1.5 * eps * size / np.maximum(radius, eps) + 2 * eps
+                           + 2 * eps / steps)
+    return RateBracket(measured, radius, np.asarray(upper, dtype=float), rounding)
 
 
 def departure_from_normality(matrix: np.ndarray) -> np.ndarray:

@@ -14,8 +14,7 @@ which depends on η and λ only through h = ηλ. From P:
   of modulus √β (Vieta: z z̄ = β) for D < 0;
 * :func:`critical_beta` β_c = (1 − √h)², the smaller root of D = 0 in β (critical damping:
   the double root z = 1 − √h);
-* :func:`radius_conditions` Jury's conditions for every root in |z| < r (P(rw) in the unit disk),
-  and :func:`polyak_minimax` the (η, β) that minimise max over λ ∈ [μ, L] of the spectral radius,
+* :func:`polyak_minimax` the (η, β) that minimise max over λ ∈ [μ, L] of the spectral radius,
   solved from them.
 
 Two exact statistics of a random, rotation-invariant initial state of a 2-D linear recursion
@@ -35,8 +34,10 @@ import numpy as np
 import sympy as sp
 
 from lrtheory.errors import ParameterError, check_int
+from lrtheory.models.linear_rate import RateBracket
+from lrtheory.models.linear_rate import rate_bracket as _bracket
 from lrtheory.optimizers import heavy_ball
-from lrtheory.symbolic.jury import jury_conditions
+from lrtheory.symbolic.jury import affine_root, radius_conditions
 from lrtheory.symbolic.update_maps import characteristic_polynomial, update_matrix
 
 Rule = Callable[..., Sequence[Any]]
@@ -118,23 +119,6 @@ def critical_beta(eta_lam: Any) -> sp.Expr:
     return sp.factor(smaller[0])
 
 
-def radius_conditions(poly: sp.Expr, z: sp.Symbol, r: sp.Expr) -> list[sp.Expr]:
-    """Jury's conditions (each > 0) for every root of ``poly`` in |z| < r, r > 0: those of
-    Q(w) = P(rw)/(a_n rⁿ), whose roots are P's divided by r."""
-    w = sp.Dummy("w")
-    q = sp.Poly(sp.expand(poly.subs(z, r * w)), w)
-    return [sp.cancel(c) for c in jury_conditions(sp.expand(q.as_expr() / q.LC()), w)]
-
-
-def _linear_root(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
-    """The root of an expression whose numerator is affine in x."""
-    num = sp.Poly(sp.numer(sp.together(expr)), x)
-    if num.degree() != 1:  # pragma: no cover
-        raise ValueError(f"{expr} is not affine in {x}")
-    slope, offset = num.all_coeffs()
-    return sp.cancel(-offset / slope)
-
-
 class Minimax(NamedTuple):
     """Polyak's heavy-ball parameters for curvatures in [μ, L], with the derivation."""
 
@@ -162,7 +146,7 @@ def polyak_minimax(mu: sp.Symbol, big_l: sp.Symbol) -> Minimax:
     conds = radius_conditions(heavy_ball_polynomial(h, 1, beta, z), z, r)
     # The conditions linear in h, solved for h: a positive coefficient of h gives h > bound.
     linear = [c for c in conds if sp.degree(sp.numer(sp.together(c)), h) == 1]
-    bounds = {sp.sign(sp.diff(c, h)): _linear_root(c, h) for c in linear}
+    bounds = {sp.sign(sp.diff(c, h)): sp.cancel(affine_root(c, h)[0]) for c in linear}
     lower, upper = bounds[sp.Integer(1)], bounds[sp.Integer(-1)]
     feasibility = sp.expand((kappa * lower - upper).subs(beta, r**2))
     d = sp.Symbol("d", positive=True)  # s = 1 + d > 1 lets SymPy decide 0 < r < 1
@@ -325,15 +309,6 @@ def derived_radius(eta_lam: Any, beta: Any) -> np.ndarray:
     return radius
 
 
-class RateBracket(NamedTuple):
-    """Measured r_T = ‖Mᵀ‖^{1/T} with Henrici's bracket ρ ≤ r_T ≤ upper (ρ numerical)."""
-
-    measured: np.ndarray
-    rho: np.ndarray
-    upper: np.ndarray
-    rounding: np.ndarray  #: float64 rounding of r_T
-
-
 def rate_bracket(eta: float, lam: Any, beta: float, steps: int,
                  rule: Rule = heavy_ball) -> RateBracket:
     """Run ``rule`` on λθ²/2 for T steps from both basis states (vectorised over an array of
@@ -341,23 +316,13 @@ def rate_bracket(eta: float, lam: Any, beta: float, steps: int,
     numerical eigenvalues and Henrici's bound; ``rounding`` bounds float64 error in r_T: per
     step a 2-term dot product per entry (≤ 2^{3/2}ε‖|M|‖/ρ relative, as in S1's bound), 2ε
     for the norm, 2ε/T."""
-    from lrtheory.models.linear_rate import departure_from_normality, henrici_upper, measured_rate
-
     lam = np.asarray(lam, dtype=float)
     steps = check_int("steps", steps, 1)
 
     def step(s: tuple[np.ndarray, ...]) -> Sequence[np.ndarray]:
         return rule(s[0], s[1], lam * s[0], eta, beta)
 
-    measured = measured_rate(step, 2, steps, batch=lam.shape)
-    m = numeric_matrix(eta, lam, beta, rule)
-    rho = np.max(np.abs(np.linalg.eigvals(m)), axis=-1)
-    nu = departure_from_normality(m)
-    upper = np.vectorize(lambda r, n: henrici_upper(r, n, 2, steps))(rho, nu)
-    size = np.sum(np.abs(m), axis=(-2, -1))
-    eps = float(np.finfo(float).eps)
-    rounding = measured * (2**1.5 * eps * size / np.maximum(rho, eps) + 2 * eps + 2 * eps / steps)
-    return RateBracket(measured, rho, np.asarray(upper, dtype=float), rounding)
+    return _bracket(step, numeric_matrix(eta, lam, beta, rule), steps)
 
 
 def sign_rounding_bound(eta: float, lam: float, beta: float, steps: int,

@@ -21,6 +21,7 @@ which is how the tests and the claims cross-check the symbolic region.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -63,6 +64,34 @@ def quadratic_region(c1: sp.Expr, c0: sp.Expr) -> list[sp.Expr]:
     1 − |c_0| (the triangle |c_0| < 1, |c_1| < 1 + c_0)."""
     z = sp.Dummy("z")
     return jury_conditions(z**2 + c1 * z + c0, z)
+
+
+def radius_conditions(poly: sp.Expr, z: sp.Symbol, r: sp.Expr) -> list[sp.Expr]:
+    """Jury's conditions (each > 0) for every root of ``poly`` in |z| < r, r > 0: those of
+    Q(w) = P(rw)/(a_n rⁿ), whose roots are P's divided by r (a rate r, not only stability)."""
+    w = sp.Dummy("w")
+    q = sp.Poly(sp.expand(poly.subs(z, r * w)), w)
+    return [sp.cancel(c) for c in jury_conditions(sp.expand(q.as_expr() / q.LC()), w)]
+
+
+def affine_root(condition: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
+    """(root, slope) of a condition whose numerator a·x + b is affine in x: the condition
+    changes sign at x = −b/a, and a's sign says on which side it is positive (a Jury
+    condition linear in η or h is a half-line)."""
+    num = sp.Poly(sp.numer(sp.together(condition)), x)
+    if num.degree() != 1:
+        raise ParameterError("condition", condition, f"affine in {x} (in its numerator)")
+    a, b = num.all_coeffs()
+    return sp.factor(-b / a), sp.factor(a)
+
+
+def quadratic_radius(c1: Any, c0: Any) -> np.ndarray:
+    """max |z| over the roots of z² + c₁z + c₀, elementwise over arrays of real coefficients
+    (the spectral radius of a 2×2 recursion from its characteristic polynomial)."""
+    c1, c0 = np.asarray(c1, dtype=float), np.asarray(c0, dtype=float)
+    root = np.sqrt(c1 * c1 - 4.0 * c0 + 0j)
+    out: np.ndarray = np.maximum(np.abs(-c1 + root), np.abs(-c1 - root)) / 2.0
+    return out
 
 
 def _roots(coeffs: Sequence[float]) -> np.ndarray:
