@@ -23,9 +23,10 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import gammaln, logsumexp
+from scipy.special import comb, gammaln, logsumexp
 
-from lrtheory.errors import ParameterError, check_int
+from lrtheory.errors import ParameterError, check_int, check_positive
+from lrtheory.models.rounding import EPS
 
 LinearStep = Callable[[tuple[np.ndarray, ...]], Sequence[np.ndarray]]
 """One step of a linear rule: state components in (each of shape (k, *batch)), out."""
@@ -121,3 +122,19 @@ def henrici_upper(rho: float, nu: float, k: int, steps: int) -> float:
 
 def _log(x: float) -> float:
     return math.log(x) if x > 0 else 0.0  # only reached with a zero exponent
+
+
+def rate_rounding(rho: float, nu: float, k: int, steps: int, e: float) -> float:
+    """Rounding bound on r_T = ‖M^T‖₂^{1/T} measured by running a k×k linear rule whose
+    steps err by ≤ e‖z‖ from the k basis states: with Henrici's
+    h_j = Σ_{i<k} C(j, i)ρ^{j−i}ν^i ≥ ‖M^j‖₂, the run's M^T is off by
+    Δ ≤ e√k Σ_{t<T} h_{T−1−t}h_t, so r_T by ≤ r_T·Δ/(Tρ^T) (log(1 + x) ≤ x), plus 8ε·r_T
+    for the final norm, the logarithms and the exponential (r_T ≤ h_T^{1/T}). Evaluated
+    as g_j = h_j/ρ^j = Σ_{i<k} C(j, i)(ν/ρ)^i, so that nothing overflows."""
+    check_positive("rho", rho)
+    steps = check_int("steps", steps, 1)
+    j = np.arange(steps + 1, dtype=float)
+    g = sum(comb(j, i) * (nu / rho) ** i for i in range(k))
+    delta = e * np.sqrt(k) * float(np.sum(g[:steps][::-1] * g[:steps])) / rho
+    upper = rho * float(g[steps]) ** (1.0 / steps)
+    return float(upper * (delta / steps + 8.0 * EPS))

@@ -13,3 +13,9 @@ def recursion_rounding(steps: int, magnitude: float) -> float:
     """Rounding a float64 recursion of ``steps`` steps can accumulate on values of size
     ≤ ``magnitude``: 4ε per step, plus 8 steps' worth for evaluating the closed form."""
     return 4.0 * EPS * (steps + 8) * magnitude
+
+
+def gamma(k: int) -> float:
+    """Higham's γ_k = ku/(1 − ku), u = ε/2: the relative error of a k-term dot product."""
+    u = EPS / 2.0
+    return k * u / (1.0 - k * u)
