@@ -6,10 +6,13 @@ and the algebra:
 
 * **numbers and arrays** (Python scalars, NumPy arrays, CuPy arrays through NumPy's
   dispatch): evaluated element-wise with NumPy functions; ``t`` is held on the schedule's
-  horizon ``[0, total]`` as optax does, so a decayed schedule stays at its final value;
+  horizon ``[0, total]`` as optax does, so a decayed schedule stays at its final value
+  (schedules without a horizon — step and exponential decay, warm restarts — are held at
+  their value at t = 0 for t < 0);
 * **SymPy expressions** (``t`` a symbol, or any parameter symbolic): the formula itself,
-  built with SymPy functions, valid on ``[0, total]`` — ready for ``sympy.integrate`` of
-  ∫η and ∫η² or for ``dsolve``.
+  built with SymPy functions, valid on ``[0, total]`` (on t ≥ 0 without a horizon) —
+  ready for ``sympy.integrate`` of ∫η and ∫η² (:func:`integrals`, which also cuts a
+  schedule with jumps at its jumps) or for ``dsolve``.
 
 A new schedule is one more factory here: validate the parameters with :func:`_parameter`,
 pick the function namespace with :func:`_namespace` (``cos``, ``exp``, ``floor`` and ``pi``
@@ -18,7 +21,9 @@ exist under the same names in NumPy and SymPy) and return the closure.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from itertools import pairwise
 from types import ModuleType
 from typing import Any, TypeAlias
 
@@ -118,20 +123,194 @@ def cosine(eta0: Parameter, total: Parameter) -> Schedule:
     return schedule
 
 
+def _fraction(name: str, value: object) -> Parameter:
+    """A decay factor: a number in (0, 1], or a SymPy expression not known to be ≤ 0."""
+    if isinstance(value, sp.Basic):
+        return _parameter(name, value)
+    return check_real(name, value, 0.0, 1.0, hi_open=False)
+
+
+def _exact(*values: Parameter | int) -> tuple[sp.Expr, ...]:
+    """Parameters for a SymPy formula: numbers as the exact rationals their decimal forms
+    denote (0.1 ↦ 1/10, 10.0 ↦ 10), so that jumps and integrals come out exact."""
+    return tuple(v if isinstance(v, sp.Basic) else sp.Rational(str(float(v))) for v in values)
+
+
+def _from_zero(t: Any) -> Any:
+    """A numeric step or time held at 0 from below (schedules without a horizon); SymPy
+    passes, its formulas being stated for t ≥ 0."""
+    if _is_symbolic(t):
+        return t
+    return np.maximum(_time(t), 0.0)
+
+
+def step_decay(eta0: Parameter, rate: Parameter, every: Parameter) -> Schedule:
+    """Step decay: η multiplied by γ = ``rate`` ∈ (0, 1] every s = ``every`` steps,
+
+        η(t) = η₀ γ^⌊t/s⌋    (t ≥ 0; held at η₀ for t < 0),
+
+    PyTorch's ``StepLR(step_size=s, gamma=γ)``, optax's ``exponential_decay(…,
+    staircase=True)``; seed 003's "halving it every 10 epochs" is γ = ½, s = 10.
+
+    After K = ⌊T/s⌋ whole stages ∫₀^{Ks} η dt = η₀ s (1 − γ^K)/(1 − γ) (γ < 1), and since η
+    is constant on [t, t + 1) for integer t when s is an integer, Σ_{t<T} η(t) = ∫₀ᵀ η dt.
+    """
+    eta0 = _parameter("eta0", eta0)
+    rate = _fraction("rate", rate)
+    every = _parameter("every", every)
+
+    def schedule(t: Any) -> Any:
+        if _is_symbolic(t, eta0, rate, every):
+            e0, g, s = _exact(eta0, rate, every)
+            return e0 * g ** sp.floor(t / s)
+        xp = namespace(t)
+        return eta0 * rate ** xp.floor(_from_zero(t) / every)
+
+    return schedule
+
+
+def exponential_decay(eta0: Parameter, rate: Parameter) -> Schedule:
+    """Exponential decay η(t) = η₀ γ^t, γ = ``rate`` ∈ (0, 1] (seed 003: α_t = α₀γ^t;
+    PyTorch's ``ExponentialLR(gamma=γ)``); held at η₀ for t < 0.
+
+    ∫₀ᵀ η dt = η₀ (1 − γ^T)/(−ln γ) and ∫₀ᵀ η² dt = η₀² (1 − γ^{2T})/(−2 ln γ), while the
+    sum over steps is Σ_{t<T} η(t) = η₀ (1 − γ^T)/(1 − γ) (γ < 1).
+    """
+    eta0 = _parameter("eta0", eta0)
+    rate = _fraction("rate", rate)
+
+    def schedule(t: Any) -> Any:
+        if _is_symbolic(t, eta0, rate):
+            e0, g = _exact(eta0, rate)
+            return e0 * g**t
+        return eta0 * rate ** _from_zero(t)
+
+    return schedule
+
+
+def warm_restarts(eta0: Parameter, period: Parameter, mult: Parameter = 1,
+                  eta_min: Parameter | int = 0) -> Schedule:
+    """Cosine annealing with warm restarts, SGDR (Loshchilov & Hutter 2017; PyTorch's
+    ``CosineAnnealingWarmRestarts(T_0, T_mult, eta_min)``): cycle i lasts T_i = T₀ mⁱ
+    steps (T₀ = ``period``, m = ``mult`` ≥ 1) and within it
+
+        η(t) = η_min + (η₀ − η_min) (1 + cos(π t_i/T_i)) / 2,
+
+    where i = ⌊t/T₀⌋ and t_i = t − iT₀ for m = 1, and for m > 1
+    i = ⌊log(1 + t(m − 1)/T₀)/log m⌋ and t_i = t − T₀(mⁱ − 1)/(m − 1). At each restart
+    t = T₀(mⁱ − 1)/(m − 1) the rate jumps from just above η_min back to η₀ (held at η₀ for
+    t < 0). A symbolic ``mult`` is taken to be > 1 (the m = 1 formula needs m = 1 exactly).
+
+    Each whole cycle contributes ∫ η dt = T_i (η₀ + η_min)/2 and ∫ η² dt =
+    T_i (3η₀² + 2η₀η_min + 3η_min²)/8.
+    """
+    eta0 = _parameter("eta0", eta0)
+    period = _parameter("period", period)
+    if isinstance(mult, sp.Basic):
+        mult = _parameter("mult", mult)
+    else:
+        mult = check_real("mult", mult, 1.0, lo_open=False)
+    if isinstance(eta_min, sp.Basic):
+        if not isinstance(eta_min, sp.Expr) or eta_min.is_negative:
+            raise ParameterError("eta_min", eta_min, "≥ 0 (a number or a SymPy expression)")
+    else:
+        hi = math.inf if isinstance(eta0, sp.Basic) else eta0
+        eta_min = check_real("eta_min", eta_min, 0.0, hi, lo_open=False)
+    floor_rate: Parameter = eta_min
+
+    def schedule(t: Any) -> Any:
+        if _is_symbolic(t, eta0, period, mult, floor_rate):
+            top, t0, m, low = _exact(eta0, period, mult, floor_rate)
+            if m == 1:
+                cycle = sp.floor(t / t0)
+                start, length = cycle * t0, t0
+            else:
+                cycle = sp.floor(sp.log(1 + t * (m - 1) / t0) / sp.log(m))
+                start, length = t0 * (m**cycle - 1) / (m - 1), t0 * m**cycle
+            return low + (top - low) * (1 + sp.cos(sp.pi * (t - start) / length)) / 2
+        xp = namespace(t)
+        time = _from_zero(t)
+        _, start, length = _sgdr_cycle(xp, time, float(period), float(mult))
+        return floor_rate + (eta0 - floor_rate) * (1 + xp.cos(xp.pi * (time - start) / length)) / 2
+
+    return schedule
+
+
+def _sgdr_cycle(xp: ModuleType, time: Any, period: float, mult: float) -> tuple[Any, Any, Any]:
+    """(cycle i, its start, its length T_i) for numeric times ≥ 0; the index from the
+    logarithm is corrected by one where rounding put t on the wrong side of a restart."""
+
+    def start_of(i: Any) -> Any:
+        return i * period if mult == 1.0 else period * (mult**i - 1.0) / (mult - 1.0)
+
+    if mult == 1.0:
+        cycle = xp.floor(time / period)
+    else:
+        cycle = xp.floor(xp.log1p(time * (mult - 1.0) / period) / math.log(mult))
+    cycle = xp.where(time < start_of(cycle), cycle - 1, cycle)
+    cycle = xp.where(time >= start_of(cycle + 1), cycle + 1, cycle)
+    return cycle, start_of(cycle), period * mult**cycle
+
+
 def integrals(schedule: Schedule, t: sp.Symbol,
               upper: sp.Expr | float) -> tuple[sp.Expr, sp.Expr]:
     """∫₀^upper η(t) dt and ∫₀^upper η(t)² dt by SymPy: the learning progress and the noise
     injected by a schedule (η² is expanded first, which SymPy integrates far faster).
 
-    ``t`` is the integration variable (a SymPy symbol), ``upper`` a number ≥ 0 or a SymPy
-    expression not known to be negative."""
+    ``t`` is the integration variable (a SymPy symbol), ``upper`` a number ≥ 0 (taken as
+    the exact rational its decimal form denotes) or a SymPy expression not known to be
+    negative. A schedule that jumps (a ⌊·⌋ of t in its formula:
+    :func:`step_decay`, :func:`warm_restarts`) is integrated piece by piece between its
+    jumps, which needs a numeric ``upper`` and ⌊·⌋ arguments that are numbers at numeric t
+    and monotone in it (the jumps are where they cross an integer)."""
     if not callable(schedule):
         raise ParameterError("schedule", schedule, "a callable t ↦ η(t)")
     if not isinstance(t, sp.Symbol):
         raise ParameterError("t", t, "a SymPy symbol")
-    limit = upper if isinstance(upper, sp.Basic) else sp.sympify(
-        check_real("upper", upper, 0.0, lo_open=False))
+    limit = upper if isinstance(upper, sp.Basic) else _exact(
+        check_real("upper", upper, 0.0, lo_open=False))[0]
     if not isinstance(limit, sp.Expr) or limit.is_negative:
         raise ParameterError("upper", upper, "≥ 0 (a number or a SymPy expression)")
     rate = schedule(t)
-    return sp.integrate(rate, (t, 0, limit)), sp.integrate(sp.expand(rate**2), (t, 0, limit))
+    pieces = _pieces(rate, t, limit, upper)
+    if len(pieces) == 1:
+        return sp.integrate(rate, (t, 0, limit)), sp.integrate(sp.expand(rate**2), (t, 0, limit))
+    # Between its jumps a schedule is smooth: antiderivatives at the ends of each piece
+    # (far faster than SymPy's definite integration of the shifted cosines of SGDR).
+    first, second = sp.Integer(0), sp.Integer(0)
+    for lo, hi, piece in pieces:
+        for power in (1, 2):
+            antiderivative = sp.integrate(sp.expand(piece**power), t)
+            part = antiderivative.subs(t, hi) - antiderivative.subs(t, lo)
+            first, second = (first + part, second) if power == 1 else (first, second + part)
+    return first, second
+
+
+def _pieces(rate: sp.Expr, t: sp.Symbol, limit: sp.Expr,
+            upper: object) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
+    """[(a, b, η on (a, b))]: the formula cut at its jumps in (0, limit), each ⌊·⌋ of t
+    replaced by its constant value on the piece; one piece when nothing jumps."""
+    floors = [f for f in rate.atoms(sp.floor) if f.has(t)]
+    if not floors:
+        return [(sp.Integer(0), limit, rate)]
+    if not limit.is_number:
+        raise ParameterError("upper", upper, "a number ≥ 0 for a schedule that jumps "
+                             "(⌊·⌋ of t in its formula)")
+    cuts = {sp.Integer(0), limit}
+    for f in floors:
+        arg = f.args[0]
+        ends = [arg.subs(t, x) for x in (0, limit)]
+        if not all(e.is_number and e.is_real for e in ends):
+            raise ParameterError("schedule", rate, "jumps whose ⌊·⌋ arguments are numbers at "
+                                 "numeric t (numeric period and factors)")
+        lo, hi = sorted(int(sp.floor(e)) for e in ends)
+        for k in range(lo + 1, hi + 1):
+            cuts.update(x for x in sp.solve(sp.Eq(arg, k), t)
+                        if x.is_real and 0 < x < limit)
+    edges = sorted(cuts, key=float)
+    pieces = []
+    for a, b in pairwise(edges):
+        mid = (a + b) / 2
+        constant = {f: sp.floor(f.args[0].subs(t, mid)) for f in floors}
+        pieces.append((a, b, rate.subs(constant)))
+    return pieces

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
 import sympy as sp
 
 from lrtheory.errors import ParameterError
-from lrtheory.schedules import constant, cosine, integrals, linear_decay
+from lrtheory.schedules import (
+    constant,
+    cosine,
+    exponential_decay,
+    integrals,
+    linear_decay,
+    step_decay,
+    warm_restarts,
+)
 
 t, T, eta0 = sp.symbols("t T eta_0", positive=True)
 
@@ -114,3 +123,121 @@ def test_bad_integrals(args: tuple[object, object, object], name: str) -> None:
     with pytest.raises(ParameterError) as info:
         integrals(*args)  # type: ignore[arg-type]
     assert info.value.name == name
+
+
+# --------------------------------------------------------------------------------------
+# step decay, exponential decay, warm restarts (SGDR)
+# --------------------------------------------------------------------------------------
+
+
+def test_step_and_exponential_decay_values() -> None:
+    steps = np.array([-3.0, 0.0, 9.0, 10.0, 19.5, 20.0, 35.0])
+    np.testing.assert_allclose(step_decay(0.8, 0.5, 10)(steps),
+                               [0.8, 0.8, 0.8, 0.4, 0.4, 0.2, 0.1])
+    np.testing.assert_allclose(exponential_decay(0.8, 0.95)(steps),
+                               0.8 * 0.95 ** np.maximum(steps, 0.0), rtol=1e-15)
+    assert float(exponential_decay(0.8, 1.0)(7.0)) == pytest.approx(0.8)
+
+
+def test_warm_restarts_restart_exactly_at_the_cycle_starts() -> None:
+    # T0 = 10, mult = 2: cycles [0, 10), [10, 30), [30, 70), [70, 150).
+    sgdr = warm_restarts(1.0, 10, 2, 0.1)
+    starts = np.array([0.0, 10.0, 30.0, 70.0])
+    np.testing.assert_allclose(sgdr(starts), 1.0, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(sgdr(starts[1:] - 1e-9), 0.1, atol=1e-9)
+    middle = np.array([5.0, 20.0, 50.0, 110.0])  # half-way through each cycle
+    np.testing.assert_allclose(sgdr(middle), 0.55, rtol=1e-14)
+    flat = warm_restarts(2.0, 4)
+    np.testing.assert_allclose(flat(np.arange(9.0)),
+                               [2, 1 + 2**-0.5, 1, 1 - 2**-0.5, 2, 1 + 2**-0.5, 1, 1 - 2**-0.5, 2],
+                               atol=1e-15)
+    # The cycle index from the logarithm is corrected where rounding misplaces it.
+    grid = np.arange(0.0, 150.0)
+    cycle_start = np.select([grid < 10, grid < 30, grid < 70], [0.0, 10.0, 30.0], 70.0)
+    length = np.select([grid < 10, grid < 30, grid < 70], [10.0, 20.0, 40.0], 80.0)
+    expected = 0.1 + 0.9 * (1 + np.cos(np.pi * (grid - cycle_start) / length)) / 2
+    np.testing.assert_allclose(sgdr(grid), expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize(("make", "params"), [
+    (lambda p: step_decay(p[0], p[1], p[2]), (0.3, 0.5, 7.0)),
+    (lambda p: exponential_decay(p[0], p[1]), (0.3, 0.9)),
+    (lambda p: warm_restarts(p[0], p[1]), (0.3, 6.0)),
+    (lambda p: warm_restarts(p[0], p[1], p[2], p[3]), (0.3, 5.0, 2.0, 0.03)),
+    (lambda p: warm_restarts(p[0], p[1], p[2]), (0.3, 4.0, 1.5)),
+])
+def test_new_schedules_symbolic_and_numeric_agree(make: object, params: tuple[float, ...]
+                                                  ) -> None:
+    formula = sp.lambdify(t, make(params)(t), "math")  # type: ignore[operator]
+    grid = np.linspace(0.0, 60.0, 241) + 1e-7  # off the jumps, where floor is ambiguous
+    symbolic = np.array([formula(x) for x in grid])
+    np.testing.assert_allclose(make(params)(grid), symbolic, rtol=1e-12)  # type: ignore[operator]
+
+
+def test_new_schedules_symbolic_formulas() -> None:
+    gamma, s = sp.symbols("gamma s", positive=True)
+    assert sp.simplify(step_decay(eta0, gamma, s)(t) - eta0 * gamma ** sp.floor(t / s)) == 0
+    assert sp.simplify(exponential_decay(eta0, gamma)(t) - eta0 * gamma**t) == 0
+    # Numbers enter the formulas as the rationals they denote.
+    assert step_decay(0.1, 0.5, 10)(t) == sp.Rational(1, 10) * sp.Rational(1, 2) ** sp.floor(t / 10)
+    sgdr = warm_restarts(eta0, 10)(t)
+    cycle = sp.floor(t / 10)
+    assert sp.simplify(sgdr - eta0 * (1 + sp.cos(sp.pi * (t - 10 * cycle) / 10)) / 2) == 0
+
+
+def test_integrals_of_schedules_with_jumps() -> None:
+    from scipy.integrate import quad
+
+    first, second = integrals(step_decay(eta0, sp.Rational(1, 2), 10), t, 35)
+    assert sp.simplify(first - eta0 * (10 + 5 + sp.Rational(5, 2) + sp.Rational(5, 8))) == 0
+    assert sp.simplify(second - eta0**2 * (10 + sp.Rational(10, 4) + sp.Rational(10, 16)
+                                           + sp.Rational(5, 64))) == 0
+    # Whole SGDR cycles: T_i (η₀ + η_min)/2 and T_i (3η₀² + 2η₀η_min + 3η_min²)/8.
+    first, second = integrals(warm_restarts(eta0, 10, 2, eta0 / 10), t, sp.Integer(30))
+    assert sp.simplify(first - 30 * eta0 * sp.Rational(11, 20)) == 0
+    assert sp.simplify(second - 30 * eta0**2 * (3 + sp.Rational(2, 10) + sp.Rational(3, 100)) / 8
+                       ) == 0
+    # A partial cycle, against quadrature between the jumps.
+    sgdr = warm_restarts(0.5, 3.0, 2, 0.05)
+    got = [float(v) for v in integrals(sgdr, t, 11)]
+    jumps = [0.0, 3.0, 9.0, 11.0]
+    for power, value in zip((1, 2), got, strict=True):
+        want = sum(quad(lambda x, p=power: float(sgdr(x)) ** p, a, b, epsabs=1e-13)[0]
+                   for a, b in pairwise(jumps))
+        assert value == pytest.approx(want, rel=1e-11)
+
+
+def test_integrals_of_a_jump_need_a_numeric_upper_limit() -> None:
+    with pytest.raises(ParameterError) as info:
+        integrals(step_decay(eta0, 0.5, 10), t, T)
+    assert info.value.name == "upper"
+    with pytest.raises(ParameterError) as info:
+        integrals(step_decay(eta0, 0.5, T), t, 30)
+    assert info.value.name == "schedule"
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: step_decay(0.1, 1.5, 10), "rate"),
+    (lambda: step_decay(0.1, 0.0, 10), "rate"),
+    (lambda: step_decay(0.1, 0.5, 0), "every"),
+    (lambda: step_decay(-0.1, 0.5, 10), "eta0"),
+    (lambda: exponential_decay(0.1, math.nan), "rate"),
+    (lambda: exponential_decay(0.1, sp.Integer(-1)), "rate"),
+    (lambda: warm_restarts(0.1, 0), "period"),
+    (lambda: warm_restarts(0.1, 10, 0.5), "mult"),
+    (lambda: warm_restarts(0.1, 10, 1, 0.2), "eta_min"),
+    (lambda: warm_restarts(0.1, 10, 1, -0.01), "eta_min"),
+    (lambda: warm_restarts(eta0, 10, 1, -eta0), "eta_min"),
+])
+def test_new_schedules_bad_parameters(call: object, name: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        call()  # type: ignore[operator]
+    assert info.value.name == name
+
+
+@pytest.mark.parametrize("bad", [math.nan, np.array([0.0, math.inf]), "3", None])
+def test_new_schedules_bad_time(bad: object) -> None:
+    for schedule in (step_decay(0.1, 0.5, 10), exponential_decay(0.1, 0.9),
+                     warm_restarts(0.1, 10, 2)):
+        with pytest.raises(ParameterError, match=r"^t "):
+            schedule(bad)
