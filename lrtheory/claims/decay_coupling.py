@@ -22,23 +22,26 @@ from lrtheory.claim import (
     ValidityDomain,
 )
 from lrtheory.errors import ParameterError, check_positive, check_real
+from lrtheory.models.decay_product import (
+    KINDS,
+    Shrink,
+    fixed_shrink_params,
+    l2_path,
+    l2_second_moment,
+    make_schedule,
+    schedule_rates,
+    schedule_sum,
+    step_decay_integrals,
+)
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.optimizers import l2_regularised_step
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
-from lrtheory.schedules import (
-    Schedule,
-    constant,
-    cosine,
-    exponential_decay,
-    integrals,
-    linear_decay,
-    step_decay,
-)
+from lrtheory.schedules import Schedule, cosine, integrals
 from lrtheory.sources import SEED_001
-from lrtheory.symbolic.series import finite_sum, shift_peeling_sums
+from lrtheory.symbolic.series import shift_peeling_sums
 
 # --------------------------------------------------------------------------------------
 # M7 weight-decay-coupling
@@ -48,11 +51,9 @@ ETA, ETA0, WD, DECAY = sp.symbols("eta eta_0 lambda_wd c", positive=True)
 W, W0, G = sp.symbols("w w_0 g", real=True)
 T = sp.Symbol("T", integer=True, positive=True)
 TIME = sp.Symbol("t", nonnegative=True)
-k, s = sp.symbols("k s", integer=True, nonnegative=True)
+s = sp.Symbol("s", integer=True, nonnegative=True)
 SHRINK = sp.Symbol("Lambda", positive=True)  # λ_wd ∫η: the total shrink in the exponent
 
-#: The schedules compared, by the index a point's ``schedule`` parameter carries.
-KINDS = ("constant", "step", "linear", "cosine", "exponential")
 _SECTION = "The Dance of Coupled Forces"
 #: Series order of the checked log-product expansion (its remainder is the tolerance).
 ORDER = 3
@@ -61,21 +62,7 @@ ORDER = 3
 def _symbolic_schedule(kind: str) -> Schedule:
     """The schedule in symbols η₀, T and, for exponential decay, its rate γ = e^{−c}
     (step decay has no closed sum in a symbolic T: it is integrated per point)."""
-    return {"constant": lambda: constant(ETA0), "linear": lambda: linear_decay(ETA0, T),
-            "cosine": lambda: cosine(ETA0, T),
-            "exponential": lambda: exponential_decay(ETA0, sp.exp(-DECAY))}[kind]()
-
-
-def _sum_over_steps(kind: str) -> sp.Expr:
-    """Σ_{t=0}^{T−1} η(t) in closed form (SymPy; the cosine summed as exponentials)."""
-    term = _symbolic_schedule(kind)(k)
-    if kind != "cosine":
-        return sp.factor(finite_sum(term, k, 0, T - 1))
-    w = sp.Symbol("w")
-    total = finite_sum(term.rewrite(sp.exp), k, 0, T - 1)
-    phase = sp.exp(sp.I * sp.pi / T)
-    return sp.factor(sp.cancel(total.subs({phase: w, 1 / phase: 1 / w}).subs(
-        sp.exp(-sp.I * sp.pi / T), 1 / w)))
+    return make_schedule(kind, ETA0, T, sp.exp(-DECAY) if kind == "exponential" else None)
 
 
 def _taylor(expr: sp.Expr, x: sp.Symbol, order: int) -> sp.Expr:
@@ -140,7 +127,7 @@ def _m7() -> tuple[Derivation, dict[str, sp.Expr]]:
     for kind in KINDS:
         if kind == "step":
             continue
-        total = _sum_over_steps(kind)
+        total = schedule_sum(_symbolic_schedule(kind), T)
         first, second = integrals(_symbolic_schedule(kind), TIME, T)
         forms[f"sum_{kind}"], forms[f"int_{kind}"], forms[f"int2_{kind}"] = total, first, second
         steps.append(eq(f"{kind}: Σ_{{t<T}} η(t)", "S_1", total))
@@ -205,42 +192,16 @@ def _params(p: Mapping[str, float], *, noise: bool = False) -> dict[str, Any]:
     return out
 
 
-def _schedule(p: Mapping[str, Any]) -> Schedule:
-    kind, eta0, horizon = p["kind"], p["eta0"], p["T"]
-    return {"constant": lambda: constant(eta0), "linear": lambda: linear_decay(eta0, horizon),
-            "cosine": lambda: cosine(eta0, horizon),
-            "step": lambda: step_decay(eta0, p["rate"], p["every"]),
-            "exponential": lambda: exponential_decay(eta0, p["rate"])}[kind]()
-
-
 def _rates(p: Mapping[str, Any]) -> np.ndarray[Any, Any]:
-    """η_t for the steps t = 0 … T − 1 (step t multiplies w by 1 − λ_wd η_t)."""
-    return np.asarray(_schedule(p)(np.arange(p["T"], dtype=np.float64)), dtype=np.float64)
-
-
-@cache
-def _unit_stage_integrals(rate: float, stages: int) -> tuple[float, float]:
-    """(∫₀ᴷη, ∫₀ᴷη²) of step decay from η₀ = 1 with stages of width 1 (K = ``stages``), by
-    :func:`lrtheory.schedules.integrals`, which integrates between the jumps."""
-    first, second = integrals(step_decay(1, rate, 1), TIME, sp.Integer(stages))
-    return float(first), float(second)
-
-
-def _step_integrals(p: Mapping[str, Any]) -> tuple[float, float]:
-    """(∫₀ᵀη, ∫₀ᵀη²) of step decay: K = ⌊T/s⌋ whole stages of width s (u = t/s maps them
-    to unit stages, so they contribute s times the unit integrals) plus the partial stage."""
-    every, rate, eta0 = p["every"], p["rate"], p["eta0"]
-    stages, rest = divmod(p["T"], every)
-    unit = _unit_stage_integrals(rate, stages) if stages else (0.0, 0.0)
-    last = rate**stages
-    return (eta0 * (every * unit[0] + rest * last),
-            eta0**2 * (every * unit[1] + rest * last**2))
+    """η_t for the steps t = 0 … T − 1 of the point's schedule."""
+    schedule = make_schedule(p["kind"], p["eta0"], p["T"], p.get("rate"), p.get("every"))
+    return schedule_rates(schedule, p["T"])
 
 
 def _closed(p: Mapping[str, Any], name: str) -> float:
     """A derived closed form (``sum``, ``int``, ``int2``) at the point's parameters."""
     if p["kind"] == "step":
-        first, second = _step_integrals(p)
+        first, second = step_decay_integrals(p["eta0"], p["rate"], p["every"], p["T"])
         # Piecewise constant on [t, t + 1) with integer jumps: the sum is the integral.
         return {"sum": first, "int": first, "int2": second}[name]
     expr = _m7()[1][f"{name}_{p['kind']}"]
@@ -248,59 +209,26 @@ def _closed(p: Mapping[str, Any], name: str) -> float:
     return float(expr.subs(values))
 
 
-class Shrink:
-    """The cumulative shrink of a point's schedule and its approximations."""
-
-    def __init__(self, p: Mapping[str, Any]) -> None:
-        self.p = p
-        self.rates = _rates(p)
-        self.x = p["wd"] * self.rates  # λ_wd η_t
-        self.log_product = math.fsum(np.log1p(-self.x))  # log Π(1 − λ_wd η_t), exact to ε
-
-    @property
-    def product(self) -> float:
-        return math.exp(self.log_product)
-
-    def series(self, order: int = ORDER) -> float:
-        """−Σ_{j≤order} λ_wd^j S_j / j, S_j = Σ_t η_t^j."""
-        return -math.fsum(math.fsum(self.x**j) / j for j in range(1, order + 1))
-
-    def remainder(self, order: int = ORDER) -> float:
-        """|log P − series| ≤ Σ_t x_t^{K+1}/((K+1)(1 − x_t)), x_t = λ_wd η_t (geometric tail
-        of Σ_{j>K} x^j/j)."""
-        return math.fsum(self.x ** (order + 1) / ((order + 1) * (1 - self.x)))
-
-    def rounding(self) -> float:
-        """Float64 bound on |log P| and the sums: each log1p and power is within 2ε of its
-        term, fsum rounds once; so 4ε Σ_t (|log(1 − x_t)| + Σ_j x_t^j/j) + ε|log P|."""
-        terms = np.abs(np.log1p(-self.x)) + sum(self.x**j / j for j in range(1, ORDER + 1))
-        return 4 * EPS * math.fsum(terms) + EPS * abs(self.log_product)
-
-
-def _run_rule(p: Mapping[str, Any], rates: np.ndarray[Any, Any], w: Any,
-              noise: Callable[[], Any] | None = None) -> Any:
-    """L2 through the gradient on a flat direction (∇f = 0, or pure noise σξ_t)."""
-    for eta in rates:
-        grad = 0.0 if noise is None else noise()
-        w = l2_regularised_step(w, grad, float(eta), p["wd"])
-    return w
+def _shrink(p: Mapping[str, Any]) -> Shrink:
+    """The cumulative shrink of the point's schedule."""
+    return Shrink(_rates(p), p["wd"])
 
 
 def _model_m7(point: Point) -> list[ModelCheck]:
     p = _params(point.params)
-    sh = Shrink(p)
+    sh = _shrink(p)
     horizon, wd, prod = p["T"], p["wd"], sh.product
-    ran = float(_run_rule(p, sh.rates, 1.0))
+    ran = float(l2_path(sh.rates, wd, 1.0))
     total = float(np.sum(sh.rates))
     exp_sum, exp_int = math.exp(-wd * total), math.exp(-wd * _closed(p, "int"))
     predicted = wd * (total - _closed(p, "int")) + wd**2 * math.fsum(sh.rates**2) / 2
     return [
         ModelCheck("the rule from w₀ = 1, T steps, vs Π(1 − λ_wd η_t) (in logs)", prod, ran,
-                   4 * EPS * (horizon + 8) * max(prod, ran) + prod * sh.rounding(),
+                   4 * EPS * (horizon + 8) * max(prod, ran) + prod * sh.rounding(ORDER),
                    "float64: the recursion's 4ε per step, plus the log-sum's rounding "
                    "carried through exp"),
-        ModelCheck(f"log P_T vs −Σ_{{j≤{ORDER}}} λ_wd^j S_j/j", sh.series(), sh.log_product,
-                   sh.remainder() + sh.rounding(),
+        ModelCheck(f"log P_T vs −Σ_{{j≤{ORDER}}} λ_wd^j S_j/j", sh.series(ORDER), sh.log_product,
+                   sh.remainder(ORDER) + sh.rounding(ORDER),
                    f"the series' remainder Σ_t x_t^{ORDER + 1}/({ORDER + 1}(1 − x_t)), "
                    "x_t = λ_wd η_t, plus float64 rounding of the sums"),
         ModelCheck("Σ_{t<T} η_t (summed) vs its derived closed form", _closed(p, "sum"), total,
@@ -319,14 +247,6 @@ def _model_m7(point: Point) -> list[ModelCheck]:
 M7_STATISTICS = ("mean w_T (flat direction, noisy gradient)", "mean w_T²")
 
 
-def _second_moment(p: Mapping[str, Any], rates: np.ndarray[Any, Any]) -> float:
-    """E[w_T²] by the exact recursion m ← (1 − λ_wd η_t)² m + η_t² σ², m₀ = w₀²."""
-    m = p["w0"] ** 2
-    for eta in rates:
-        m = (1 - p["wd"] * eta) ** 2 * m + eta**2 * p["sigma"] ** 2
-    return float(m)
-
-
 def _simulate_m7(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     """A direction the loss does not constrain (∇f = 0) with gradient noise σξ_t, under L2
     through the gradient and the point's schedule, from w₀. The dynamics are linear, so
@@ -336,11 +256,12 @@ def _simulate_m7(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
 
     def kernel(rng: ChunkRNG) -> Any:
         w0 = rng.xp.full(rng.n, p["w0"], dtype=rng.dtype)
-        w = _run_rule(p, rates, w0, lambda: p["sigma"] * rng.normal())
+        w = l2_path(rates, p["wd"], w0, lambda: p["sigma"] * rng.normal())
         return rng.xp.stack([w, w * w], axis=1)
 
     m = ensemble.run(kernel, n, what="M7 L2 through the gradient under a schedule")
-    predictions = (p["w0"] * Shrink(p).product, _second_moment(p, rates))
+    predictions = (p["w0"] * _shrink(p).product,
+                   l2_second_moment(rates, p["wd"], p["w0"], p["sigma"]))
     return [Estimate(name, pred, mean_statistic(m.mean[i], m.stderr_mean[i], m.n))
             for i, (name, pred) in enumerate(zip(M7_STATISTICS, predictions, strict=True))]
 
@@ -354,31 +275,15 @@ VALIDITY_SHRINK = 2.0
 CONTROLS = (1e-3, 3e-3, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5)
 
 
-def _curve_point(kind: str, control: float) -> dict[str, Any]:
-    """A schedule of kind ``kind`` with λ_wd η₀ = ``control`` (η₀ = 1) and the horizon that
-    makes λ_wd∫₀ᵀη = :data:`VALIDITY_SHRINK` (up to rounding T to whole steps): step decay
-    by 10× at T/3 and 2T/3, exponential decay to 1 % at T."""
-    base = VALIDITY_SHRINK / control
-    horizon = {"constant": base, "linear": 2 * base, "cosine": 2 * base,
-               "step": 3 * base / 1.11, "exponential": base * math.log(100) / 0.99}[kind]
-    steps = max(1, round(horizon / 3) * 3) if kind == "step" else max(1, round(horizon))
-    p: dict[str, Any] = {"kind": kind, "eta0": 1.0, "wd": control, "T": steps}
-    if kind == "step":
-        p.update(rate=0.1, every=steps // 3)
-    if kind == "exponential":
-        p["rate"] = 0.01 ** (1 / steps)
-    return p
-
-
 def _exponential_error(p: Mapping[str, Any]) -> float:
     """|exp(−λ_wd ∫η) − P|/P with ∫η from the closed forms."""
-    sh = Shrink(p)
-    return abs(math.expm1(-p["wd"] * _closed(p, "int") - sh.log_product))
+    return _shrink(p).relative_error(-p["wd"] * _closed(p, "int"))
 
 
 @cache
 def _curves() -> dict[str, tuple[float, ...]]:
-    return {kind: tuple(_exponential_error(_curve_point(kind, c)) for c in CONTROLS)
+    return {kind: tuple(_exponential_error(fixed_shrink_params(kind, c, VALIDITY_SHRINK))
+                        for c in CONTROLS)
             for kind in KINDS}
 
 
@@ -415,7 +320,7 @@ def _figure_m7(result: ClaimResult) -> Any:
     left.legend(fontsize=7)
     index = next(i for i, q in enumerate(result.claim.points) if q.regime == "outside")
     p = _params(result.claim.points[index].params, noise=True)
-    sh = Shrink(p)
+    sh = _shrink(p)
     steps = np.arange(p["T"] + 1)
     right.plot(steps, np.concatenate([[1.0], np.cumprod(1 - sh.x)]), "o-", ms=3,
                label="Π(1 − λ_wd η_t) (exact)")

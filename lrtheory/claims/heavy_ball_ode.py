@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import numpy as np
 import sympy as sp
-from scipy.integrate import solve_ivp
 
 from lrtheory.claim import (
     Claim,
@@ -24,11 +22,26 @@ from lrtheory.claim import (
     ValidityDomain,
 )
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
-from lrtheory.models.flow import SmoothLoss, one_sided_lipschitz
+from lrtheory.models.damped_flow import (
+    ATOL,
+    KAPPA,
+    RTOL,
+    damped_flow,
+    energy_comparison,
+    energy_kernel,
+    energy_rounding,
+    log_cosh_loss,
+    quadratic_energy,
+    worst_energy_step,
+)
 from lrtheory.models.linear_rate import rate_bracket
-from lrtheory.models.ode import dop853_error_bound
-from lrtheory.models.rounding import EPS
-from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
+from lrtheory.models.second_moments import (
+    noisy_linear_map,
+    per_direction,
+    second_moment_path,
+    start_covariance,
+)
+from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.optimizers import heavy_ball, heavy_ball_lr_in_velocity
 from lrtheory.plotting import new_figure
@@ -36,6 +49,7 @@ from lrtheory.results import ClaimResult
 from lrtheory.schedules import warm_restarts
 from lrtheory.sources import SEED_001
 from lrtheory.symbolic.heavy_ball import critical_beta, heavy_ball_polynomial, numeric_matrix
+from lrtheory.symbolic.lyapunov import discrete_lyapunov
 
 # --------------------------------------------------------------------------------------
 # M4 heavy-ball-ode: derivation
@@ -135,13 +149,9 @@ def _m4() -> tuple[Derivation, dict[str, sp.Expr]]:
     # (f) Discrete energy, constant η, and across a restart η_lo → η_hi, both conventions.
     form = sp.Matrix([[1, -BETA], [-BETA, 1 - ETA * LAM]])
     # (g) Noise: the stationary energy of the linear map with g = λθ + σξ.
-    new = sp.Matrix(heavy_ball(TH_NOW, V, LAM * TH_NOW + SIGMA * XI, ETA, BETA))
-    a_mat, b_vec = new.jacobian([TH_NOW, V]), new.diff(XI)
-    c = sp.symbols("c_11 c_12 c_22", real=True)
-    cov = sp.Matrix([[c[0], c[1]], [c[1], c[2]]])
-    lyap = cov - a_mat * cov * a_mat.T - b_vec * b_vec.T
-    (sol,) = sp.linsolve([lyap[0, 0], lyap[0, 1], lyap[1, 1]], c)
-    e_stat = sp.factor(LAM * sol[0] / 2 + ETA * sol[2] / 2)
+    a_mat, b_vec = _noisy_map("000")
+    cov = discrete_lyapunov(a_mat, SIGMA**2 * b_vec * b_vec.T)
+    e_stat = sp.factor(LAM * cov[0, 0] / 2 + ETA * cov[1, 1] / 2)
     # The seed's energy with the update's own v (seed 000), one step from rest (v = 0).
     theta1, v1 = heavy_ball(TH_NOW, 0, LAM * TH_NOW, ETA, BETA)
     raw_first = sp.factor(LAM * theta1**2 / 2 + v1**2 / 2 - LAM * TH_NOW**2 / 2)
@@ -222,10 +232,17 @@ def _m4() -> tuple[Derivation, dict[str, sp.Expr]]:
 
 
 @cache
+def _noisy_map(rule: str) -> tuple[sp.Matrix, sp.Matrix]:
+    """(A, b) of ``rule`` on λθ²/2 with gradient noise ξ: (θ, v) ← A(θ, v) + bξ, derived."""
+    return noisy_linear_map(lambda th, v: RULES[rule](th, v, LAM * th + XI, ETA, BETA),
+                            (TH_NOW, V), XI)
+
+
+@cache
 def _m4_function(name: str) -> Callable[..., Any]:
     """Derived forms as NumPy functions: the one-step dissipation of either rule in (θ, v,
     η, β, λ), the restart jumps in (v, η_lo, η_hi), the update matrices and noise vectors of
-    both rules in (η, β, λ)."""
+    both rules in (η, β, λ), one per curvature (shape (d, rows, cols))."""
     function: Callable[..., Any]
     if name.startswith("dissipation"):
         function = sp.lambdify((TH_NOW, V, ETA, BETA, LAM), _dissipation(name[-3:], ETA),
@@ -235,110 +252,19 @@ def _m4_function(name: str) -> Callable[..., Any]:
     elif name == "form":
         function = sp.lambdify((ETA, BETA, LAM), _m4()[1]["form"], "numpy")
     else:
-        new = sp.Matrix(RULES[name[-3:]](TH_NOW, V, LAM * TH_NOW + SIGMA * XI, ETA, BETA))
-        out = new.jacobian([TH_NOW, V]) if name.startswith("matrix") else new.diff(XI) / SIGMA
-        function = sp.lambdify((ETA, BETA, LAM), out.tolist(), "numpy")
+        a_mat, b_vec = _noisy_map(name[-3:])
+        function = per_direction(a_mat if name.startswith("matrix") else b_vec,
+                                 (ETA, BETA, LAM))
     return function
 
 
-def _per_direction(name: str, eta: float, beta: float, lams: Any) -> np.ndarray[Any, Any]:
-    """A derived matrix (``matrix_000`` …) or noise vector (``noise_003`` …) for every
-    curvature: shape (d, rows, cols)."""
-    rows = _m4_function(name)(eta, beta, lams)
-    return np.stack([np.stack([np.broadcast_to(np.asarray(x, dtype=np.float64), lams.shape)
-                               for x in row], axis=-1) for row in rows], axis=-2)
-
-
 # --------------------------------------------------------------------------------------
-# the ODE: θ'' + γθ' + ∇L = 0 on a smooth non-quadratic loss, by solve_ivp
+# the ODE θ'' + γθ' + ∇L = 0 on a smooth non-quadratic loss (lrtheory.models.damped_flow)
 # --------------------------------------------------------------------------------------
 
-RTOL, ATOL = 1e-12, 1e-14
-#: The dissipated energy D = γ∫θ'² is integrated as κD: its row of the Jacobian (2κγθ')
-#: then barely adds to the one-sided Lipschitz growth of the error bound.
-KAPPA = 1e-2
 THETA0 = (2.5, -1.5)
-LOGCOSH_A = 0.5
 HORIZON = 8.0
 COMPARE_AT = 2.0  # ODE time at which the discrete energy is compared with the ODE's
-
-
-def log_cosh_loss(a: float = LOGCOSH_A) -> SmoothLoss:
-    """L(θ) = log cosh θ₁ + ½aθ₂²: quadratic near 0, linear in θ₁ far out, curvatures
-    sech²θ₁ ∈ (0, 1] and a > 0."""
-    a = check_positive("a", a)
-
-    def value(th: np.ndarray[Any, Any]) -> float:
-        x = abs(float(th[0]))
-        return x + math.log1p(math.exp(-2 * x)) - math.log(2) + 0.5 * a * float(th[1]) ** 2
-
-    return SmoothLoss(
-        f"log cosh θ₁ + {a:g}θ₂²/2", value,
-        lambda th: np.array([math.tanh(th[0]), a * th[1]]),
-        lambda th: np.diag([1 / math.cosh(th[0]) ** 2, a]))
-
-
-@dataclass(frozen=True)
-class DampedFlow:
-    """θ'' + γθ' + ∇L = 0 solved from rest: ``dense(s)`` = (θ, θ', κD)(s), D = γ∫₀ˢθ'²; the
-    energy at the solver's ``n_steps`` steps; ``balance`` = E(S) + D(S) − E(0), which the
-    ODE makes 0, and the ``bound`` on it that the solver's tolerances guarantee."""
-
-    dense: Any
-    energy: np.ndarray[Any, Any]
-    balance: float
-    bound: float
-    n_steps: int
-
-
-def damped_flow(loss: SmoothLoss, theta0: Any, gamma: float, horizon: float) -> DampedFlow:
-    """solve_ivp (DOP853) of θ'' + γθ' + ∇L = 0 from rest, with κD carried along.
-
-    |balance| ≤ bound: the DOP853 bound δ on the state (:func:`dop853_error_bound`, growth
-    the one-sided Lipschitz constant along the path) moves E by ≤ G·δ + ½(1 + max
-    curvature)δ² (G = max ‖(∇L, θ')‖ on the path) and D by ≤ δ/κ; plus float64 rounding
-    of E and D."""
-    gamma = check_positive("gamma", gamma)
-    horizon = check_positive("horizon", horizon)
-    theta0 = np.asarray(theta0, dtype=np.float64)
-    d = theta0.size
-
-    def field(y: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        p = y[d:2 * d]
-        return np.concatenate([p, -gamma * p - loss.gradient(y[:d]), [KAPPA * gamma * (p @ p)]])
-
-    y0 = np.concatenate([theta0, np.zeros(d + 1)])
-    sol = solve_ivp(lambda _s, y: field(y), (0.0, horizon), y0, method="DOP853", rtol=RTOL,
-                    atol=ATOL, dense_output=True)
-    if not sol.success:  # pragma: no cover - a smooth, dissipative flow
-        raise RuntimeError(f"solve_ivp failed: {sol.message}")
-    y = sol.y
-    energy = np.array([loss.value(c[:d]) + 0.5 * c[d:2 * d] @ c[d:2 * d] for c in y.T])
-    growth = max(0.0, one_sided_lipschitz(field, y, max(float(np.max(np.abs(y))), 1.0)))
-    delta = dop853_error_bound(y.shape[1] - 1, 2 * d + 1, RTOL, ATOL, float(np.max(np.abs(y))),
-                               growth, horizon)
-    slope = max(math.hypot(float(np.linalg.norm(loss.gradient(c[:d]))),
-                           float(np.linalg.norm(c[d:2 * d]))) for c in y.T)
-    curvature = max(float(np.max(np.linalg.eigvalsh(loss.hessian(c[:d])))) for c in y.T)
-    dissipated = float(y[-1, -1]) / KAPPA
-    return DampedFlow(sol.sol, energy, float(energy[-1] + dissipated - energy[0]),
-                      (slope + 1 / KAPPA) * delta + 0.5 * (1 + curvature) * delta**2
-                      + 8 * EPS * (energy[0] + dissipated + energy[-1]), y.shape[1] - 1)
-
-
-def discrete_energies(loss: SmoothLoss, theta0: Any, eta: float, beta: float,
-                      steps: int) -> np.ndarray[Any, Any]:
-    """E_t = L(θ_t) + ‖θ_t − θ_{t−1}‖²/(2η), t = 0 … steps, of the heavy ball (seed 000)
-    from rest: the ODE's energy with θ' = (θ_t − θ_{t−1})/√η."""
-    steps = check_int("steps", steps, 0)
-    theta = np.asarray(theta0, dtype=np.float64)
-    v = np.zeros_like(theta)
-    out = [loss.value(theta)]
-    for _ in range(steps):
-        new, v = heavy_ball(theta, v, loss.gradient(theta), eta, beta)
-        out.append(loss.value(new) + float((new - theta) @ (new - theta)) / (2 * eta))
-        theta = new
-    return np.array(out)
 
 
 # --------------------------------------------------------------------------------------
@@ -383,18 +309,6 @@ def restart_rates(p: Mapping[str, Any]) -> list[float]:
     return [float(x) for x in sgdr(np.arange(p["period"] + 1, dtype=np.float64))]
 
 
-def _energy(lams: Any, theta: Any, step: Any, eta: float) -> Any:
-    """E = ½Σλθ² + ‖Δθ‖²/(2η) of the last step Δθ = θ_t − θ_{t−1}, made with rate η."""
-    return 0.5 * (lams * theta * theta).sum(axis=-1) + (step * step).sum(axis=-1) / (2 * eta)
-
-
-def _rounding(lams: Any, *states: Any) -> float:
-    """A float64 bound for energies and forms evaluated on these states (θ, v) of d
-    directions: 16(d + 4)ε times the largest sum of the squared magnitudes involved."""
-    size = max(float(np.sum(lams * th**2) + np.sum(v**2) + np.sum(th**2)) for th, v in states)
-    return 16 * (len(lams) + 4) * EPS * max(size, 1.0)
-
-
 def _energy_checks(p: Mapping[str, Any]) -> list[ModelCheck]:
     """ΔE per step against the derived form (constant η, from θ₀ = 1, v₀ = 0), and the
     largest change of E over one step from the worst state of the stiffest direction."""
@@ -404,28 +318,22 @@ def _energy_checks(p: Mapping[str, Any]) -> list[ModelCheck]:
     form = _m4_function("dissipation_000")
     for _ in range(steps):
         new, v_new = heavy_ball(theta, v, lams * theta, eta, beta)
-        change = _energy(lams, new, new - theta, eta) - _energy(lams, theta, -eta * v, eta)
+        change = (quadratic_energy(lams, new, new - theta, eta)
+                  - quadratic_energy(lams, theta, -eta * v, eta))
         worst_gap = max(worst_gap, abs(change - float(np.sum(form(theta, v, eta, beta, lams)))))
-        bound = max(bound, _rounding(lams, (theta, v), (new, v_new)))
+        bound = max(bound, energy_rounding(lams, (theta, v), (new, v_new)))
         theta, v = new, v_new
     # Worst unit (v_t, v_{t+1}) for λ_max: the eigenvector of the form's smallest
-    # eigenvalue μ; θ_t = (v_{t+1} − βv_t)/λ makes it reachable, and ΔE = −(η/2)μ.
+    # eigenvalue μ, made reachable; ΔE = −(η/2)μ.
     lam = float(p["lam_max"])
-    mu, vecs = np.linalg.eigh(np.asarray(_m4_function("form")(eta, beta, lam), dtype=float))
-    v0, v1 = vecs[:, 0]
-    th0 = (v1 - beta * v0) / lam
-    th1, v1_run = heavy_ball(th0, v0, lam * th0, eta, beta)
-    measured = (0.5 * lam * th1**2 + 0.5 * eta * v1_run**2) - (0.5 * lam * th0**2
-                                                               + 0.5 * eta * v0**2)
-    lams1 = np.array([lam])
+    worst = worst_energy_step(_m4_function("form")(eta, beta, lam), eta, beta, lam)
     return [
         ModelCheck(f"max over {steps} steps |ΔE_t − derived dissipation form| (constant η)",
                    0.0, worst_gap, bound * 4, "float64 rounding of E and of the form: "
                    "16(d + 4)ε·(Σλθ² + Σv² + Σθ²) per evaluation, four evaluations"),
         ModelCheck("worst one-step ΔE, unit (v_t, v_{t+1}), λ_max: −(η/2)·μ_min(form) "
-                   f"(β² + ηλ_max = {beta**2 + eta * lam:.4g})", -0.5 * eta * float(mu[0]),
-                   float(measured), 4 * _rounding(lams1, (np.array([th0]), np.array([v0])),
-                                                  (np.array([th1]), np.array([v1_run]))),
+                   f"(β² + ηλ_max = {beta**2 + eta * lam:.4g})", worst.predicted,
+                   worst.measured, worst.bound,
                    "float64 rounding of the eigenvector, one step and two energies"),
     ]
 
@@ -442,14 +350,15 @@ def _restart_checks(p: Mapping[str, Any]) -> list[ModelCheck]:
             theta, v = RULES[rule](theta, v, lams * theta, eta, beta)
         lo, hi = rates[-2], rates[-1]
         new, v_new = RULES[rule](theta, v, lams * theta, hi, beta)
-        measured = _energy(lams, new, new - theta, hi) - _energy(lams, theta, theta - prev, lo)
+        measured = (quadratic_energy(lams, new, new - theta, hi)
+                    - quadratic_energy(lams, theta, theta - prev, lo))
         dissipation = np.sum(_m4_function(f"dissipation_{rule}")(theta, v, hi, beta, lams))
         jump = float(np.sum(_m4_function(f"jump_{rule}")(v, lo, hi)))
         scale = 1.0 if rule == "000" else 1.0 / lo
         checks.append(ModelCheck(
             f"seed {rule}: E across the restart (η {lo:.3g} → {hi:.3g}) vs derived "
             f"dissipation + jump (jump = {jump:+.3g})", float(dissipation) + jump,
-            float(measured), 4 * _rounding(lams, (theta, v * scale), (new, v_new * scale)),
+            float(measured), 4 * energy_rounding(lams, (theta, v * scale), (new, v_new * scale)),
             "float64 rounding of E and of the form, as for constant η"))
     return checks
 
@@ -489,17 +398,15 @@ def _model_m4(point: Point) -> list[ModelCheck]:
     gamma = (1 - beta) / math.sqrt(eta)
     loss = log_cosh_loss()
     flow = damped_flow(loss, THETA0, gamma, HORIZON)
-    steps = round(COMPARE_AT / math.sqrt(eta))
-    discrete = discrete_energies(loss, THETA0, eta, beta, steps)[-1]
-    y = flow.dense(steps * math.sqrt(eta))
-    ode_energy = loss.value(y[:2]) + 0.5 * float(y[2:4] @ y[2:4])
+    compared = energy_comparison(flow, eta, beta, COMPARE_AT)
+    steps = len(compared.times) - 1
     return [
         ModelCheck(f"ODE (γ = {gamma:.3g}) on {loss.name}: E(S) + γ∫θ'² − E(0), S = "
                    f"{HORIZON:g}", 0.0, flow.balance, flow.bound,
                    f"solve_ivp DOP853 bound ({flow.n_steps} steps, rtol {RTOL:g}, "
                    f"atol {ATOL:g}, one-sided Lipschitz growth) through |∇E| and 1/κ"),
         ModelCheck(f"discrete E after {steps} steps vs the ODE's E(t√η), t√η ≈ {COMPARE_AT:g}",
-                   ode_energy, float(discrete),
+                   float(compared.flow[-1]), float(compared.discrete[-1]),
                    0.0, "approximation: the iterates leave the ODE at O(√η)", exact=False),
         *_energy_checks(p), *_restart_checks(p), *_damping_checks(p)]
 
@@ -521,15 +428,13 @@ def mean_energies(p: Mapping[str, Any], rule: str) -> np.ndarray[Any, Any]:
     v₀ = 0, under :func:`restart_rates`: the second moments of the linear map
     s_{t+1} = A_t s_t + σ b_t ξ_t (A, b derived from the rule) obey
     Σ_{t+1} = A_tΣ_tA_tᵀ + σ² b_tb_tᵀ exactly, and E_t is a quadratic form in s_t."""
-    lams, beta = p["lams"], p["beta"]
-    d = len(lams)
-    cov = np.zeros((d, 2, 2))
-    cov[:, 0, 0] = p["theta_sd"] ** 2
+    lams, beta, rates = p["lams"], p["beta"], restart_rates(p)
+    maps = ((_m4_function(f"matrix_{rule}")(eta, beta, lams),
+             _m4_function(f"noise_{rule}")(eta, beta, lams)) for eta in rates)
+    path = second_moment_path(start_covariance((p["theta_sd"] ** 2, 0.0), len(lams)), maps,
+                              p["sigma"] ** 2)
     out = []
-    for eta in restart_rates(p):
-        a = _per_direction(f"matrix_{rule}", eta, beta, lams)
-        b = _per_direction(f"noise_{rule}", eta, beta, lams)
-        cov = a @ cov @ np.swapaxes(a, 1, 2) + p["sigma"] ** 2 * b @ np.swapaxes(b, 1, 2)
+    for eta, cov in zip(rates, path, strict=True):
         # the last step: −ηv (seed 000) or −u (seed 003)
         step_sq = eta**2 * cov[:, 1, 1] if rule == "000" else cov[:, 1, 1]
         out.append(0.5 * float(lams @ cov[:, 0, 0]) + float(np.sum(step_sq)) / (2 * eta))
@@ -541,25 +446,8 @@ def _simulate_m4(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     σξ_t, through an SGDR restart: E_t = ½Σλθ_t² + ‖θ_t − θ_{t−1}‖²/(2η_{t−1}) at t = τ
     and τ + 1. Linear dynamics: each mean is the exact second-moment prediction."""
     p = _params(point.params, noise=True)
-    rates, tau = restart_rates(p), p["period"]
-
-    def kernel(rng: ChunkRNG) -> Any:
-        xp = rng.xp
-        lams = xp.asarray(p["lams"], dtype=rng.dtype)
-        theta0 = p["theta_sd"] * rng.normal(p["d"])
-        states = {rule: (theta0, xp.zeros_like(theta0)) for rule in RULES}
-        out = []
-        for t, eta in enumerate(rates):
-            noise = p["sigma"] * rng.normal(p["d"]) if p["sigma"] else 0.0
-            for rule, (theta, v) in states.items():
-                new = RULES[rule](theta, v, lams * theta + noise, eta, p["beta"])
-                if t >= tau - 1:
-                    out.append((rule, t, _energy(lams, new[0], new[0] - theta, eta)))
-                states[rule] = new
-        order = [(r, t) for r in RULES for t in (tau - 1, tau)]
-        found = {(r, t): e for r, t, e in out}
-        return xp.stack([found[key] for key in order], axis=1)
-
+    kernel = energy_kernel(RULES, p["lams"], restart_rates(p), p["beta"], p["sigma"],
+                           p["theta_sd"], (p["period"] - 1, p["period"]))
     m = ensemble.run(kernel, n, what="M4 heavy ball across an SGDR restart")
     predictions = [e for rule in RULES for e in mean_energies(p, rule)[-2:]]
     return [Estimate(name, float(pred), mean_statistic(m.mean[i], m.stderr_mean[i], m.n))
@@ -574,24 +462,13 @@ def _simulate_m4(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
 VALIDITY_ETAS = (1e-4, 4e-4, 1e-3, 4e-3, 0.01, 0.04, 0.1, 0.3)
 
 
-def _ode_deviation(eta: float, flow: DampedFlow,
-                   loss: SmoothLoss) -> tuple[np.ndarray[Any, Any], ...]:
-    """(s_t, E_t of the iterates, E(s_t) of the ODE) for t√η ≤ S at friction γ = 1."""
-    steps = round(HORIZON / math.sqrt(eta))
-    times = np.arange(steps + 1) * math.sqrt(eta)
-    discrete = discrete_energies(loss, THETA0, eta, 1 - math.sqrt(eta), steps)
-    y = flow.dense(times)
-    ode = np.array([loss.value(c[:2]) + 0.5 * float(c[2:4] @ c[2:4]) for c in y.T])
-    return times, discrete, ode
-
-
 @cache
 def _validity_curve() -> tuple[float, ...]:
-    loss = log_cosh_loss()
-    flow = damped_flow(loss, THETA0, 1.0, HORIZON)
+    """max_t |E_t − E(t√η)|/E(0) at friction γ = 1 (β = 1 − √η), t√η ≲ S."""
+    flow = damped_flow(log_cosh_loss(), THETA0, 1.0, HORIZON)
     out = []
     for eta in VALIDITY_ETAS:
-        _, discrete, ode = _ode_deviation(eta, flow, loss)
+        _, discrete, ode = energy_comparison(flow, eta, 1 - math.sqrt(eta))
         out.append(float(np.max(np.abs(discrete - ode)) / ode[0]))
     return tuple(out)
 
@@ -609,13 +486,12 @@ def _figure_m4(result: ClaimResult) -> Any:
     loss = log_cosh_loss()
     flow = damped_flow(loss, THETA0, 1.0, HORIZON)
     fine = np.linspace(0, HORIZON, 300)
-    y = flow.dense(fine)
-    energy = np.array([loss.value(c[:2]) + 0.5 * float(c[2:4] @ c[2:4]) for c in y.T])
+    energy = flow.energy_at(fine)
     left.semilogy(fine, energy, "k", lw=2, label="ODE θ'' + θ' + ∇L = 0: E(s)")
-    left.semilogy(fine[::12], energy[0] - y[-1, ::12] / KAPPA, "x", color="C3", ms=5,
-                  label="E(0) − γ∫₀ˢθ'² (solve_ivp, dissipation)")
+    left.semilogy(fine[::12], energy[0] - flow.dense(fine[::12])[-1] / KAPPA, "x", color="C3",
+                  ms=5, label="E(0) − γ∫₀ˢθ'² (solve_ivp, dissipation)")
     for i, eta in enumerate((0.3, 0.1, 0.01)):
-        times, discrete, _ = _ode_deviation(eta, flow, loss)
+        times, discrete, _ = energy_comparison(flow, eta, 1 - math.sqrt(eta))
         left.semilogy(times, discrete, "o" if eta > 0.05 else "-", ms=3, color=f"C{i}",
                       label=f"heavy ball, η = {eta:g}, β = 1 − √η")
     left.set_xlabel("ODE time s = t√η")
