@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
 from lrtheory.errors import ParameterError
-from lrtheory.models.linear_rate import departure_from_normality, henrici_upper, measured_rate
+from lrtheory.models.linear_rate import (
+    departure_from_normality,
+    henrici_upper,
+    henrici_upper_array,
+    measured_rate,
+    nilpotent_rate_rounding,
+    rate_rounding,
+)
 from lrtheory.optimizers import heavy_ball
 
 
@@ -65,3 +74,61 @@ def test_zero_matrix_and_bad_input() -> None:
         measured_rate(lambda s: s, 1, 0)
     with pytest.raises(ParameterError, match="step"):
         measured_rate(lambda s: (s[0] * 1e300,), 1, 5, renorm_every=10)
+
+
+def _matrix_step(m: np.ndarray) -> Callable[[tuple[np.ndarray, ...]], tuple[np.ndarray, ...]]:
+    k = m.shape[0]
+    return lambda s: tuple(sum(m[i, j] * s[j] for j in range(k)) for i in range(k))
+
+
+@pytest.mark.parametrize(("k", "steps"), [(2, 200), (2, 201), (3, 150), (3, 152)])
+def test_nilpotent_bound_covers_a_worst_case_perturbation(k: int, steps: int) -> None:
+    """Per-step errors E_t with ‖E_t‖ ≤ e, here one fixed E that closes the Jordan chain,
+    turn ρ = 0 into ρ(M + E) ≈ (0.7^{k−1}e)^{1/k}: the bound must cover it, and be tight."""
+    m = 0.7 * np.eye(k, k=1)  # a shift: M^k = 0
+    e = 1e-10
+    perturbed = m.copy()
+    perturbed[k - 1, 0] = e
+    rate = float(measured_rate(_matrix_step(perturbed), k, steps))
+    bound = nilpotent_rate_rounding(m, steps, e)
+    assert rate <= bound
+    assert bound < 2.0 * rate  # the same order: the bound is not vacuous
+    assert float(measured_rate(_matrix_step(m), k, steps)) == 0.0  # exact zero unperturbed
+
+
+def test_nilpotent_bound_is_where_rate_rounding_has_none() -> None:
+    deadbeat = np.array([[0.0, 0.0], [-0.5, 0.0]])
+    assert 0.0 < nilpotent_rate_rounding(deadbeat, 200, 2e-15) < 1e-7
+    with pytest.raises(ParameterError, match="rho"):
+        rate_rounding(0.0, 0.5, 2, 200, 2e-15)
+    with pytest.raises(ParameterError, match="matrix"):
+        nilpotent_rate_rounding(np.array([[0.0, 1.0], [1e-300, 0.0]]), 10, 1e-15)
+    with pytest.raises(ParameterError, match="matrix"):
+        nilpotent_rate_rounding(np.zeros((2, 3)), 10, 1e-15)
+    with pytest.raises(ParameterError, match="steps"):
+        nilpotent_rate_rounding(deadbeat, 1, 1e-15)
+    with pytest.raises(ParameterError, match=r"^e\b"):
+        nilpotent_rate_rounding(deadbeat, 10, 0.0)
+
+
+@pytest.mark.parametrize(("k", "steps"), [(1, 7), (2, 1), (2, 200), (3, 2), (3, 2000)])
+def test_henrici_upper_array_is_henrici_upper_elementwise(k: int, steps: int) -> None:
+    rng = np.random.default_rng(k * steps)
+    rho = np.concatenate([rng.uniform(0.0, 2.0, 60), [0.0, 0.0, 0.7, 0.0]])
+    nu = np.concatenate([rng.uniform(0.0, 5.0, 60) * (rng.uniform(size=60) > 0.2),
+                         [0.0, 1.0, 0.0, 2.0]])
+    got = henrici_upper_array(rho, nu, k, steps)
+    want = np.array([henrici_upper(r, n, k, steps) for r, n in zip(rho, nu, strict=True)])
+    np.testing.assert_allclose(got, want, rtol=4 * np.finfo(float).eps, atol=0.0)
+    assert got.shape == rho.shape
+
+
+def test_henrici_upper_array_broadcasts_and_rejects_bad_input() -> None:
+    grid = henrici_upper_array(np.array([[0.5], [0.9]]), np.array([0.0, 1.0, 3.0]), 2, 50)
+    assert grid.shape == (2, 3)
+    assert grid[0, 0] == pytest.approx(0.5, rel=1e-15)  # normal: the bracket closes at ρ
+    assert np.all(np.diff(grid, axis=1) > 0)  # wider with more non-normality
+    with pytest.raises(ParameterError, match="rho, nu"):
+        henrici_upper_array(np.array([-0.1]), np.array([1.0]), 2, 5)
+    with pytest.raises(ParameterError, match="steps"):
+        henrici_upper_array(np.array([0.5]), np.array([1.0]), 2, 0)

@@ -1,4 +1,5 @@
-"""The closed loop of G5: plant, PI law, linearisation, certificate, noise covariance."""
+"""The closed loop of G5 (lrtheory.models.controller, lrtheory.models.basin): plant, PI law,
+linearisation, outcomes, certificate, measured contraction, noise covariance."""
 
 from __future__ import annotations
 
@@ -9,21 +10,28 @@ import pytest
 import sympy as sp
 from scipy.linalg import solve_discrete_lyapunov
 
-from lrtheory.claims.lr_controller import G5, _certificate, _g5, _matrix, _radius
+from lrtheory.claims.lr_controller import G5, _certificate, _equilibrium, _g5, _matrix, _radius
 from lrtheory.errors import ParameterError
+from lrtheory.models.basin import covariance_path, lyapunov_error_bound, quadratic_certificate
 from lrtheory.models.controller import (
-    covariance_path,
+    bracket_misses,
+    branch_certificate,
+    certified_run,
+    converged,
     gradient_ratio,
+    linear_loop,
+    linear_noise_covariance,
+    linearisation,
     loop_step,
-    lyapunov_error_bound,
-    measured_rate_rounding,
     noisy_loop,
+    pi_step_rounding,
     pi_velocity,
-    quadratic_certificate,
+    rate_misses,
     rest_starts,
     run_loop,
+    run_rate_rounding,
 )
-from lrtheory.models.linear_rate import measured_rate
+from lrtheory.models.linear_rate import measured_rate, rate_bracket
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.optimizers import gradient_step
 
@@ -151,10 +159,10 @@ def test_rate_rounding_bounds_the_float64_error() -> None:
         exact = np.linalg.matrix_power(A.astype(np.longdouble), steps)
         ref = float(np.sqrt(np.max(np.linalg.eigvalsh((exact.T @ exact).astype(float))))
                     ** (1.0 / steps))
-        bound = measured_rate_rounding(A, steps, 4 * np.finfo(float).eps * np.abs(A).sum())
+        bound = run_rate_rounding(A, steps, 4 * np.finfo(float).eps * np.abs(A).sum())
         assert abs(rate - ref) <= bound + 1e-13 * ref  # ref itself rounded once more
-    nilpotent = np.array([[0.0, 0.0], [-0.5, 0.0]])
-    assert 0 < measured_rate_rounding(nilpotent, 50, 1e-15) < 1e-7
+    nilpotent = np.array([[0.0, 0.0], [-0.5, 0.0]])  # the deadbeat loop's Jacobian
+    assert 0 < run_rate_rounding(nilpotent, 50, 1e-15) < 1e-7
 
 
 @pytest.mark.parametrize(("make", "name"), [
@@ -163,6 +171,9 @@ def test_rate_rounding_bounds_the_float64_error() -> None:
     (lambda: noisy_loop(0.5, 1.0, 0.5, 0.0, 3, 0.0), "noise_sd"),
     (lambda: rest_starts(0.5, 1.0, 0.5, (1.0, 0.0), 0.0, 3, 0.1), "x_range"),
     (lambda: covariance_path(np.eye(2), np.eye(3), 3), "A, Q"),
+    (lambda: converged(0.0, 0.5, 1.0, 0.5, 3, 0.0, 0.1, last=5), "last"),
+    (lambda: branch_certificate(np.eye(2) / 2, 0.5, 1.0, 1.2), "target"),
+    (lambda: run_rate_rounding(np.eye(2) / 2, 10, -1.0), "step_error"),
 ])
 def test_bad_input_names_the_parameter(make: object, name: str) -> None:
     with pytest.raises(ParameterError, match=name):
@@ -175,3 +186,94 @@ def test_rest_kernel_fraction_is_the_log_length_below_the_upper_equilibrium() ->
     m = Ensemble(seed=5).run(kernel, 20_000)
     p = (x_up - (x_star - 3)) / ((x_up + 1) - (x_star - 3))
     assert abs(float(m.mean[0]) - p) < 5 * math.sqrt(p * (1 - p) / 20_000)
+
+
+def test_linearisation_is_the_loops_jacobian_and_polynomial() -> None:
+    z, kp, ki, ys = sp.Symbol("z"), sp.Symbol("K_p", real=True), sp.Symbol("K_i", real=True), \
+        sp.Symbol("y^*", positive=True)
+    forms = _g5()[1]
+    jac, poly = linearisation(forms["x_lo"], kp, ki, ys, z)
+    assert sp.simplify(jac - forms["jac"]) == sp.zeros(2, 2)
+    assert sp.expand(poly - (z**2 - (1 - (1 - ys) * (kp + ki)) * z - (1 - ys) * kp)) == 0
+    # The linear step on the linearised plant is the same matrix, numerically.
+    step = linear_loop(0.5, 1.0, float(_matrix(POINT_A)[1, 0]))
+    np.testing.assert_allclose(np.array([step((1.0, 0.0)), step((0.0, 1.0))]).T,
+                               _matrix(POINT_A), rtol=0, atol=1e-15)
+
+
+def test_converged_and_path_distance() -> None:
+    x_star, x_up = math.log(0.5), math.log(1.5)
+    starts = np.array([x_star - 2.0, x_star + 0.3, x_up + 0.01, x_up + 1.0])
+    ok = converged(starts, 0.5, 1.0, 0.5, 80, x_star, 1e-6)
+    np.testing.assert_array_equal(ok, [True, True, False, False])
+    # last=k: every one of the last k steps within tol; a slow spiral (point C) stays within
+    # 10⁻⁴ of x* from step 67 on: at T = 80 the last step is, the last 40 are not.
+    c = dict(G5.points[2].params)
+    x = run_loop(x_star + 0.01, c["kp"], c["ki"], 0.5, 80).x
+    final = np.abs(x - x_star) <= 1e-4
+    assert final[-1]
+    assert not np.all(final[-40:])
+    assert converged(x_star + 0.01, c["kp"], c["ki"], 0.5, 80, x_star, 1e-4) == final[-1]
+    assert converged(x_star + 0.01, c["kp"], c["ki"], 0.5, 80, x_star, 1e-4,
+                     last=40) == bool(np.all(final[-40:]))
+    path = run_loop(starts[:2], 0.5, 1.0, 0.5, 10)
+    dist = path.distance(x_star)
+    assert dist.shape == (11,)
+    assert dist[0] == pytest.approx(max(math.hypot(s - x_star, float(e))
+                                        for s, e in zip(starts[:2], path.e[0], strict=True)),
+                                    rel=1e-15)
+    assert dist[-1] < dist[0]
+
+
+def test_certified_run_is_within_its_bound_at_both_equilibria() -> None:
+    cert = _certificate(POINT_A)
+    a = 0.99 * cert.start_radius
+    phi = np.linspace(0, 2 * math.pi, 32, endpoint=False)
+    x_eq = _equilibrium(POINT_A)
+    final, bound, t0 = certified_run(cert, x_eq + a * np.cos(phi), a * np.sin(phi), 0.5, 1.0,
+                                     0.5, 100, x_eq)
+    assert t0 == 0
+    assert final <= bound < a
+    # Point F's gains make the upper equilibrium stable; its certificate comes from the
+    # upper branch's remainder (1 + y*)(e^δ − 1 − δ).
+    f = dict(G5.points[5].params)
+    up = branch_certificate(_matrix(f, "jac_up"), f["kp"], f["ki"], f["target"], upper=True)
+    x_up = _equilibrium(f, "x_up")
+    final, bound, _ = certified_run(up, np.array(x_up + 1e-3), np.array(0.0), f["kp"], f["ki"],
+                                    f["target"], 400, x_up)
+    assert final <= bound
+    with pytest.raises(ParameterError, match="A"):  # the lower branch is unstable there
+        branch_certificate(_matrix(f), f["kp"], f["ki"], f["target"])
+
+
+def test_bracket_misses_flag_a_wrong_radius_only() -> None:
+    kp, ki = np.meshgrid(np.linspace(-1.5, 1.5, 7), np.linspace(0.2, 3.5, 6))
+    g = 0.5
+    A = np.stack([np.stack([1 - g * (kp + ki), -kp], -1),
+                  np.stack([-g * np.ones_like(kp), np.zeros_like(kp)], -1)], -2)
+    rho = np.max(np.abs(np.linalg.eigvals(A)), axis=-1)
+    step = linear_loop(kp, ki, -g)
+    errors = pi_step_rounding(kp, ki, -g)
+    assert errors.shape == kp.shape
+    b = rate_bracket(step, A, 150, rho=rho)
+    assert not np.any(bracket_misses(b.measured, b.rho, b.upper, A, 150, errors))
+    for factor in (0.9, 1.1):  # a ρ 10 % off is refuted at every node, either way
+        wrong = rate_bracket(step, A, 150, rho=rho * factor)
+        assert np.all(bracket_misses(wrong.measured, wrong.rho, wrong.upper, A, 150, errors))
+        assert np.all(rate_misses(kp, ki, -g, A, rho * factor, 150))
+    # rate_misses runs the same loop with the vectorised Henrici bound.
+    assert not np.any(rate_misses(kp, ki, -g, A, rho, 150))
+
+
+def test_noise_covariance_of_the_linear_loop_is_the_derived_variance() -> None:
+    sigma, error = linear_noise_covariance(0.5, 1.0, float(_matrix(POINT_A)[1, 0]), 0.05)
+    g, kp, ki = 0.5, 0.5, 1.0
+    closed = 0.05**2 * (ki + g * kp * (ki + 2 * kp)) / (g * (1 + g * kp) * (2 - g * (2 * kp + ki)))
+    assert abs(sigma[0, 0] - closed) <= error + 1e-15 * closed
+    assert error < 1e-15
+    path = covariance_path(_matrix(POINT_A), np.outer(*[_matrix(POINT_A, "noise")[:, 0]] * 2),
+                           300, record=True)
+    assert path.shape == (301, 2, 2)
+    np.testing.assert_array_equal(path[-1], covariance_path(
+        _matrix(POINT_A), np.outer(*[_matrix(POINT_A, "noise")[:, 0]] * 2), 300))
+    assert path[-1][0, 0] == pytest.approx(closed, rel=1e-12)

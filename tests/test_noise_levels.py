@@ -1,4 +1,5 @@
-"""G4's per-level model: rates, exact moments, the rescaled SGD kernel, step counts."""
+"""G4's per-level model (lrtheory.models.noise_levels): rates, exact moments, the rescaled SGD
+kernel, GD's factor, step counts and the shared rate's threshold; and G4's derived forms."""
 
 from __future__ import annotations
 
@@ -8,18 +9,19 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from lrtheory.claims.noise_levels import (
-    LEVELS,
-    _form,
-    _g4,
-    _gd_steps,
-    level_moments,
-    level_rates,
-    per_level_sgd,
-)
+from lrtheory.claims.noise_levels import LEVELS, _form, _g4
 from lrtheory.errors import ParameterError
 from lrtheory.models import lyapunov as lyap
 from lrtheory.models.convergence import geometric_steps
+from lrtheory.models.noise_levels import (
+    gd_factor,
+    gd_factor_rounding,
+    gd_steps,
+    level_moments,
+    level_rates,
+    per_level_sgd,
+    shared_rate_threshold,
+)
 from lrtheory.montecarlo.backend import numpy_backend
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 
@@ -107,15 +109,45 @@ def test_counted_steps_equal_the_geometric_count(seed: int) -> None:
     eta = float(rng.uniform(0.05, 1.95)) / c
     n = math.log(tol) / math.log(abs(1 - eta * c))
     if abs(n - round(n)) > 1e-6:  # the count is exact away from integer crossings
-        assert _gd_steps(c, eta, tol, 10**6) == geometric_steps(abs(1 - eta * c), tol)
+        assert gd_steps(c, eta, tol, 10**6) == geometric_steps(abs(1 - eta * c), tol)
 
 
 def test_shared_rate_slowdown_of_the_flattest_level() -> None:
     eta = 0.5 / max(LEVELS)
-    counts = [_gd_steps(c, eta, 1e-3, 10**5) for c in LEVELS]
+    counts = [gd_steps(c, eta, 1e-3, 10**5) for c in LEVELS]
     assert counts == [13813, 1379, 135, 10]
     # κ(−ln(1 − r))/r with κ = 1000, r = 0.5: within r/(2κ) of the exact ratio.
     assert counts[0] / counts[-1] == pytest.approx(1000 * math.log(2) / 0.5, rel=5e-3)
+
+
+@pytest.mark.parametrize("eta_c", [0.3, 0.999, 1.0, 1.001, 1.7])
+def test_gd_factor_is_within_its_rounding_bound_of_the_exact_factor(eta_c: float) -> None:
+    for c in (0.01, 1.0, 37.0):
+        eta = eta_c / c
+        q = abs(1.0 - eta * c)  # the float factor; exact |1 − ηc| differs by ≤ 2ε
+        bound = gd_factor_rounding(c, eta)
+        assert abs(gd_factor(c, eta, 50) - q) <= bound
+        assert bound <= 8 * np.finfo(float).eps * (q + eta_c)  # a few ε: tight enough to refute
+
+
+def test_shared_rate_threshold_is_two_over_the_stiffest_curvature() -> None:
+    value, tol = shared_rate_threshold(CURV, 60)
+    assert abs(value - 2.0 / CURV.max()) <= tol
+    assert tol < 1e-9 * value
+    # A wrong threshold (the second-stiffest level's 2/c) lies far outside the tolerance.
+    assert abs(value - 2.0 / CURV[-2]) > 1e3 * tol
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: gd_factor(-1.0, 0.1, 5), "c"),
+    (lambda: gd_factor(1.0, 0.1, 0), "steps"),
+    (lambda: gd_steps(1.0, 0.1, 0.0, 5), "tol"),
+    (lambda: gd_factor_rounding(1.0, 0.0), "eta"),
+    (lambda: shared_rate_threshold([1.0, 0.0], 10), "curvatures"),
+])
+def test_gd_functions_reject_bad_input(call: object, name: str) -> None:
+    with pytest.raises(ParameterError, match=name):
+        call()  # type: ignore[operator]
 
 
 def test_derived_forms() -> None:

@@ -1,7 +1,8 @@
 """Family G, claim G5 lr-controller: a PI controller on the learning rate, in closed loop.
 
-The plant (GD on a quadratic, measured by its gradient-norm ratio), the PI law and the tools
-that judge a loop live in :mod:`lrtheory.models.controller`. This module derives the loop's
+The plant (GD on a quadratic, measured by its gradient-norm ratio), the PI law and the checks
+that judge the loop live in :mod:`lrtheory.models.controller` (certificates and noise
+covariances of a loop in :mod:`lrtheory.models.basin`). This module derives the loop's
 linearisation, characteristic polynomial and Jury region from those very functions, and
 checks them against the loop: measured contraction, a certified basin, the basin at rest,
 the variance under measurement noise.
@@ -16,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from scipy.linalg import solve_discrete_lyapunov
 
 from lrtheory.claim import (
     Claim,
@@ -29,20 +29,25 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
+from lrtheory.models.basin import Certificate, covariance_path
 from lrtheory.models.controller import (
-    Certificate,
-    covariance_path,
+    branch_certificate,
+    certified_run,
+    converged,
     gradient_ratio,
+    linear_loop,
+    linear_noise_covariance,
     linear_plant,
+    linearisation,
     loop_step,
-    lyapunov_error_bound,
-    measured_rate_rounding,
     noisy_loop,
-    quadratic_certificate,
+    pi_step_rounding,
+    rate_misses,
     rest_starts,
     run_loop,
+    run_rate_rounding,
 )
-from lrtheory.models.linear_rate import departure_from_normality, henrici_upper, measured_rate
+from lrtheory.models.linear_rate import rate_bracket
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import Ensemble, indicator_proportion
 from lrtheory.montecarlo.stats import mean_statistic
@@ -51,7 +56,7 @@ from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_003, SEED_004
 from lrtheory.symbolic import lyapunov as sl
-from lrtheory.symbolic.jury import jury_conditions, jury_region, spectral_radius
+from lrtheory.symbolic.jury import jury_conditions, jury_region, quadratic_radius, spectral_radius
 
 THETA = sp.Symbol("theta", real=True, nonzero=True)
 ETA, LAM, SIGMA = sp.symbols("eta lambda sigma", positive=True)
@@ -69,14 +74,6 @@ GAIN_GRID = (-2.57 + 0.31 * np.arange(17), -0.53 + 0.31 * np.arange(17))
 # --------------------------------------------------------------------------------------
 
 
-def _linearise(x_eq: sp.Expr) -> tuple[sp.Matrix, sp.Expr]:
-    """Jacobian of the loop map (x, e_{t−1}) ↦ (x', e_t) at the equilibrium (x_eq, 0), and
-    det(zI − J) — the map being :func:`loop_step` itself on SymPy symbols."""
-    jac = sp.Matrix(loop_step(X, EPREV, KP, KI, YS)).jacobian([X, EPREV])
-    at = jac.subs({X: x_eq, EPREV: 0}).applyfunc(sp.expand)
-    return at, sp.collect(sp.expand((Z * sp.eye(2) - at).det()), Z)
-
-
 @cache
 def _g5() -> tuple[Derivation, dict[str, Any]]:
     # The plant, from one GD step on λθ²/2: the gradient ratio |λθ'|/|λθ| in x = log(ηλ).
@@ -90,8 +87,8 @@ def _g5() -> tuple[Derivation, dict[str, Any]]:
     (x_lo,) = sp.solve(sp.Eq(1 - sp.exp(X), YS), X, **fast)  # lower branch, ηλ < 1
     (x_up,) = sp.solve(sp.Eq(sp.exp(X) - 1, YS), X, **fast)  # upper branch, ηλ > 1
     fixed = sp.Matrix(loop_step(x_lo, 0, KP, KI, YS)) - sp.Matrix([x_lo, 0])
-    jac, poly = _linearise(x_lo)
-    jac_up, poly_up = _linearise(x_up)
+    jac, poly = linearisation(x_lo, KP, KI, YS, Z)
+    jac_up, poly_up = linearisation(x_up, KP, KI, YS, Z)
     conditions = [sp.expand(c.subs(YS, 1 - G)) for c in jury_conditions(poly, Z)]
     c1, c0 = (poly.coeff(Z, 1), poly.coeff(Z, 0))
     ((kp_db, ki_db),) = sp.linsolve([c1, c0], [KP, KI])
@@ -211,59 +208,35 @@ def _equilibrium(p: dict[str, Any], which: str = "x_lo") -> float:
 # --------------------------------------------------------------------------------------
 
 
-def _linear_step(p: dict[str, float]) -> Callable[[tuple[Any, ...]], tuple[Any, Any]]:
-    """The controller (:func:`loop_step`) on the plant linearised at x*, in deviations."""
-    plant = linear_plant(float(_matrix(p)[1, 0]), 0.0, 0.0)
-    return lambda s: loop_step(s[0], s[1], p["kp"], p["ki"], 0.0, plant)
-
-
-def _step_rounding(kp: float, ki: float, gain: float) -> float:
-    """β of one step of the controller on the linear plant, per unit state: about 8 roundings,
-    each ε of a partial sum bounded by (1 + |K_p|(|k| + 1) + |K_i||k| + |k|)·|s|."""
-    return 8.0 * EPS * (1.0 + abs(kp) * (abs(gain) + 1.0) + abs(ki * gain) + abs(gain))
-
-
 def _rate_check(p: dict[str, float]) -> ModelCheck:
     steps = int(p["model_steps"])
-    rho = _radius(p)
-    rate = float(measured_rate(_linear_step(p), 2, steps))
     A = _matrix(p)
-    upper = henrici_upper(rho, float(departure_from_normality(A)), 2, steps)
-    flops = _step_rounding(p["kp"], p["ki"], float(A[1, 0]))
+    b = rate_bracket(linear_loop(p["kp"], p["ki"], float(A[1, 0])), A, steps,
+                     rho=np.asarray(_radius(p)))
+    slack = run_rate_rounding(A, steps, pi_step_rounding(p["kp"], p["ki"], float(A[1, 0])))
     return ModelCheck(
         "contraction of the linearised loop: spectral radius of P(z) vs measured ‖M^T‖^{1/T}",
-        rho, rate, upper - rho + measured_rate_rounding(A, steps, flops),
-        f"Henrici bracket ρ ≤ r_T ≤ {upper:.6g} at T = {steps}, plus float64 rounding")
+        float(b.rho), float(b.measured), float(b.upper - b.rho) + slack,
+        f"Henrici bracket ρ ≤ r_T ≤ {float(b.upper):.6g} at T = {steps}, plus float64 rounding")
 
 
 def _certificate(p: dict[str, float], upper: bool = False) -> Certificate:
-    """The certified basin at the lower (or upper) equilibrium: |r(δ)| ≤ G·φ(R)·δ², G = 1 − y*
-    (1 + y*), times |(K_p + K_i, 1)| for the state; R up to the branch's edge x = 0."""
-    scale = 1 + p["target"] if upper else 1 - p["target"]
-    width = math.hypot(p["kp"] + p["ki"], 1.0)
-
-    def coefficient(R: float) -> float:
-        return width * scale * (math.expm1(R) - R) / (R * R)
-
-    return quadratic_certificate(_matrix(p, "jac_up" if upper else "jac"), coefficient,
-                                 abs(math.log(scale)))
+    """The certified basin at the lower (or upper) equilibrium (:func:`branch_certificate`)."""
+    return branch_certificate(_matrix(p, "jac_up" if upper else "jac"), p["kp"], p["ki"],
+                              p["target"], upper)
 
 
 def _certified_check(p: dict[str, Any], x0: Any, e0: Any, upper: bool = False) -> ModelCheck:
-    """Run the nonlinear loop; from the first step t₀ at which every run is inside the
-    certified start ball, the certificate bounds the rest: |s_T − s*| ≤
-    d(t₀)·√(λ_max/λ_min)·decay^{(T−t₀)/2}."""
-    steps = int(p["model_steps"])
+    """Run the nonlinear loop from the starts; the certificate bounds |s_T − s*| from the
+    first step at which every run is inside its start ball (:func:`certified_run`)."""
     x_eq = _equilibrium(p, "x_up" if upper else "x_lo")
     cert = _certificate(p, upper)
-    path = run_loop(x0, p["kp"], p["ki"], p["target"], steps, previous_error=e0)
-    dist = np.hypot(path.x - x_eq, path.e).reshape(steps + 1, -1).max(axis=1)
-    bound, t0 = cert.bound_along(dist)
-    rounding = cert.carried(8 * EPS * (1 + abs(x_eq) + abs(p["kp"]) + abs(p["ki"])))
+    final, bound, t0 = certified_run(cert, x0, e0, p["kp"], p["ki"], p["target"],
+                                     int(p["model_steps"]), x_eq)
     where = "x_u = log(1 + y*)" if upper else "x* = log(1 − y*)"
     return ModelCheck(
         f"nonlinear loop → {where}: max |s_T − s*| (certified ball entered at t = {t0})",
-        0.0, float(dist[-1]), bound + rounding,
+        0.0, final, bound,
         f"quadratic Lyapunov certificate: start radius {cert.start_radius:.3g}, V falls by "
         f"{cert.decay:.3g} per step; plus float64 rounding carried by the contraction")
 
@@ -278,36 +251,32 @@ def _rest_grid(p: dict[str, float]) -> tuple[np.ndarray[Any, Any], tuple[float, 
 
 def _rest_check(p: dict[str, float]) -> ModelCheck:
     grid, _ = _rest_grid(p)
-    x = run_loop(grid, p["kp"], p["ki"], p["target"], int(p["rest_steps"]), record=False).x
-    converged = np.abs(x[-1] - _equilibrium(p)) <= CONVERGED
+    ok = converged(grid, p["kp"], p["ki"], p["target"], int(p["rest_steps"]),
+                   _equilibrium(p), CONVERGED)
     predicted = grid < _equilibrium(p, "x_up")
     return ModelCheck(
         f"at rest, {grid.size} starts x₀ = log(η₀λ): outcome ≠ (η₀λ < 1 + y*)", 0.0,
-        float(np.sum(converged != predicted)), 0.0,
+        float(np.sum(ok != predicted)), 0.0,
         "a count; x₀ ≥ log(1 + y*) provably never converges (e_t ≥ 0 and non-decreasing)")
 
 
 def _noise_check(p: dict[str, float]) -> ModelCheck:
-    step = _linear_step(p)
-    A = np.array([step((1.0, 0.0)), step((0.0, 1.0))]).T  # columns: images of e₁, e₂
-    b = np.array(loop_step(0.0, 0.0, p["kp"], p["ki"], 0.0, lambda x: 0.0 * x, p["sigma"]))
-    Q = np.outer(b, b)
-    sigma = solve_discrete_lyapunov(A, Q)
+    sigma, error = linear_noise_covariance(p["kp"], p["ki"], float(_matrix(p)[1, 0]),
+                                           p["sigma"])
     closed = float(_numeric("variance")(p["kp"], p["ki"], p["target"], p["sigma"]))
     return ModelCheck(
         "Var(log η) under measurement noise: derived closed form vs solve_discrete_lyapunov",
-        closed, float(sigma[0, 0]), lyapunov_error_bound(A, Q, sigma) + 32 * EPS * abs(closed),
+        closed, float(sigma[0, 0]), error + 32 * EPS * abs(closed),
         "a-posteriori Lyapunov bound ‖residual‖/σ_min(I − A⊗A), plus evaluation")
 
 
 def _outcome_check(p: dict[str, float]) -> ModelCheck:
-    stable = _radius(p) < 1.0
     x_eq = _equilibrium(p)
-    x = run_loop(x_eq + 1e-3, p["kp"], p["ki"], p["target"], int(p["model_steps"])).x
-    ok = bool(np.all(np.abs(x[-20:] - x_eq) <= 1e-4))
+    ok = converged(x_eq + 1e-3, p["kp"], p["ki"], p["target"], int(p["model_steps"]), x_eq,
+                   1e-4, last=20)
     return ModelCheck("Jury verdict (1 = converges) vs nonlinear loop from x* + 10⁻³ at rest: "
                       "its last 20 steps within 10⁻⁴ of x*",
-                      float(stable), float(ok), 0.0, "a yes/no outcome")
+                      float(_radius(p) < 1.0), float(bool(ok)), 0.0, "a yes/no outcome")
 
 
 def _grid_check(p: dict[str, Any]) -> ModelCheck:
@@ -318,19 +287,10 @@ def _grid_check(p: dict[str, Any]) -> ModelCheck:
     kp, ki = np.meshgrid(*GAIN_GRID)
     grid = {**p, "kp": kp, "ki": ki}
     region = jury_region(_g5()[1]["conditions"], (KP, KI, G))(kp, ki, 1 - p["target"])
-    gain = float(_matrix(p)[1, 0])
-    rate = measured_rate(lambda s: loop_step(s[0], s[1], kp, ki, 0.0,
-                                             linear_plant(gain, 0.0, 0.0)), 2, steps, kp.shape)
     coeffs, A = _evaluate("poly", grid), _matrix(grid)
-    nu = departure_from_normality(A)
-    bad = 0
-    for idx in np.ndindex(kp.shape):
-        rho = spectral_radius(list(coeffs[idx]))
-        upper = henrici_upper(rho, float(nu[idx]), 2, steps)
-        slack = measured_rate_rounding(A[idx], steps,
-                                       _step_rounding(kp[idx], ki[idx], float(A[idx][1, 0])))
-        inside = rho - slack <= rate[idx] <= upper + slack
-        bad += (not inside) or bool(region[idx]) != (rho < 1.0)
+    rho = quadratic_radius(coeffs[..., 1], coeffs[..., 0])  # P(z) is monic
+    misses = rate_misses(kp, ki, float(_matrix(p)[1, 0]), A, rho, steps)
+    bad = int(np.sum(misses | (region != (rho < 1.0))))
     return ModelCheck(
         f"grid of {kp.size} gains: measured r_T outside [ρ, Henrici bound], or Jury region "
         "≠ {ρ < 1}", 0.0, float(bad), 0.0, "a count")
@@ -386,16 +346,12 @@ def _simulate_g5(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
                                     plant, average_from=first), n,
                          what="G5 linearised loop, noisy measurements")
     b = _matrix(p, "noise")[:, 0]
-    cov = np.diag([0.0, p["sigma"] ** 2])
-    variances = []
-    for t in range(1, steps + 1):
-        cov = covariance_path(_matrix(p), np.outer(b, b), 1, cov)
-        if t >= first:
-            variances.append(float(cov[0, 0]))
+    covariances = covariance_path(_matrix(p), np.outer(b, b), steps,
+                                  np.diag([0.0, p["sigma"] ** 2]), record=True)
     return [
         Estimate(G5_STATISTICS[0], min(1.0, max(0.0, (x_up - lo) / (hi - lo))),
                  indicator_proportion(rest, 0, ensemble), bias_bound=2e-12 / (hi - lo)),
-        Estimate(G5_STATISTICS[1], float(np.mean(variances)),
+        Estimate(G5_STATISTICS[1], float(np.mean(covariances[first:, 0, 0])),
                  mean_statistic(noisy.mean[0], noisy.stderr_mean[0], noisy.n)),
     ]
 
@@ -409,12 +365,11 @@ RADII = (0.25, 0.5, 0.75, 1.0, 1.05, 1.1, 1.15, 1.25, 1.5, 2.0, 3.0)
 
 def _circle_failures(p: dict[str, Any], radius: float, count: int = 720) -> float:
     """Fraction of starts s₀ on the circle |s₀ − s*| = radius (x₀ and the stored error) from
-    which the nonlinear loop does not reach |x_T − x*| ≤ 10⁻³."""
+    which the nonlinear loop does not reach |x_T − x*| ≤ CONVERGED in 300 steps."""
     phi = np.linspace(0.0, 2.0 * math.pi, count, endpoint=False)
     x_eq = _equilibrium(p)
-    x = run_loop(x_eq + radius * np.cos(phi), p["kp"], p["ki"], p["target"], 300,
-                 previous_error=radius * np.sin(phi), record=False).x
-    return float(np.mean(~(np.abs(x[-1] - x_eq) <= CONVERGED)))
+    return float(np.mean(~converged(x_eq + radius * np.cos(phi), p["kp"], p["ki"], p["target"],
+                                    300, x_eq, CONVERGED, previous_error=radius * np.sin(phi))))
 
 
 def _validity_g5() -> ValidityDomain:
@@ -443,8 +398,8 @@ def _figure_g5(result: ClaimResult) -> Any:
     left.fill(tri[:, 0], tri[:, 1], color="C0", alpha=0.15, label="Jury region (derived)")
     kp, ki = np.meshgrid(np.linspace(-2.6, 2.4, 31), np.linspace(-0.6, 8.4, 31))
     x_eq = _equilibrium(p)
-    x = run_loop(np.full(kp.shape, x_eq + 1e-3), kp, ki, p["target"], 300).x
-    ok = np.all(np.abs(x[-20:] - x_eq) <= 1e-4, axis=0)
+    ok = converged(np.full(kp.shape, x_eq + 1e-3), kp, ki, p["target"], 300, x_eq, 1e-4,
+                   last=20)
     left.plot(kp[ok], ki[ok], ".", color="C2", ms=3, label="nonlinear loop converges")
     left.plot(kp[~ok], ki[~ok], "x", color="C3", ms=3, label="does not converge")
     for point in result.claim.points:

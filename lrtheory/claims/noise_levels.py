@@ -1,14 +1,10 @@
 """Family G, claim G4 noise-level-lr: one learning rate per noise level of a diffusion model.
 
-The model (a modelling choice; the source only says "approximating the loss as a local
-quadratic"): noise level ℓ trains on a quadratic of curvature c_ℓ in its error e = w − w*_ℓ,
-L_ℓ = c_ℓe²/2, by SGD with rate η_ℓ and additive gradient noise of s.d. σ_ℓ,
-
-    e ← e − η_ℓ (c_ℓ e + σ_ℓ ξ),    ξ ~ N(0, 1),
-
-every level updated every step, no coupling between levels (separate parameters, or
-orthogonal eigen-directions of one model). The functions in the first section take any
-curvatures c_ℓ, so a claim that derives c_ℓ from a denoiser (G7) can reuse them.
+The model, in :mod:`lrtheory.models.noise_levels` (a modelling choice; the source only says
+"approximating the loss as a local quadratic"): noise level ℓ is a quadratic of curvature
+c_ℓ in its error e, trained by SGD e ← e − η_ℓ(c_ℓe + σ_ℓξ), levels uncoupled. This module
+derives the per-level factor, the one-step optimal rate, the shared rate's slowdown and the
+noise floors with SymPy, and checks them against GD runs, Lyapunov solves and Monte Carlo.
 """
 
 from __future__ import annotations
@@ -33,17 +29,22 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
-from lrtheory.errors import ParameterError, check_int, check_positive
 from lrtheory.models import lyapunov as lyap
 from lrtheory.models.convergence import geometric_steps
-from lrtheory.models.quadratic import gd_growth_rate, growth_rate_rounding
+from lrtheory.models.noise_levels import (
+    RULES,
+    gd_factor,
+    gd_factor_rounding,
+    gd_steps,
+    level_moments,
+    level_rates,
+    per_level_sgd,
+    shared_rate_threshold,
+)
 from lrtheory.models.rounding import EPS
-from lrtheory.models.threshold import bisect_threshold
 from lrtheory.models.worst_case import INTEGER_COUNT_REASON, count_tolerance, integer_margin
-from lrtheory.montecarlo.kernels import sgd_diagonal_quadratic
-from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, Kernel
+from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
-from lrtheory.optimizers import gradient_step
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_004
@@ -52,69 +53,6 @@ from lrtheory.symbolic.linear import equal_modulus_point, gd_direction, stable_i
 from lrtheory.symbolic.moments import centred_moments, expectation, gaussian_moments
 
 FloatArray = NDArray[np.float64]
-
-# --------------------------------------------------------------------------------------
-# per-level model (any curvatures)
-# --------------------------------------------------------------------------------------
-
-RULES = ("per-level", "shared")
-
-
-def _curvatures(curvatures: Any) -> FloatArray:
-    c = np.asarray(curvatures, dtype=np.float64)
-    if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)) or np.any(c <= 0):
-        raise ParameterError("curvatures", curvatures, "a non-empty 1-D array of c_ℓ > 0")
-    return c
-
-
-def level_rates(curvatures: Any, r: float, rule: str) -> FloatArray:
-    """η_ℓ = r/c_ℓ (``"per-level"``) or one shared η = r/max c_ℓ (``"shared"``)."""
-    c = _curvatures(curvatures)
-    r = check_positive("r", r)
-    if rule not in RULES:
-        raise ParameterError("rule", rule, f"one of {', '.join(RULES)}")
-    return r / c if rule == "per-level" else np.full_like(c, r / c.max())
-
-
-def level_moments(curvatures: Any, etas: Any, noise_sd: Any, e0: Any,
-                  steps: int) -> tuple[FloatArray, FloatArray]:
-    """E e_t and Var e_t per level for t = 0 … T (arrays of shape (T + 1, L)), by iterating
-    the exact moment recursions m ← (1 − ηc)m and V ← (1 − ηc)²V + η²σ² from (e₀, 0); no
-    stability assumed."""
-    c = _curvatures(curvatures)
-    eta, sd, start = (np.broadcast_to(np.asarray(v, dtype=np.float64), c.shape)
-                      for v in (etas, noise_sd, e0))
-    if np.any(eta <= 0) or np.any(sd < 0) or not np.all(np.isfinite(start)):
-        raise ParameterError("etas, noise_sd, e0", (etas, noise_sd, e0),
-                             "η_ℓ > 0, σ_ℓ ≥ 0, finite e₀")
-    q = 1.0 - eta * c
-    mean, var = [start.copy()], [np.zeros_like(c)]
-    for _ in range(check_int("steps", steps, 0)):
-        mean.append(q * mean[-1])
-        var.append(q * q * var[-1] + (eta * sd) ** 2)
-    return np.array(mean), np.array(var)
-
-
-def per_level_sgd(curvatures: Any, etas: Any, noise_sd: Any, e0: Any, steps: int) -> Kernel:
-    """SGD on every level at once from e₀; each chain returns e_T, shape (n, L).
-
-    Per-level rates are one shared rate in rescaled coordinates: with x_ℓ = e_ℓ/(η_ℓσ_ℓ) the
-    step e ← (1 − η_ℓc_ℓ)e − η_ℓσ_ℓξ is x ← x − (a_ℓx + ξ), a_ℓ = η_ℓc_ℓ: SGD with rate 1,
-    curvatures a_ℓ and unit noise, which the shared kernel
-    :func:`lrtheory.montecarlo.kernels.sgd_diagonal_quadratic` runs (exact algebra)."""
-    c = _curvatures(curvatures)
-    eta, sd, start = (np.broadcast_to(np.asarray(v, dtype=np.float64), c.shape)
-                      for v in (etas, noise_sd, e0))
-    if np.any(eta <= 0) or np.any(sd <= 0):
-        raise ParameterError("etas, noise_sd", (etas, noise_sd), "η_ℓ > 0 and σ_ℓ > 0")
-    scale = eta * sd
-    inner = sgd_diagonal_quadratic(1.0, eta * c, 1.0, steps, x0=start / scale)
-
-    def kernel(rng: ChunkRNG) -> Any:
-        return inner(rng) * rng.xp.asarray(scale, dtype=rng.dtype)
-
-    return kernel
-
 
 # --------------------------------------------------------------------------------------
 # G4: derivation
@@ -251,29 +189,11 @@ def _setup(point: Point) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 
 def _factor_check(c: float, eta: float, steps: int) -> ModelCheck:
-    """GD run on the level (gradient_step) against the derived factor |1 − ηc|.
-
-    Rounding: one step forms fl(e − fl(η·fl(c·e))): relative error ≤ ε(2 + 2ηc/|q|) of the
-    result (the subtraction cancels when ηc ≈ 1); the T-th root of T such factors keeps that
-    relative size; 4ε more for the closed form, the power and the root."""
-    e = 1.0
-    for _ in range(steps):
-        e = gradient_step(e, c * e, eta)
+    """GD run on the level (:func:`gd_factor`) against the derived factor |1 − ηc|."""
     closed = abs(float(_form("factor")(eta, c, 0.0, 0.0, 0)))
-    measured = abs(e) ** (1.0 / steps)
-    tol = closed * EPS * (6.0 + 2.0 * eta * c / closed)
     return ModelCheck(f"level c = {c:g}: GD's |e_T/e₀|^{{1/T}} vs |1 − ηc| (T = {steps})",
-                      closed, measured, tol, "float64 rounding of the T-step product")
-
-
-def _gd_steps(c: float, eta: float, tol: float, max_steps: int) -> int:
-    """Steps of GD (gradient_step, Python floats) on c e²/2 from e₀ = 1 to |e| ≤ tol."""
-    e = 1.0
-    for t in range(max_steps + 1):
-        if abs(e) <= tol:
-            return t
-        e = gradient_step(e, c * e, eta)
-    return -1
+                      closed, gd_factor(c, eta, steps), gd_factor_rounding(c, eta),
+                      "float64 rounding of the T-step product")
 
 
 def _steps_checks(c: FloatArray, etas: FloatArray, tol: float) -> list[ModelCheck]:
@@ -287,7 +207,7 @@ def _steps_checks(c: FloatArray, etas: FloatArray, tol: float) -> list[ModelChec
         n = math.log(tol) / math.log(q)
         checks.append(ModelCheck(
             f"level c = {cl:g}: steps to |e| ≤ {tol:g}, GD vs ⌈ln tol/ln|1 − ηc|⌉",
-            float(closed), float(_gd_steps(float(cl), float(el), tol, closed + 1)),
+            float(closed), float(gd_steps(float(cl), float(el), tol, closed + 1)),
             count_tolerance(n, 1e-9), f"{INTEGER_COUNT_REASON} (margin {integer_margin(n):.2g})"))
     return checks
 
@@ -310,13 +230,9 @@ def _variance_checks(c: FloatArray, etas: FloatArray, sd: FloatArray) -> list[Mo
 
 def _threshold_check(c: FloatArray, steps: int) -> ModelCheck:
     """The largest stable shared η, bisected on GD's measured growth over all levels."""
-    h = np.diag(c)
-    width = 2.0 / c.max()
-    found = bisect_threshold(lambda eta: gd_growth_rate(h, eta, steps) < 1.0,
-                             0.5 * width, 1.6 * width, halvings=40)
-    slack = growth_rate_rounding(h, width, steps) / c.max()
-    return ModelCheck("shared η: divergence threshold (bisection on η) vs 2/c_max", width,
-                      found.value, found.tolerance + slack,
+    found, tolerance = shared_rate_threshold(c, steps, halvings=40)
+    return ModelCheck("shared η: divergence threshold (bisection on η) vs 2/c_max",
+                      2.0 / c.max(), found, tolerance,
                       "bisection: 40 halvings of a bracket of width 1.1·2/c_max, plus the "
                       "growth-rate rounding over the slope c_max")
 

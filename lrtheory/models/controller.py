@@ -1,5 +1,6 @@
-"""A learning-rate controller in closed loop with gradient descent (claim G5), and the tools
-to judge a discrete-time loop: its linearisation's certified basin and its noise covariance.
+"""A learning-rate controller in closed loop with gradient descent (claim G5), and the checks
+that judge the loop: where it converges, its certified basin, its measured contraction
+against the derived spectral radius, its variance under measurement noise.
 
 **Plant.** GD on f(θ) = λθ²/2 with rate η_t. The measured output is the gradient-norm
 ratio y_t = |g_{t+1}|/|g_t| = |1 − η_tλ|, exact on a quadratic. In the normalised log-rate
@@ -13,35 +14,36 @@ with the target ratio y* ∈ (0, 1) (the contraction per step one asks for). As 
 log λ, the same law moves x. The loop's state is s_t = (x_t, e_{t−1}): the rate and the
 error the controller remembers (:func:`loop_step`, :func:`run_loop`).
 
-**Judging the loop.** Near an equilibrium s* the loop is s ↦ A(s − s*) + r(s − s*) with
-|r(d)| ≤ c(R)|d|² for |d| ≤ R. :func:`quadratic_certificate` turns that into a certified
-basin: with V(d) = dᵀPd, AᵀPA − P = −I (P > 0 iff ρ(A) < 1),
-
-    V(F(d)) − V(d) ≤ −|d|²(1 − 2‖PA‖c(R)R − ‖P‖c(R)²R²) ≤ −|d|²/2    for |d| ≤ R,
-
-once R solves 2‖PA‖cR + ‖P‖c²R² ≤ ½. The sublevel set {V ≤ λ_min(P)R²} lies in that
-ball, so it is invariant, V falls by the factor 1 − 1/(2λ_max(P)) per step inside it, and
-every start with |d₀| ≤ R√(λ_min/λ_max) converges. :func:`covariance_path` and
-:func:`lyapunov_error_bound` give the covariance of the loop driven by noise and the
-a-posteriori error of a discrete Lyapunov solve.
+**Judging the loop.** :func:`converged` (outcomes from many starts at once);
+:func:`branch_certificate` and :func:`certified_run` (a certified basin at either equilibrium,
+from :mod:`lrtheory.models.basin`, and a run checked against it); :func:`linear_loop`,
+:func:`pi_step_rounding`, :func:`run_rate_rounding` and :func:`bracket_misses` (the
+linearised loop's measured contraction against Henrici's bracket,
+:mod:`lrtheory.models.linear_rate`, with its float64 rounding); :func:`linear_noise_covariance`
+(the stationary covariance under measurement noise).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 from scipy.linalg import solve_discrete_lyapunov
-from scipy.special import gammaln
 
 from lrtheory.arrays import namespace
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
-from lrtheory.models.linear_rate import departure_from_normality, henrici_upper
+from lrtheory.models.basin import Certificate, lyapunov_error_bound, quadratic_certificate
+from lrtheory.models.linear_rate import (
+    departure_from_normality,
+    henrici_upper_array,
+    measured_rate,
+    nilpotent_rate_rounding,
+    rate_rounding,
+)
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 
@@ -89,6 +91,10 @@ class LoopPath(NamedTuple):
     x: FloatArray
     e: FloatArray
 
+    def distance(self, x_star: float) -> FloatArray:
+        """max over the batch of |s_t − s*|, s* = (x*, 0), for t = 0 … T."""
+        return np.asarray(np.hypot(self.x - x_star, self.e).reshape(len(self.x), -1).max(axis=1))
+
 
 def run_loop(x0: Any, kp: Any, ki: Any, target: float, steps: int,
              previous_error: Any = None, plant: Plant = gradient_ratio, *,
@@ -120,162 +126,134 @@ def linear_plant(gain: float, x_star: float, target: float) -> Plant:
     return lambda x: target + gain * (x - x_star)
 
 
-# --------------------------------------------------------------------------------------
-# certified basin of a linearised loop
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A quadratic Lyapunov certificate V(d) = dᵀPd around an equilibrium.
-
-    ``radius``: the ball |d| ≤ R where V falls by ≥ |d|²/2 per step; ``start_radius``:
-    R√(λ_min/λ_max), every start within it converges; ``decay``: 1 − 1/(2λ_max(P)), the
-    factor by which V falls per step inside the invariant set."""
-
-    P: FloatArray
-    radius: float
-    start_radius: float
-    decay: float
-
-    @property
-    def condition(self) -> float:
-        """√(λ_max(P)/λ_min(P)): how much |d| can grow while V falls."""
-        w = np.linalg.eigvalsh(self.P)
-        return float(math.sqrt(w[-1] / w[0]))
-
-    def bound(self, start: float, steps: int) -> float:
-        """max |d_T| over starts with |d_0| ≤ ``start`` (≤ start_radius), after ``steps``."""
-        if not 0.0 <= start <= self.start_radius:
-            raise ParameterError("start", start, f"in [0, {self.start_radius:.6g}]")
-        return float(start * self.condition * self.decay ** (check_int("steps", steps, 0) / 2))
-
-    def bound_along(self, distances: Any) -> tuple[float, int]:
-        """The bound on |d_T| for runs whose largest |d_t| is ``distances[t]``, t = 0 … T:
-        from the first t₀ inside the start ball, (bound, t₀); (0.0, T) if never inside."""
-        dist = np.asarray(distances, dtype=np.float64)
-        inside = np.flatnonzero(dist <= self.start_radius)
-        if inside.size == 0:
-            return 0.0, dist.size - 1
-        t0 = int(inside[0])
-        return self.bound(float(dist[t0]), dist.size - 1 - t0), t0
-
-    def carried(self, step_error: float) -> float:
-        """Largest |d| an error ≤ ``step_error`` per step (rounding) can build up inside the
-        invariant set: the V-norm contracts by √decay per step, so Σ_k √decay^k ·
-        condition · step_error."""
-        return float(step_error * self.condition / (1.0 - math.sqrt(self.decay)))
-
-
-def quadratic_certificate(A: Any, remainder: Callable[[float], float],
-                          r_max: float) -> Certificate:
-    """Certify the basin of d ↦ Ad + r(d) with |r(d)| ≤ remainder(R)·|d|² for |d| ≤ R ≤ r_max
-    (``remainder`` non-decreasing in R). Needs ρ(A) < 1 (module docstring)."""
-    a = np.asarray(A, dtype=np.float64)
-    if a.ndim != 2 or a.shape[0] != a.shape[1] or not np.all(np.isfinite(a)):
-        raise ParameterError("A", np.shape(A), "a finite square matrix")
-    if float(np.max(np.abs(np.linalg.eigvals(a)))) >= 1.0:
-        raise ParameterError("A", "a matrix with spectral radius ≥ 1", "Schur stable")
-    r_max = check_positive("r_max", r_max)
-    P = solve_discrete_lyapunov(a.T, np.eye(a.shape[0]))
-    P = (P + P.T) / 2.0
-    w = np.linalg.eigvalsh(P)
-    pa, pn = float(np.linalg.norm(P @ a, 2)), float(w[-1])
-
-    def excess(R: float) -> float:
-        c = remainder(R)
-        return 2.0 * pa * c * R + pn * c * c * R * R - 0.5
-
-    lo, hi = 0.0, r_max
-    if excess(hi) > 0.0:
-        for _ in range(200):  # bisection to the float grid: excess(lo) ≤ 0 kept
-            mid = 0.5 * (lo + hi)
-            if mid in (lo, hi):
-                break
-            lo, hi = (mid, hi) if excess(mid) <= 0.0 else (lo, mid)
-    else:
-        lo = hi
-    return Certificate(P, lo, lo * math.sqrt(float(w[0]) / pn), 1.0 - 1.0 / (2.0 * pn))
+def linearisation(x_eq: Any, kp: Any, ki: Any, target: Any, z: sp.Symbol,
+                  plant: Plant = gradient_ratio) -> tuple[sp.Matrix, sp.Expr]:
+    """Jacobian J of the loop map (x, e_{t−1}) ↦ (x', e_t) at the equilibrium (x_eq, 0) and its
+    characteristic polynomial det(zI − J), collected in z: derived by SymPy from
+    :func:`loop_step` itself (x real, so that ∂|f|/∂x = sign(f)f′)."""
+    x, e_prev = sp.Dummy("x", real=True), sp.Dummy("e", real=True)
+    jac = sp.Matrix(loop_step(x, e_prev, kp, ki, target, plant)).jacobian([x, e_prev])
+    at = jac.subs({x: x_eq, e_prev: 0}).applyfunc(sp.expand)
+    return at, sp.collect(sp.expand((z * sp.eye(2) - at).det()), z)
 
 
 # --------------------------------------------------------------------------------------
-# covariance of a linear loop driven by noise
+# judging the loop: outcomes, certified basin, measured contraction, noise
 # --------------------------------------------------------------------------------------
 
 
-def covariance_path(A: Any, Q: Any, steps: int, sigma0: Any = None) -> FloatArray:
-    """Σ_T of Σ_{t+1} = AΣ_tAᵀ + Q from Σ_0 (default 0), in float64: the exact covariance
-    after T steps of s ← As + w, w ~ N(0, Q)."""
-    a, q = np.asarray(A, dtype=np.float64), np.asarray(Q, dtype=np.float64)
-    if a.ndim != 2 or a.shape[0] != a.shape[1] or q.shape != a.shape:
-        raise ParameterError("A, Q", (np.shape(A), np.shape(Q)), "square matrices of one size")
-    check_int("steps", steps, 0)
-    sigma = np.zeros_like(a) if sigma0 is None else np.asarray(sigma0, dtype=np.float64)
-    for _ in range(steps):
-        sigma = a @ sigma @ a.T + q
-        sigma = (sigma + sigma.T) / 2.0
-    return np.asarray(sigma)
+def converged(x0: Any, kp: Any, ki: Any, target: float, steps: int, centre: float,
+              tol: float, *, previous_error: Any = None, last: int = 1) -> NDArray[np.bool_]:
+    """Per start: whether the noiseless loop (:func:`run_loop`) from x₀ ends within ``tol`` of
+    ``centre``, |x_t − centre| ≤ tol for each of the ``last`` steps t ≤ T (a run that left
+    the floats never has)."""
+    last = check_int("last", last, 1, check_int("steps", steps, 0) + 1)
+    path = run_loop(x0, kp, ki, target, steps, previous_error, record=last > 1)
+    return np.asarray(np.all(np.abs(path.x[-last:] - centre) <= check_positive("tol", tol),
+                             axis=0))
 
 
-def lyapunov_error_bound(A: Any, Q: Any, sigma: Any) -> float:
-    """Frobenius bound on Σ̂ − Σ for a computed solution of Σ = AΣAᵀ + Q, any square A with
-    ρ(A) < 1: the error solves E − AEAᵀ = −R, so ‖E‖_F ≤ ‖R‖_F/σ_min(I − A⊗A), plus the
-    residual's own rounding (2d + 3)ε(‖A‖_F²‖Σ̂‖_F + ‖Q‖_F + ‖Σ̂‖_F)."""
-    a, q, s = (np.asarray(m, dtype=np.float64) for m in (A, Q, sigma))
-    d = a.shape[0]
-    op = np.eye(d * d) - np.kron(a, a)
-    gap = float(np.linalg.svd(op, compute_uv=False)[-1])
-    if gap <= 0.0:
-        raise ParameterError("A", "a matrix with μ_iμ_j = 1", "ρ(A) < 1")
-    residual = float(np.linalg.norm(a @ s @ a.T + q - s))
-    rounding = (2 * d + 3) * EPS * (np.linalg.norm(a) ** 2 * np.linalg.norm(s)
-                                    + np.linalg.norm(q) + np.linalg.norm(s))
-    return float((residual + rounding) / gap)
+def branch_certificate(A: Any, kp: float, ki: float, target: float,
+                       upper: bool = False) -> Certificate:
+    """The certified basin (:func:`lrtheory.models.basin.quadratic_certificate`) of the loop on
+    the gradient-ratio plant at its lower equilibrium ηλ = 1 − y* (``upper``: 1 + y*), A the
+    loop's Jacobian there.
+
+    On the branch the plant's remainder is r(δ) = ∓g(e^δ − 1 − δ), g = 1 ∓ y* (derived in G5),
+    so |r(δ)| ≤ gφ(R)δ² for |δ| ≤ R with φ(R) = (e^R − 1 − R)/R², increasing; it enters the
+    state through (K_p + K_i, 1), and R runs up to the branch's edge x = 0, |log g| away."""
+    target = _gains(kp, ki, target)
+    scale = 1.0 + target if upper else 1.0 - target
+    width = math.hypot(kp + ki, 1.0)
+
+    def coefficient(R: float) -> float:
+        return width * scale * (math.expm1(R) - R) / (R * R)
+
+    return quadratic_certificate(A, coefficient, abs(math.log(scale)))
 
 
-def measured_rate_rounding(matrix: Any, steps: int, flops_bound: float) -> float:
-    """Absolute float64 rounding bound on r_T = ‖M^T‖^{1/T} measured by iterating a k×k linear
-    step (:func:`lrtheory.models.linear_rate.measured_rate`).
+def certified_run(cert: Certificate, x0: Any, e0: Any, kp: float, ki: float, target: float,
+                  steps: int, x_eq: float) -> tuple[float, float, int]:
+    """Run the loop from the starts (x₀, e_{−1} = e₀) towards the equilibrium (x_eq, 0) that
+    ``cert`` certifies: (max_i |s_T − s*|, its bound, t₀). From the first step t₀ at which
+    every run is inside the certified start ball the certificate bounds the rest,
+    |s_T − s*| ≤ d(t₀)·√(λ_max/λ_min)·decay^{(T−t₀)/2}, plus the float64 rounding of the
+    steps (≤ 8ε(1 + |x*| + |K_p| + |K_i|) each) carried by the contraction."""
+    path = run_loop(x0, kp, ki, target, steps, previous_error=e0)
+    dist = path.distance(x_eq)
+    bound, t0 = cert.bound_along(dist)
+    rounding = cert.carried(8 * EPS * (1 + abs(x_eq) + abs(kp) + abs(ki)))
+    return float(dist[-1]), bound + rounding, t0
 
-    Each step commits an error ‖f_t‖ ≤ β‖s_t‖, β = ``flops_bound`` (ε times the sum of the
-    magnitudes the step adds up, per unit state). Carried forward, the T-step error of each
-    basis column is ≤ β Σ_j h(T−1−j)h(j) to first order, where h(m) = Σ_{i<k} C(m, i)
-    ρ^{m−i}ν^i ≥ ‖A^m‖₂ (Henrici), while ‖M^T‖₂ ≥ ρ^T. So ‖M^T‖ is off by the relative δ =
-    √k β Σ_j h(T−1−j)h(j)/ρ^T, plus 2ε per renormalisation (every 20 steps), and r_T by
-    r_T(δ/T + 8ε) (the T-th root divides a relative error by T; 8ε for the norm, log, exp),
-    with r_T at most Henrici's upper bound. A nilpotent 2×2 step (ρ = 0, A² = 0, a deadbeat
-    loop) is a special case: a computed pair of steps is A E + E A + E² with ‖E‖ ≤ β, so
-    r_T ≤ √(2β‖A‖ + β²)·max(1, ‖A‖ + β)^{1/T}.
-    """
+
+def linear_loop(kp: Any, ki: Any, gain: float) -> Callable[[tuple[Any, ...]], tuple[Any, Any]]:
+    """The loop (:func:`loop_step`) on the plant linearised at an equilibrium, y − y* ≈
+    k(x − x*), in deviations from it: a linear step for
+    :func:`lrtheory.models.linear_rate.measured_rate` (gains may be arrays: a batch)."""
+    plant = linear_plant(gain, 0.0, 0.0)
+    return lambda s: loop_step(s[0], s[1], kp, ki, 0.0, plant)
+
+
+def pi_step_rounding(kp: Any, ki: Any, gain: Any) -> Any:
+    """β of one step of :func:`linear_loop` per unit state: about 8 roundings, each ε of a
+    partial sum bounded by (1 + |K_p|(|k| + 1) + |K_i||k| + |k|)·|s| (elementwise)."""
+    kp, ki, gain = np.abs(kp), np.abs(ki), np.abs(gain)
+    return 8.0 * EPS * (1.0 + kp * (gain + 1.0) + ki * gain + gain)
+
+
+def run_rate_rounding(matrix: Any, steps: int, step_error: float) -> float:
+    """Float64 bound on r_T that :func:`~lrtheory.models.linear_rate.measured_rate` measures
+    for the k×k map ``matrix`` whose steps err by ≤ ``step_error``·|s|: ε is added for the
+    run's renormalisation (a division, ≤ ε/2 relative); then
+    :func:`~lrtheory.models.linear_rate.nilpotent_rate_rounding` if M^k = 0 (a deadbeat
+    loop), else :func:`~lrtheory.models.linear_rate.rate_rounding` with M's ρ and ν."""
     a = np.asarray(matrix, dtype=np.float64)
-    steps = check_int("steps", steps, 1)
+    e = check_positive("step_error", step_error) + EPS
+    if not np.any(np.linalg.matrix_power(a, a.shape[0])):
+        return nilpotent_rate_rounding(a, steps, e)
     rho = float(np.max(np.abs(np.linalg.eigvals(a))))
-    k = a.shape[0]
-    if rho <= 0.0:
-        if k != 2:
-            raise ParameterError("matrix", "a nilpotent matrix larger than 2×2",
-                                 "spectral radius > 0, or 2×2")
-        size = float(np.linalg.norm(a, 2))
-        pair = 2.0 * flops_bound * size + flops_bound**2
-        return float(math.sqrt(pair) * max(1.0, size + flops_bound) ** (1.0 / steps)
-                     * (1.0 + 8.0 * EPS))
-    nu = float(departure_from_normality(a))
-    m = np.arange(steps, dtype=np.float64)
-    log_h = np.full(steps, -np.inf)
-    for i in range(min(k, steps)):
-        if i > 0 and nu == 0.0:
-            continue
-        log_binom = gammaln(m + 1) - gammaln(i + 1) - gammaln(np.maximum(m - i + 1, 1))
-        term = np.where(m >= i, log_binom + (m - i) * math.log(rho) + i * _log(nu), -np.inf)
-        log_h = np.logaddexp(log_h, term)
-    log_sum = float(np.logaddexp.reduce(log_h[::-1] + log_h))  # Σ_j h(T−1−j) h(j)
-    delta = math.sqrt(k) * flops_bound * math.exp(log_sum - steps * math.log(rho))
-    delta += 2.0 * EPS * (steps // 20 + 1)
-    return float(henrici_upper(rho, nu, k, steps) * (delta / steps + 8.0 * EPS))
+    return rate_rounding(rho, float(departure_from_normality(a)), a.shape[0], steps, e)
 
 
-def _log(x: float) -> float:
-    return math.log(x) if x > 0 else 0.0
+def bracket_misses(measured: Any, rho: Any, upper: Any, matrices: Any, steps: int,
+                   step_error: Any) -> NDArray[np.bool_]:
+    """Per batch element: whether the measured r_T lies outside Henrici's bracket [ρ, upper]
+    (:func:`~lrtheory.models.linear_rate.rate_bracket`,
+    :func:`~lrtheory.models.linear_rate.henrici_upper_array`) widened on both sides by
+    :func:`run_rate_rounding` of its matrix — a wrong ρ, or a step that is not the matrix."""
+    m = np.asarray(matrices, dtype=np.float64)
+    errors = np.broadcast_to(np.asarray(step_error, dtype=np.float64), m.shape[:-2])
+    slack = np.zeros(m.shape[:-2])
+    for idx in np.ndindex(slack.shape):
+        slack[idx] = run_rate_rounding(m[idx], steps, float(errors[idx]))
+    return np.asarray((measured < rho - slack) | (measured > upper + slack))
+
+
+def rate_misses(kp: Any, ki: Any, gain: float, matrices: Any, rho: Any,
+                steps: int) -> NDArray[np.bool_]:
+    """:func:`linear_loop` run over a batch of gains (arrays kp, ki; plant slope k = ``gain``):
+    where its measured r_T lies outside the bracket of the derived spectral radius ``rho``
+    and Jacobians ``matrices`` (shape (*batch, 2, 2)), ρ ≤ r_T ≤ Henrici's bound from ρ and
+    ν, widened by the run's rounding (:func:`bracket_misses`)."""
+    m = np.asarray(matrices, dtype=np.float64)
+    rate = measured_rate(linear_loop(kp, ki, gain), 2, steps, m.shape[:-2])
+    upper = henrici_upper_array(rho, departure_from_normality(m), 2, steps)
+    return bracket_misses(rate, rho, upper, m, steps, pi_step_rounding(kp, ki, gain))
+
+
+def linear_noise_covariance(kp: float, ki: float, gain: float,
+                            noise_sd: float) -> tuple[FloatArray, float]:
+    """Stationary covariance of (x, e_{t−1}) for :func:`linear_loop` with noisy measurements
+    y + σξ: Σ = AΣAᵀ + bbᵀ, A and b the images under :func:`loop_step` of the basis states
+    and of the noise (``solve_discrete_lyapunov``), and its a-posteriori Frobenius bound
+    (:func:`lrtheory.models.basin.lyapunov_error_bound`)."""
+    step = linear_loop(kp, ki, gain)
+    A = np.array([step((1.0, 0.0)), step((0.0, 1.0))]).T  # columns: images of e₁, e₂
+    b = np.array(loop_step(0.0, 0.0, kp, ki, 0.0, lambda x: 0.0 * x,
+                           check_positive("noise_sd", noise_sd)))
+    Q = np.outer(b, b)
+    sigma = np.asarray(solve_discrete_lyapunov(A, Q), dtype=np.float64)
+    return sigma, lyapunov_error_bound(A, Q, sigma)
 
 
 # --------------------------------------------------------------------------------------

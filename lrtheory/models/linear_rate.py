@@ -124,6 +124,32 @@ def _log(x: float) -> float:
     return math.log(x) if x > 0 else 0.0  # only reached with a zero exponent
 
 
+def henrici_upper_array(rho: np.ndarray, nu: np.ndarray, k: int, steps: int) -> np.ndarray:
+    """:func:`henrici_upper` elementwise over arrays of ρ and ν (broadcast), in NumPy: the
+    k terms' logarithms are combined by a max-shifted sum rather than one ``logsumexp`` per
+    element. Terms with a zero factor (ρ = 0 with j < T, ν = 0 with j > 0) drop out; an
+    element with none left is 0."""
+    r, n = np.broadcast_arrays(np.asarray(rho, dtype=float), np.asarray(nu, dtype=float))
+    if np.any(r < 0) or np.any(n < 0) or not (np.all(np.isfinite(r)) and np.all(np.isfinite(n))):
+        raise ParameterError("rho, nu", (rho, nu), "finite and ≥ 0")
+    k, steps = check_int("k", k, 1), check_int("steps", steps, 1)
+    log_r = np.log(np.where(r > 0, r, 1.0))  # a zero factor's term is dropped below
+    log_n = np.log(np.where(n > 0, n, 1.0))
+    terms = []
+    for j in range(min(k, steps + 1)):
+        log_binom = gammaln(steps + 1) - gammaln(j + 1) - gammaln(steps - j + 1)
+        dead = ((r == 0) & (j < steps)) | ((n == 0) & (j > 0))
+        terms.append(np.where(dead, -np.inf, log_binom + (steps - j) * log_r + j * log_n))
+    stacked = np.stack(terms)
+    top = np.max(stacked, axis=0)
+    finite = np.isfinite(top)
+    shift = np.where(finite, top, 0.0)
+    size = np.sum(np.exp(stacked - shift), axis=0)  # ≥ 1 where any term is alive
+    total = shift + np.log(np.where(finite, size, 1.0))
+    out: np.ndarray = np.where(finite, np.exp(total / steps), 0.0)
+    return out
+
+
 def rate_rounding(rho: float, nu: float, k: int, steps: int, e: float) -> float:
     """Rounding bound on r_T = ‖M^T‖₂^{1/T} measured by running a k×k linear rule whose
     steps err by ≤ e‖z‖ from the k basis states: with Henrici's
@@ -138,3 +164,33 @@ def rate_rounding(rho: float, nu: float, k: int, steps: int, e: float) -> float:
     delta = e * np.sqrt(k) * float(np.sum(g[:steps][::-1] * g[:steps])) / rho
     upper = rho * float(g[steps]) ** (1.0 / steps)
     return float(upper * (delta / steps + 8.0 * EPS))
+
+
+def nilpotent_rate_rounding(matrix: np.ndarray, steps: int, e: float) -> float:
+    """Rounding bound on r_T = ‖M^T‖₂^{1/T} measured as in :func:`rate_rounding` (steps that
+    err by ≤ e‖z‖, from the k basis states) for a *nilpotent* M, M^k = 0, ρ = 0: a deadbeat
+    loop, say, both roots at z = 0. Which to use: :func:`rate_rounding` whenever ρ > 0; it
+    divides by ρ^T and has no bound at ρ = 0, where this one applies (the exact r_T is then 0
+    for T ≥ k, and a run measures only its rounding). For either, fold the rounding of
+    :func:`measured_rate`'s renormalisation (a division, ≤ ε/2 relative) into e.
+
+    A run's step is (M + E_t)z with ‖E_t‖₂ ≤ e. A block of k steps is M^k = 0 plus products
+    holding at least one E_t, of norm ≤ p = (‖M‖₂ + e)^k − ‖M‖₂^k (summed binomially, with no
+    cancellation); so every column after T steps is ≤ p^{⌊T/k⌋}(‖M‖₂ + e)^{T mod k},
+    ‖M^T‖₂ ≤ √k times that (Frobenius), and r_T at most its T-th root, plus 8ε for the final
+    norm, the logarithms and the exponential. ``matrix``: M^k = 0 exactly in float64;
+    ``steps`` ≥ k.
+    """
+    m = np.asarray(matrix, dtype=float)
+    if m.ndim != 2 or m.shape[0] != m.shape[1] or not np.all(np.isfinite(m)):
+        raise ParameterError("matrix", np.shape(matrix), "a finite square matrix")
+    k = m.shape[0]
+    if np.any(np.linalg.matrix_power(m, k)):
+        raise ParameterError("matrix", "a matrix with M^k ≠ 0", "nilpotent (M^k = 0)")
+    steps = check_int("steps", steps, k)
+    e = check_positive("e", e)
+    size = float(np.linalg.norm(m, 2))
+    block = sum(math.comb(k, j) * size ** (k - j) * e**j for j in range(1, k + 1))
+    log_bound = (0.5 * math.log(k) + (steps // k) * math.log(block)
+                 + (steps % k) * math.log(size + e))
+    return float(math.exp(log_bound / steps) * (1.0 + 8.0 * EPS))
