@@ -87,7 +87,7 @@ def rate_bracket(step: LinearStep, matrices: np.ndarray, steps: int,
     measured = measured_rate(step, k, steps, batch=m.shape[:-2])
     radius = np.max(np.abs(np.linalg.eigvals(m)), axis=-1) if rho is None else np.asarray(rho)
     nu = departure_from_normality(m)
-    upper = np.vectorize(lambda r, n: henrici_upper(float(r), float(n), k, steps))(radius, nu)
+    upper = henrici_upper_array(radius, nu, k, steps)
     eps = float(np.finfo(float).eps)
     size = np.sum(np.abs(m), axis=(-2, -1))
     rounding = measured * (k**1.5 * eps * size / np.maximum(radius, eps) + 2 * eps
