@@ -21,19 +21,24 @@ from lrtheory.claims.federated import (
     W,
     _at,
     _closed,
+    _drift,
     _g2,
 )
 from lrtheory.errors import ParameterError
 from lrtheory.models.fedavg import (
     client_problem,
+    fedavg_forms,
+    fedavg_kernel,
     fedavg_round,
     global_optimum,
+    literal_checks,
     local_steps,
     matrix_function,
     mean_and_covariance,
     noise_gain,
     round_affine,
     round_rounding,
+    server_rate,
 )
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.plotting import close
@@ -116,16 +121,29 @@ def test_local_steps_with_noise_by_hand() -> None:
     np.testing.assert_allclose(local_steps(np.zeros(2), h, c, 0.5, 2, lambda k: noise[k]), v)
 
 
-def test_round_rounding_bounds_the_float_round() -> None:
-    h, c = client_problem(2, 2, 0.5, 2.5, 1.0, seed=3)
+@pytest.mark.parametrize("seed", [3, 5, 8])
+def test_round_rounding_bounds_the_float_round(seed: int) -> None:
+    h, c = client_problem(2, 2, 0.5, 2.5, 1.0, seed=seed)
     w = np.array([0.7, -1.9])
     eta_c, eta_s, steps = 0.37, 1.3, 3
     float_round = fedavg_round(w, h, c, eta_c, eta_s, steps)
-    frac = np.vectorize(Fraction, otypes=[object])
-    exact = fedavg_round(frac(w), frac(h), frac(c), Fraction(eta_c), Fraction(eta_s), steps)
+    # The algorithm itself in exact arithmetic: SymPy rationals (every float is one).
+    rat = np.vectorize(sp.Rational, otypes=[object])
+    exact = fedavg_round(rat(w), rat(h), rat(c), sp.Rational(eta_c), sp.Rational(eta_s), steps)
+    assert all(isinstance(x, sp.Rational) for x in exact)
     error = np.linalg.norm(float_round - np.array(exact, dtype=float))
     bound = round_rounding(h, c, eta_c, eta_s, steps, float(np.linalg.norm(w)))
     assert error <= bound < 1e-13
+
+
+def test_exact_round_with_fraction_data_is_exact() -> None:
+    frac = np.vectorize(Fraction, otypes=[object])
+    h, c = np.array([[[2.0]], [[1.0]]]), np.array([[1.0], [-1.0]])
+    out = fedavg_round(frac(np.array([0.5])), frac(h), frac(c), sp.Rational(1, 4),
+                       sp.Rational(1, 2), 2)
+    # client 1: 0.5 → 0.75 → 0.875; client 2: 0.5 → 0.125 → −0.15625; mean Δ = (−0.375 +
+    # 0.65625)/2, so w' = 0.5 − ½·0.140625.
+    assert out[0] == sp.Rational(1, 2) - sp.Rational(9, 128)
 
 
 def test_matrix_function_and_its_bound() -> None:
@@ -146,6 +164,23 @@ def test_mean_and_covariance_match_the_stationary_limit() -> None:
 
 
 @pytest.mark.parametrize(("call", "name"), [
+    (lambda h, c: local_steps(np.zeros(3), h[0], c[0], 0.1, -3), "K"),
+    (lambda h, c: local_steps(np.zeros(3), h[0], c[0], -0.1, 2), "eta_c"),
+    (lambda h, c: local_steps(np.zeros(2), h[0], c[0], 0.1, 2), "w, hessian, optimum"),
+    (lambda h, c: fedavg_round(np.zeros(3), h, c[:2], 0.1, 1.0, 2), "hessians, optima"),
+    (lambda h, c: fedavg_round(np.zeros(3), h, c, 0.1, -1.0, 2), "eta_s"),
+    (lambda h, c: mean_and_covariance(np.eye(3), np.ones(2), np.eye(3), np.zeros(3), 4), "b"),
+    (lambda h, c: mean_and_covariance(np.eye(3), np.ones(3), np.eye(2), np.zeros(3), 4), "S"),
+    (lambda h, c: mean_and_covariance(np.ones(3), np.ones(3), np.eye(3), np.zeros(3), 4), "G"),
+    (lambda h, c: mean_and_covariance(np.eye(3), np.ones(3), np.eye(3), np.zeros(3), -1),
+     "rounds"),
+    (lambda h, c: matrix_function(h[0] + np.triu(np.ones(3), 1), np.exp, 1.0), "h"),
+    (lambda h, c: matrix_function(h[0], np.exp, -1.0), "slope"),
+    (lambda h, c: round_rounding(h, c, 0.1, 1.0, 2, 1.0, noise_norm=-1.0), "noise_norm"),
+    (lambda h, c: server_rate(h, 0.1, 1.0, 0, 10), "K"),
+    (lambda h, c: fedavg_forms(h, c, 0.1, 2, 0.1, np.exp, np.exp, eta_s_frac=0.0),
+     "eta_s_frac"),
+    (lambda h, c: literal_checks(_at(G2.points[1]), 0), "rate_steps"),
     (lambda h, c: client_problem(0, 2, 0.5, 2.5, 1.0, 0), "n_clients"),
     (lambda h, c: round_affine(h, c, -0.1, 1.0, 2), "eta_c"),
     (lambda h, c: round_affine(h, c, 0.1, 0.0, 2), "eta_s"),
@@ -159,6 +194,51 @@ def test_bad_input_names_the_parameter(
     with pytest.raises(ParameterError) as info:
         call(*clients)
     assert info.value.name == name
+    assert "got" in str(info.value)
+
+
+def test_kernel_rejects_a_mean_path_of_the_wrong_length() -> None:
+    cf = _at(G2.points[1])
+    means, _ = mean_and_covariance(cf.G, cf.b, cf.S, np.zeros(2), 3)
+    with pytest.raises(ParameterError) as info:
+        fedavg_kernel(cf, 4, means, np.array([1.0, 0.0]))
+    assert info.value.name == "means, direction"
+
+
+def test_literal_checks_refute_a_wrong_closed_form() -> None:
+    # The same setting with K − 1 in the derived q(λ) (and the noise factor): the literal
+    # round must refute every comparison by far.
+    point = G2.points[1]
+    right = _at(point)
+    steps = right.K - 1
+    wrong = fedavg_forms(right.h, right.c, right.eta_c, right.K, right.sigma,
+                         lambda lam: 1 - (1 - right.eta_c * lam) ** steps,
+                         lambda lam: right.eta_c**2 * right.sigma**2 * (
+                             1 - (1 - right.eta_c * lam) ** (2 * steps))
+                         / (1 - (1 - right.eta_c * lam) ** 2), eta_s=right.eta_s)
+    good = literal_checks(right, 40)
+    bad = literal_checks(wrong, 40)
+    assert all(x.abs_error <= x.tolerance for x in good)
+    failed = [x.name for x in bad if x.abs_error > 1e3 * x.tolerance]
+    assert len(failed) == len(bad) == 6, failed
+
+
+def test_findings_quote_derived_values() -> None:
+    text = " ".join(G2.findings)
+    for steps, quoted in ((2, "0.036"), (3, "0.071"), (5, "0.129"), (50, "0.278")):
+        assert f"{_drift(0.3, steps)[0]:.3f}" == quoted
+        assert quoted in text
+    limit = _closed((("K", 1.0), ("eta_c", 0.3), ("eta_s", 1.0), ("sigma", 0.0)))
+    assert abs(np.linalg.norm(limit.c.mean(axis=0) - limit.w_opt) - _drift(0.3, 50)[0]) < 1e-4
+    at = _closed((("K", 3.0), ("eta_c", 0.3), ("eta_s", 1.0), ("sigma", 0.0)))
+    assert f"the bound is {at.bound:.2f} at K = 3" in text
+    point = G2.points[1]
+    cf = _at(point)
+    means, _ = mean_and_covariance(cf.G, cf.b, cf.S, np.zeros(2), int(point.params["rounds"]))
+    toward = cf.c.mean(axis=0) - cf.w_opt
+    derived = float(toward @ (means[-1] - cf.w_opt) / np.linalg.norm(toward))
+    assert f"is {derived:.4f}, where the global optimum" in text
+    assert "±" not in text  # no Monte Carlo numbers typed into the findings
 
 
 def test_derived_fixed_point_matches_scalar_fedavg() -> None:

@@ -19,8 +19,10 @@ from lrtheory.claims.games import (
     SIGMA,
     SINGULAR_VALUES,
     _block,
+    _block_rate_checks,
     _g1,
     _numeric,
+    _setup,
     spectral_radius,
 )
 from lrtheory.errors import ParameterError
@@ -30,11 +32,17 @@ from lrtheory.models.gda import (
     block_path,
     block_powers,
     block_prediction,
-    decoupling_tolerance,
-    form_bias_bound,
+    block_rates,
+    decoupling,
     game_power,
     gda_step,
+    kernel_moments,
+    orbit,
+    orbit_balance,
+    power_rounding,
     quadratic_drift_bound,
+    rate_interval,
+    scalar_power,
     step_rounding,
     svd_basis,
 )
@@ -113,17 +121,13 @@ def test_svd_basis_block_diagonalises_the_game(m: int, n: int,
 @pytest.mark.parametrize("alternating", [False, True])
 def test_decoupling_holds_within_its_tolerance_and_a_wrong_block_fails(alternating: bool) -> None:
     a = bilinear_matrix(6, 4, SINGULAR_VALUES, seed=3)
-    s, w = svd_basis(a)
-    steps = 60
-    power, norms2, normsf = game_power(a, 0.5, 0.9, steps, alternating=alternating)
-    blocks, err = block_powers(_block(alternating, 0.5, 0.9), s, steps)
-    prediction = block_prediction(blocks, w)
-    tol = decoupling_tolerance(a, 0.5, 0.9, s, w, norms2, normsf, prediction, err,
-                               alternating=alternating)
-    assert np.linalg.norm(power - prediction) <= tol
-    # The other scheme's blocks are a wrong model: far outside the tolerance.
-    wrong = block_prediction(block_powers(_block(not alternating, 0.5, 0.9), s, steps)[0], w)
-    assert np.linalg.norm(power - wrong) > 1e6 * tol
+    error, tol, scale = decoupling(a, _block(alternating, 0.5, 0.9), 0.5, 0.9, 60,
+                                   alternating=alternating)
+    assert error <= tol < 1e-9 * scale
+    # The other scheme's blocks, or η_G off by one part in 10⁶, are wrong models: refuted.
+    for block in (_block(not alternating, 0.5, 0.9), _block(alternating, 0.5 * (1 + 1e-6), 0.9)):
+        error, tol, _ = decoupling(a, block, 0.5, 0.9, 60, alternating=alternating)
+        assert error > 100 * tol
 
 
 def _exact_step(x: list[Fraction], y: list[Fraction], a: list[list[Fraction]], eta_g: Fraction,
@@ -217,12 +221,18 @@ def test_derived_matrices_match_the_hand_assembled_game() -> None:
 
 
 def test_boundary_power_grows_linearly() -> None:
-    # p = 4: ‖B^T‖_F from the derived Jordan form against the run, and linear growth.
+    # p = 4: ‖B^T‖_F from the derived Jordan form against the rule itself (gda_step on
+    # f = σxy), and linear growth; the rule just inside the edge is not the Jordan form.
     fro = [float(np.sqrt(_numeric("edge_fro2")(2.0, 1.0, t))) for t in (100, 200, 400)]
-    run = [float(np.linalg.norm(block_powers(_block(True, 1.0, 1.0), [2.0], t)[0][0]))
-           for t in (100, 200, 400)]
-    np.testing.assert_allclose(fro, run, rtol=1e-12)
+    runs = [scalar_power(2.0, 1.0, 1.0, t, alternating=True) for t in (100, 200, 400)]
+    for closed, (power, err) in zip(fro, runs, strict=True):
+        assert abs(float(np.linalg.norm(power)) - closed) <= err + 1e-15 * closed
+        assert err < 1e-9 * closed
+    np.testing.assert_allclose(runs[0][0], game_power(np.array([[2.0]]), 1.0, 1.0, 100,
+                                                      alternating=True)[0], rtol=0)
     assert fro[2] / fro[1] == pytest.approx(2.0, rel=1e-3)
+    inside, err = scalar_power(2.0, 0.99, 1.0, 400, alternating=True)
+    assert abs(float(np.linalg.norm(inside)) - fro[2]) > 1e6 * err
 
 
 def test_rate_rounding_and_bad_input() -> None:
@@ -238,32 +248,139 @@ def test_rate_rounding_and_bad_input() -> None:
     assert info.value.name == "A"
 
 
-def test_form_bias_bound_is_small_inside_and_grows_outside() -> None:
-    s = np.array(SINGULAR_VALUES)
-    bounds = []
+def test_kernel_moments_second_moment_and_bias_bounds() -> None:
+    a = bilinear_matrix(6, 4, SINGULAR_VALUES, seed=3)
+    results = []
     for eta_g in (0.5, 1.1):
-        path = block_path(_block(True, eta_g, 1.0), s, 10)
-        norms2 = np.maximum(np.linalg.norm(path, 2, axis=(-2, -1)).max(axis=1), 1.0)
-        second = np.sum(path**2, axis=(1, 2, 3)) + 2
-        bounds.append(form_bias_bound(norms2, second, 1e-15, 2.0, 1e-15))
-    assert 0.0 < bounds[0] < 1e-11
-    assert bounds[1] > 1e3 * bounds[0]
+        second, bias_norm, bias_form = kernel_moments(a, _block(True, eta_g, 1.0), eta_g, 1.0,
+                                                      10, alternating=True)
+        power = game_power(a, eta_g, 1.0, 10, alternating=True)[0]
+        assert second == pytest.approx(float(np.sum(power**2)), rel=1e-12)  # ‖M^T‖_F²
+        results.append((second, bias_norm, bias_form))
+    assert 0.0 < results[0][1] < 1e-11 * results[0][0]
+    assert 0.0 < results[0][2] < 1e-11 * results[0][0]
+    assert results[1][1] > 1e3 * results[0][1]  # beyond the edge the run (and bias) grows
 
 
-def test_simulation_predictions_equal_the_full_game_traces() -> None:
-    point = G1.points[0]
+@pytest.mark.parametrize("index", [0, 4])  # alternating p_max = 2; simultaneous p_max = 2
+def test_simulation_predictions_equal_the_full_game_traces(index: int) -> None:
+    point = G1.points[index]
     estimates = G1.simulate(point, Ensemble(seed=3, threads=1), 2000)  # type: ignore[misc]
-    a = bilinear_matrix(6, 4, SINGULAR_VALUES, int(point.params["matrix_seed"]))
-    power = game_power(a, point.params["eta_g"], point.params["eta_d"],
-                       int(point.params["steps"]), alternating=True)[0]
+    a, alternating, eta_g, eta_d = _setup(point)
+    assert eta_g * eta_d * SINGULAR_VALUES[0] ** 2 == pytest.approx(2.0, rel=1e-15)
+    power = game_power(a, eta_g, eta_d, int(point.params["steps"]),
+                       alternating=alternating)[0]
     assert estimates[0].prediction == pytest.approx(float(np.sum(power**2)), rel=1e-12)
-    k = np.block([[np.eye(6) / point.params["eta_g"], -a / 2],
-                  [-a.T / 2, np.eye(4) / point.params["eta_d"]]])
+    # The balance prediction (from the conservation law, or the derived growth factor)
+    # against E[z_TᵀKz_T] = tr((M^T)ᵀKM^T) from the rule's own M^T.
+    k = np.block([[np.eye(6) / eta_g, -a / 2 if alternating else np.zeros((6, 4))],
+                  [-a.T / 2 if alternating else np.zeros((4, 6)), np.eye(4) / eta_d]])
     assert estimates[1].prediction == pytest.approx(float(np.trace(power.T @ k @ power)),
                                                     rel=1e-12)
-    assert estimates[1].prediction == pytest.approx(6 / 0.5 + 4 / 1.0, rel=1e-12)
+    if alternating:
+        assert estimates[1].prediction == pytest.approx(6 / eta_g + 4 / eta_d, rel=1e-12)
     for est in estimates:
         assert abs(est.sample.value - est.prediction) < 5 * est.sample.se
+
+
+def test_rate_check_refutes_a_derived_rho_above_the_measured_rate() -> None:
+    # Beyond the edge (p = 4.4, ρ = 1.866) and inside it (p = 2, ρ = 1): the right ρ passes;
+    # a ρ just above the measured r_T fails, though a symmetric ρ ± (U − ρ) test accepts it.
+    for eta_g in (1.1, 0.5):
+        rate = float(block_rates([2.0], eta_g, 1.0, 1000, alternating=True)[0])
+        (good,) = _block_rate_checks(True, (2.0,), eta_g, 1.0, 1000)
+        assert good.abs_error <= good.tolerance
+        rho = spectral_radius(True, 2.0, eta_g, 1.0)
+        assert rho <= rate + 1e-12
+        width = 2 * good.tolerance
+        wrong = rate + 0.05 * width
+
+        def too_large(*args: Any, wrong: float = wrong) -> float:
+            return wrong
+
+        (bad,) = _block_rate_checks(True, (2.0,), eta_g, 1.0, 1000, rho_of=too_large)
+        assert bad.abs_error > bad.tolerance
+        assert abs(wrong - rate) < width / 2  # what the old symmetric test would accept
+
+
+def test_block_powers_rounding_bound_against_exact_powers() -> None:
+    sigmas, steps = [2.0, 0.3], 30
+    powers, err = block_powers(_block(True, 0.9, 1.0), sigmas, steps)
+    exact_errors = []
+    for sig, power in zip(sigmas, powers, strict=True):
+        b = [[Fraction(v) for v in row] for row in _block(True, 0.9, 1.0)(sig)]
+        p = [[Fraction(1), Fraction(0)], [Fraction(0), Fraction(1)]]
+        for _ in range(steps):
+            p = [[b[i][0] * p[0][j] + b[i][1] * p[1][j] for j in range(2)] for i in range(2)]
+        exact_errors.append(float(np.linalg.norm(power - np.array(p, dtype=float))))
+    assert 0.0 < float(np.linalg.norm(exact_errors)) <= err < 1e-12
+
+
+def test_rate_interval_is_the_henrici_bracket() -> None:
+    centre, half = rate_interval(1.0, 0.0, 2, 100, 0.0)  # normal: U = ρ, rounding only
+    assert centre == 1.0
+    assert 0.0 < half < 1e-14
+    centre, half = rate_interval(0.5, 1.0, 2, 100, 1e-16)
+    assert centre - half < 0.5 < centre + half
+    with pytest.raises(ParameterError) as info:
+        rate_interval(0.5, -1.0, 2, 100, 1e-16)
+    assert info.value.name == "nu"
+    with pytest.raises(ParameterError) as info:
+        rate_interval(0.5, 1.0, 0, 100, 1e-16)
+    assert info.value.name == "k"
+
+
+def test_orbit_is_the_matrix_power_and_the_balance_law_holds() -> None:
+    a = bilinear_matrix(4, 3, [1.5, 0.5], seed=5)
+    z0 = np.random.default_rng(2).standard_normal(7)
+    for alternating in (False, True):
+        z = orbit(a, z0, 0.4, 0.7, 9, alternating=alternating)
+        m9 = np.linalg.matrix_power(_full_matrix(a, 0.4, 0.7, alternating), 9)
+        np.testing.assert_allclose(z[-1], m9 @ z0, atol=1e-12)
+        drift, tol, scale = orbit_balance(a, 0.4, 0.7, 50, alternating=alternating)
+        assert drift <= tol < 1e-11 * scale
+    # The other scheme's law fails: simultaneous GDA does not conserve C.
+    z = orbit(a, z0, 0.4, 0.7, 20, alternating=False)
+    k = np.block([[np.eye(4) / 0.4, -a / 2], [-a.T / 2, np.eye(3) / 0.7]])
+    assert abs(z[-1] @ k @ z[-1] - z0 @ k @ z0) > 1.0
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: spectral_radius(True, 2.0, -1.0, 1.0), "eta_g"),
+    (lambda: spectral_radius(False, 2.0, 1.0, 0.0), "eta_d"),
+    (lambda: spectral_radius(True, -2.0, 1.0, 1.0), "sigma"),
+    (lambda: spectral_radius(1, 2.0, 1.0, 1.0), "alternating"),  # type: ignore[arg-type]
+    (lambda: step_rounding(np.ones((2, 2)), 1.0, -1.0, alternating=True), "eta_d"),
+    (lambda: block_path(_block(True, 1.0, 1.0), [1.0, -0.5], 3), "sigmas"),
+    (lambda: block_path(lambda s: np.eye(3), [1.0], 3), "block"),
+    (lambda: block_rates([1.0], 0.0, 1.0, 10, alternating=True), "eta_g"),
+    (lambda: power_rounding(np.ones(3), np.ones(2), 1e-16), "normsf"),
+    (lambda: power_rounding(np.ones(3), np.ones(3), -1e-16), "e"),
+    (lambda: quadratic_drift_bound(np.ones(3), 1e-16, -1.0, 0.0), "form_norm"),
+    (lambda: block_prediction(np.ones((3, 2, 2)), np.eye(4)), "blocks, w"),
+    (lambda: orbit(np.ones((2, 2)), np.ones(3), 1.0, 1.0, 3, alternating=True), "z0"),
+    (lambda: orbit_balance(np.ones((2, 2)), 1.0, 1.0, 3, alternating=True, seed=-1), "seed"),
+    (lambda: scalar_power(0.0, 1.0, 1.0, 3, alternating=True), "sigma"),
+    (lambda: gda_step(1.0, 1.0, lambda x, y: y, lambda x, y: x, 1.0, -0.5,
+                      alternating=True), "eta_d"),
+    (lambda: bilinear_gradients(np.ones(3)), "A"),
+])
+def test_public_functions_reject_bad_input(call: Any, name: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        call()
+    assert info.value.name == name
+    assert "got" in str(info.value)
+
+
+def test_gda_step_runs_on_sympy_symbols() -> None:
+    x, y = sp.symbols("x y")
+    assert gda_step(x, y, lambda x, y: y, lambda x, y: x, ETA_G, ETA_D,
+                    alternating=False) == (x - ETA_G * y, y + ETA_D * x)
+
+
+def test_findings_quote_derived_values() -> None:
+    rho = spectral_radius(True, 2.0, 1.1, 1.0)  # p = 4.4
+    assert f"ρ = {rho:.2f} at 4.4" in " ".join(G1.findings)
 
 
 def test_model_checks_pass_and_figure_draws() -> None:

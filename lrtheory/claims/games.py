@@ -7,11 +7,12 @@ is in p = η_Gη_Dσ²:
 
 * simultaneous: eigenvalues 1 ± iσ√(η_Gη_D), spectral radius √(1 + p) > 1 for every η; the
   energy E = x²/η_G + y²/η_D grows by exactly the factor 1 + p per step;
-* alternating: det B = 1, tr B = 2 − p, so the eigenvalues have |z| = 1 iff the discriminant
-  p(p − 4) < 0, i.e. 0 < p < 4 (Jury's |a₀| < a₂ fails: never asymptotically stable);
-  ρ = (p − 2 + √(p(p − 4)))/2 for p > 4, and a Jordan block at z = −1 for p = 4 (linear
-  growth). The form C = x²/η_G + y²/η_D − σxy is conserved (BᵀQB = Q, solved for Q) and
-  positive definite exactly when p < 4: the orbits are its ellipses.
+* alternating: det B = 1, tr B = 2 − p, so the eigenvalues are a complex pair on the unit
+  circle (bounded, diagonalisable) iff the discriminant p(p − 4) < 0, i.e. 0 < p < 4
+  (Jury's |a₀| < a₂ fails: never asymptotically stable); at p = 4 a double z = −1, still
+  of modulus 1 but a Jordan block (linear growth); ρ = (p − 2 + √(p(p − 4)))/2 for p > 4.
+  The form C = x²/η_G + y²/η_D − σxy is conserved (BᵀQB = Q, solved for Q) and positive
+  definite exactly when p < 4: the orbits are its ellipses.
 
 In the full game the SVD decouples these 2×2 blocks: C(x, y) = ‖x‖²/η_G + ‖y‖²/η_D − xᵀAy.
 """
@@ -26,26 +27,23 @@ import numpy as np
 import sympy as sp
 
 from lrtheory.claim import Claim, Derivation, Estimate, Identity, ModelCheck, Point, Source, Step
+from lrtheory.errors import ParameterError, check_positive
 from lrtheory.models.gda import (
     FloatArray,
-    bilinear_gradients,
     bilinear_matrix,
-    block_path,
-    block_powers,
-    block_prediction,
     block_rates,
-    decoupling_tolerance,
-    form_bias_bound,
-    form_constant,
-    form_mean,
+    decoupling,
     game_kernel,
-    game_power,
     gda_step,
+    kernel_moments,
+    orbit,
     orbit_balance,
+    rate_interval,
+    scalar_power,
     step_rounding,
     svd_basis,
 )
-from lrtheory.models.linear_rate import departure_from_normality, henrici_upper, rate_rounding
+from lrtheory.models.linear_rate import departure_from_normality
 from lrtheory.models.rounding import gamma
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
@@ -153,11 +151,6 @@ def _g1() -> tuple[Derivation, dict[str, sp.Basic]]:
                  sp.Integer(1), "derived"),
         Identity("simultaneous: E = x²/η_G + y²/η_D grows by exactly 1 + η_Gη_Dσ² per step",
                  energy_after, (1 + ETA_G * ETA_D * SIGMA**2) * energy, "derived"),
-        Identity("simultaneous GDA cycles neutrally (ρ_sim ≡ 1)", rho_sim, sp.Integer(1),
-                 "derived", expect_equal=False,
-                 note="Finding: the seed's 'divergent oscillations or neutral cycling' for "
-                      "simultaneous GDA: ρ_sim > 1 always; neutral cycling is alternating "
-                      "GDA's, for η_Gη_Dσ² < 4."),
         Identity("alternating update matrix", m_alt,
                  sp.Matrix([[1, -ETA_G * SIGMA],
                             [ETA_D * SIGMA, 1 - ETA_G * ETA_D * SIGMA**2]]), "derived"),
@@ -180,16 +173,17 @@ def _g1() -> tuple[Derivation, dict[str, sp.Basic]]:
                  sp.Interval.open(0, 4), "derived"),
     )
     forms = {"sim": m_sim, "alt": m_alt, "rho_sim": rho_sim, "rho_out": rho_out,
-             "invariant": invariant, "edge_fro2": edge_fro2}
+             "invariant": invariant, "edge_fro2": edge_fro2,
+             "growth": sp.simplify(energy_after[0, 0] / energy[0, 0])}
     return Derivation(steps, identities), forms
 
 
 @cache
 def _numeric(name: str) -> Callable[..., Any]:
-    """A derived form as a function of (σ, η_G, η_D) (``edge_fro2``: of (σ, η_D, T))."""
-    form = _g1()[1][name]
-    args = (SIGMA, ETA_D, T) if name == "edge_fro2" else (SIGMA, ETA_G, ETA_D)
-    return sp.lambdify(args, form, modules="numpy")  # type: ignore[no-any-return]
+    """A derived form, lambdified once, as a function of (σ, η_G, η_D) (``edge_fro2``: of
+    (σ, η_D, T); ``rho_out``: of s = p − 4)."""
+    args = {"edge_fro2": (SIGMA, ETA_D, T), "rho_out": (S,)}.get(name, (SIGMA, ETA_G, ETA_D))
+    return sp.lambdify(args, _g1()[1][name], modules="numpy")  # type: ignore[no-any-return]
 
 
 def _block(alternating: bool, eta_g: float, eta_d: float) -> Callable[[float], FloatArray]:
@@ -199,12 +193,14 @@ def _block(alternating: bool, eta_g: float, eta_d: float) -> Callable[[float], F
 
 def spectral_radius(alternating: bool, sigma: float, eta_g: float, eta_d: float) -> float:
     """The derived ρ of one block: √(1 + p) simultaneous; 1 (p ≤ 4) or the p > 4 root."""
+    if not isinstance(alternating, bool):
+        raise ParameterError("alternating", alternating, "True or False")
+    sigma, eta_g, eta_d = (check_positive(name, v) for name, v in (
+        ("sigma", sigma), ("eta_g", eta_g), ("eta_d", eta_d)))
     p = eta_g * eta_d * sigma**2
     if not alternating:
         return float(_numeric("rho_sim")(sigma, eta_g, eta_d))
-    if p <= 4.0:
-        return 1.0
-    return float(sp.lambdify(S, _g1()[1]["rho_out"], modules="math")(p - 4.0))
+    return 1.0 if p <= 4.0 else float(_numeric("rho_out")(p - 4.0))
 
 
 # --------------------------------------------------------------------------------------
@@ -213,95 +209,96 @@ def spectral_radius(alternating: bool, sigma: float, eta_g: float, eta_d: float)
 
 
 def _setup(point: Point) -> tuple[FloatArray, bool, float, float]:
-    p = point.params
+    """(A, alternating, η_G, η_D) with η_G = p_max/(η_Dσ_max²): p_max = η_Gη_Dσ_max² is the
+    point's input, so the edge p_max = 4 is given exactly, not tested on a float product."""
+    p, sigma_max = point.params, SINGULAR_VALUES[0]
     a = bilinear_matrix(int(p["m"]), int(p["n"]), SINGULAR_VALUES, int(p["matrix_seed"]))
-    return a, bool(p["alternating"]), p["eta_g"], p["eta_d"]
+    return a, bool(p["alternating"]), p["p_max"] / (p["eta_d"] * sigma_max**2), p["eta_d"]
 
 
 def _block_rate_checks(alternating: bool, sigmas: tuple[float, ...], eta_g: float,
-                       eta_d: float, steps: int) -> list[ModelCheck]:
-    """r_T of the 2×2 rule at each σ (:func:`~lrtheory.models.gda.block_rates`) against the
-    derived ρ(σ): Henrici's ρ ≤ r_T ≤ (ρ^T + Tρ^(T−1)ν)^(1/T), plus the run's rounding."""
+                       eta_d: float, steps: int,
+                       rho_of: Callable[..., float] = spectral_radius) -> list[ModelCheck]:
+    """r_T of the 2×2 rule at each σ (:func:`~lrtheory.models.gda.block_rates`) in the
+    interval the derived ρ(σ) (``rho_of``) allows: Henrici's one-sided ρ ≤ r_T ≤ U, plus the
+    run's rounding (:func:`~lrtheory.models.gda.rate_interval`)."""
     rates = block_rates(sigmas, eta_g, eta_d, steps, alternating=alternating)
     checks = []
     for value, rate in zip(sigmas, rates, strict=True):
-        rho = spectral_radius(alternating, value, eta_g, eta_d)
+        rho = rho_of(alternating, value, eta_g, eta_d)
         nu = float(departure_from_normality(_block(alternating, eta_g, eta_d)(value)))
         e = step_rounding(np.array([[value]]), eta_g, eta_d, alternating=alternating)
-        tol = henrici_upper(rho, nu, 2, steps) - rho + rate_rounding(rho, nu, 2, steps, e)
+        centre, half = rate_interval(rho, nu, 2, steps, e)
         checks.append(ModelCheck(
-            f"block σ = {value}: r_T = ‖B^T‖^(1/T) vs derived ρ (T = {steps})", rho,
-            float(rate), tol, "Henrici: ρ ≤ r_T ≤ (Σ_{j<2} C(T,j)ρ^(T−j)ν^j)^(1/T), plus "
-            "rounding of the run (rate_rounding)"))
+            f"block σ = {value}: r_T = ‖B^T‖^(1/T) in [ρ, U], derived ρ = {rho:.6g} "
+            f"(T = {steps}; closed form = midpoint)", centre, float(rate), half,
+            "Henrici's one-sided bracket ρ ≤ r_T ≤ U = (Σ_{j<2} C(T,j)ρ^(T−j)ν^j)^(1/T): closed "
+            "form = midpoint (ρ + U)/2, tolerance = half-width (U − ρ)/2 plus the run's "
+            "rounding (rate_rounding), so a derived ρ above the measured r_T fails"))
     return checks
 
 
 def _model_g1(point: Point) -> list[ModelCheck]:
     a, alternating, eta_g, eta_d = _setup(point)
     steps = int(point.params["model_steps"])
-    s, w = svd_basis(a)
     checks = _block_rate_checks(alternating, (SINGULAR_VALUES[0], SINGULAR_VALUES[-1]),
                                 eta_g, eta_d, int(point.params["rate_steps"]))
-    # The full game against its SVD blocks: its M^T is theirs, so it grows as the worst one.
-    z_t, norms2, normsf = game_power(a, eta_g, eta_d, steps, alternating=alternating)
-    blocks, block_error = block_powers(_block(alternating, eta_g, eta_d), s, steps)
-    prediction = block_prediction(blocks, w)
-    scale = float(np.linalg.norm(prediction))
-    tol = decoupling_tolerance(a, eta_g, eta_d, s, w, norms2, normsf, prediction, block_error,
-                               alternating=alternating)
+    # The full game's run against its derived SVD blocks: it grows as the worst one.
+    error, tol, scale = decoupling(a, _block(alternating, eta_g, eta_d), eta_g, eta_d, steps,
+                                   alternating=alternating)
     checks.append(ModelCheck(
-        f"full game M^T vs SVD blocks W·diag(B(σ_i)^T)·Wᵀ, relative (T = {steps})", 0.0,
-        float(np.linalg.norm(z_t - prediction)) / scale, tol / scale,
-        "rounding of the run, of the blocks and of the floating-point SVD (decoupling_tolerance)"))
+        f"full game M^T (the rule run) vs derived SVD blocks W·diag(B(σ_i)^T)·Wᵀ, relative "
+        f"(T = {steps})", 0.0, error / scale, tol / scale,
+        "rounding of the run, of the blocks and of the floating-point SVD (decoupling)"))
     drift, tol, scale = orbit_balance(a, eta_g, eta_d, steps, alternating=alternating)
     law = ("max_t |C(z_t) − C(z_0)|, C = ‖x‖²/η_G + ‖y‖²/η_D − xᵀAy" if alternating else
            "max_t |E(z_t) − E(z_0) − Σ_s (η_G‖Ay_s‖² + η_D‖Aᵀx_s‖²)|, E = ‖x‖²/η_G + ‖y‖²/η_D")
     checks.append(ModelCheck(f"{law}, relative to ‖K‖·max‖z_t‖²", 0.0, drift / scale,
                              tol / scale, "rounding of the orbit carried into the form, plus "
                              "evaluating it (orbit_balance)"))
-    if alternating and eta_g * eta_d * SINGULAR_VALUES[0] ** 2 == 4.0:
+    if alternating and point.params["p_max"] == 4:  # the input itself: η_G = 4/(η_Dσ_max²)
         sig = SINGULAR_VALUES[0]
-        blk, err = block_powers(_block(True, eta_g, eta_d), np.array([sig]), steps)
+        run, err = scalar_power(sig, eta_g, eta_d, steps, alternating=True)
         closed = float(np.sqrt(_numeric("edge_fro2")(sig, eta_d, steps)))
         checks.append(ModelCheck(
-            f"p = 4: ‖B^T‖_F from the Jordan form vs the rule (T = {steps}; linear growth)",
-            closed, float(np.linalg.norm(blk[0])), err + 8 * gamma(4) * closed,
-            "rounding of T successive 2×2 products, plus evaluating the closed form"))
+            f"p = 4: ‖B^T‖_F from the Jordan form vs the rule run T = {steps} times on f = σxy "
+            "(linear growth)", closed, float(np.linalg.norm(run)), err + gamma(16) * closed,
+            "rounding of T GDA steps (power_rounding with step_rounding), plus γ₁₆ relative "
+            "for evaluating the closed form (≤ 9 operations on positive terms and a square "
+            "root) and the run's Frobenius norm"))
     return checks
 
 
 G1_STATISTICS = ("mean ‖z_T‖², z₀ ~ N(0, I)",
-                 "mean C(z_T), C = ‖x‖²/η_G + ‖y‖²/η_D − xᵀAy (alternating's invariant)")
+                 "mean of the scheme's balance form: C(z_T) alternating (conserved, so tr K), "
+                 "E(z_T) simultaneous (× (1 + η_Gη_Dσ_i²) per step)")
 
 
 def _simulate_g1(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
-    """Random z₀ ~ N(0, I) through T steps of the full game. For any quadratic form K,
-    E[z_TᵀKz_T] = tr((M^T)ᵀKM^T) exactly; in the SVD basis that is a sum over the derived
-    2×2 blocks (plus the untouched null directions): Σ_i ‖B(σ_i)^T‖_F² + (m + n − 2r) for
-    ‖z_T‖², and Σ_i tr((B_i^T)ᵀQ_iB_i^T) + (m − r)/η_G + (n − r)/η_D for C, with Q_i the
-    derived invariant (so for alternating GDA, by conservation, m/η_G + n/η_D). The only
-    bias is the chains' rounding, bounded by :func:`~lrtheory.models.gda.form_bias_bound`."""
+    """Random z₀ ~ N(0, I) through T steps of the full game. (a) E‖z_T‖² = ‖M^T‖_F² =
+    Σ_i ‖B(σ_i)^T‖_F² + (m + n − 2r) with the derived blocks B. (b) The balance law, with
+    E[z₀ᵀKz₀] = tr K: alternating GDA conserves C, so E[C(z_T)] = tr K = Σ_i tr Q_i +
+    (m − r)/η_G + (n − r)/η_D (Q_i the derived invariant); simultaneous GDA multiplies E by
+    the derived 1 + η_Gη_Dσ_i² per step in block i, so E[E(z_T)] = Σ_i (1 + η_Gη_Dσ_i²)^T
+    (1/η_G + 1/η_D) + (m − r)/η_G + (n − r)/η_D. The only bias is the chains' rounding,
+    bounded by :func:`~lrtheory.models.gda.kernel_moments`."""
     a, alternating, eta_g, eta_d = _setup(point)
     steps = int(point.params["steps"])
-    m, k = a.shape[0], sum(a.shape)
     moments = ensemble.run(game_kernel(a, eta_g, eta_d, steps, alternating=alternating), n,
                            what="G1 GDA from random initial conditions")
     s, _ = svd_basis(a)
-    path = block_path(_block(alternating, eta_g, eta_d), s, steps)  # (T + 1, r, 2, 2)
-    null = k - 2 * s.size  # directions of (x, y) that A and Aᵀ leave alone: M = I there
-    norms2 = np.maximum(np.linalg.norm(path, 2, axis=(-2, -1)).max(axis=1), 1.0 if null else 0.0)
-    second = np.sum(path**2, axis=(1, 2, 3)) + null  # E‖z_t‖² = ‖M^t‖_F²
-    forms = np.array([np.asarray(_numeric("invariant")(x, eta_g, eta_d), dtype=float) for x in s])
-    mean_c = form_mean(path[-1], forms, [1 / eta_g] * (m - s.size) + [1 / eta_d] * (
-        k - m - s.size))
-    e = step_rounding(a, eta_g, eta_d, alternating=alternating)
-    size, rounding = form_constant(a, eta_g, eta_d)
-    biases = (form_bias_bound(norms2, second, e, 1.0, gamma(k + 1)),
-              form_bias_bound(norms2, second, e, size, rounding))
+    second, *biases = kernel_moments(a, _block(alternating, eta_g, eta_d), eta_g, eta_d, steps,
+                                     alternating=alternating)
+    rest = (a.shape[0] - s.size) / eta_g + (a.shape[1] - s.size) / eta_d  # null directions
+    if alternating:
+        balance = sum(float(np.trace(_numeric("invariant")(x, eta_g, eta_d))) for x in s) + rest
+    else:
+        growth = np.array([_numeric("growth")(x, eta_g, eta_d) for x in s], dtype=float)
+        balance = float(np.sum(growth**steps)) * (1 / eta_g + 1 / eta_d) + rest
     return [Estimate(name, pred, mean_statistic(moments.mean[i], moments.stderr_mean[i],
                                                  moments.n), bias_bound=bias)
-            for i, (name, pred, bias) in enumerate(zip(
-                G1_STATISTICS, (float(second[-1]), mean_c), biases, strict=True))]
+            for name, pred, bias, i in zip(G1_STATISTICS, (second, balance), biases,
+                                           (0, 1 if alternating else 2), strict=True)]
 
 
 # --------------------------------------------------------------------------------------
@@ -317,15 +314,9 @@ def _figure_g1(result: ClaimResult) -> Any:
     u1, v1 = w[:m, 0], w[m:, 1]
     eta = 0.15  # η_G = η_D: p = 0.09 on the top pair, slow enough to watch the spiral
     fig, (left, right) = new_figure(2, width=11.0)
-    grad_x, grad_y = bilinear_gradients(a)
     for alternating, label, color in ((False, "simultaneous", "C3"), (True, "alternating", "C0")):
-        x, y = u1.copy(), 0.0 * v1
-        path = [(u1 @ x, v1 @ y)]
-        for _ in range(25):
-            x, y = gda_step(x, y, grad_x, grad_y, eta, eta, alternating=alternating)
-            path.append((u1 @ x, v1 @ y))
-        xy = np.array(path)
-        left.plot(xy[:, 0], xy[:, 1], "o-", ms=2.5, lw=0.8, color=color,
+        z = orbit(a, np.concatenate([u1, 0.0 * v1]), eta, eta, 25, alternating=alternating)
+        left.plot(z[:, :m] @ u1, z[:, m:] @ v1, "o-", ms=2.5, lw=0.8, color=color,
                   label=f"{label} GDA, 25 steps")
     angle = np.linspace(0.0, 2.0 * np.pi, 200)
     q = np.asarray(_numeric("invariant")(s[0], eta, eta), dtype=float)
@@ -359,24 +350,23 @@ def _figure_g1(result: ClaimResult) -> Any:
 
 
 def _points_g1() -> tuple[Point, ...]:
+    # η_G = p_max/(η_Dσ_max²) (_setup); σ_max = 2, so η_G = p_max/4 at η_D = 1.
     base = {"m": 6, "n": 4, "matrix_seed": 3, "model_steps": 200, "rate_steps": 1000,
-            "steps": 10}
+            "steps": 10, "eta_d": 1.0}
     return (
-        Point("alternating, η_Gη_Dσ_max² = 2", {**base, "alternating": 1, "eta_g": 0.5,
-                                                  "eta_d": 1.0}),
-        Point("alternating, η_Gη_Dσ_max² = 3.6", {**base, "alternating": 1, "eta_g": 0.9,
-                                                    "eta_d": 1.0}, regime="boundary"),
+        Point("alternating, η_Gη_Dσ_max² = 2", {**base, "alternating": 1, "p_max": 2.0}),
+        Point("alternating, η_Gη_Dσ_max² = 3.6", {**base, "alternating": 1, "p_max": 3.6},
+              regime="boundary"),
         Point("alternating, η_Gη_Dσ_max² = 4 (the edge)",
-              {**base, "alternating": 1, "eta_g": 1.0, "eta_d": 1.0}, regime="boundary",
+              {**base, "alternating": 1, "p_max": 4.0}, regime="boundary",
               monte_carlo=False, note="double eigenvalue −1 with one eigenvector: linear growth"),
-        Point("alternating, η_Gη_Dσ_max² = 4.4", {**base, "alternating": 1, "eta_g": 1.1,
-                                                    "eta_d": 1.0, "steps": 6},
+        Point("alternating, η_Gη_Dσ_max² = 4.4", {**base, "alternating": 1, "p_max": 4.4,
+                                                    "steps": 6},
               regime="outside", note="beyond the edge: the top block grows by ρ = 1.86"),
-        Point("simultaneous, η_Gη_Dσ_max² = 2", {**base, "alternating": 0,
-                                                   "eta_g": 0.5**0.5, "eta_d": 0.5**0.5,
-                                                   "steps": 6},
+        Point("simultaneous, η_Gη_Dσ_max² = 2", {**base, "alternating": 0, "p_max": 2.0,
+                                                   "eta_d": 0.5**0.5, "steps": 6},
               regime="outside", note="simultaneous GDA has no stable η"),
-        Point("simultaneous, η_Gη_Dσ_max² = 0.01", {**base, "alternating": 0, "eta_g": 0.05,
+        Point("simultaneous, η_Gη_Dσ_max² = 0.01", {**base, "alternating": 0, "p_max": 0.01,
                                                       "eta_d": 0.05, "model_steps": 400},
               regime="boundary", monte_carlo=False,
               note="η → 0 slows the divergence (ρ = 1.005) but never stops it"),
@@ -391,7 +381,8 @@ G1 = Claim(
     statement=(
         "On f(x, y) = xᵀAy, simultaneous gradient descent–ascent has spectral radius "
         "√(1 + η_Gη_Dσ_i²) > 1 along every singular value σ_i of A, for every η; alternating "
-        "GDA has unit-modulus eigenvalues iff η_Gη_Dσ_i² < 4 and conserves "
+        "GDA is bounded, diagonalisable and unit-modulus along σ_i iff 0 < η_Gη_Dσ_i² < 4 "
+        "(at 4 a Jordan block at −1: linear growth) and conserves "
         "C = ‖x‖²/η_G + ‖y‖²/η_D − xᵀAy, an ellipsoid exactly when η_Gη_Dσ_max² < 4."),
     sources=(
         Source(SEED_004, _SECTION,
@@ -412,9 +403,10 @@ G1 = Claim(
     simulate=_simulate_g1,
     statistics=G1_STATISTICS,
     findings=(
-        "The seed gives no formula; every closed form here is derived. Simultaneous GDA "
-        "diverges for every η_G, η_D > 0 (ρ² = 1 + η_Gη_Dσ²): 'neutral cycling' is not one of "
-        "its behaviours but alternating GDA's, and only for η_Gη_Dσ_max² < 4.",
+        "The seed gives no formula; every closed form here is derived. The seed's 'divergent "
+        "oscillations or neutral cycling' for simultaneous GDA: it diverges for every "
+        "η_G, η_D > 0 (ρ² − 1 = η_Gη_Dσ² > 0, derived); 'neutral cycling' is not one of its "
+        "behaviours but alternating GDA's, and only for η_Gη_Dσ_max² < 4.",
         "'Alternating the updates can sometimes improve stability': it turns divergence into "
         "bounded cycling, never into convergence (det B_alt = 1, so Jury's |a₀| < a₂ fails "
         "for every η); the bound is on the product η_Gη_D, set by σ_max of A.",

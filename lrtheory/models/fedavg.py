@@ -21,8 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from lrtheory._rules import _positive
+from lrtheory.claim import ModelCheck
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
-from lrtheory.models.linear_rate import measured_rate
+from lrtheory.models.linear_rate import measured_rate, rate_rounding
 from lrtheory.models.lyapunov import (
     iterated_stationary_covariance,
     stationary_covariance,
@@ -64,7 +66,12 @@ def local_steps(w: Array, hessian: Array, optimum: Array, eta_c: Any, K: int,
                 noise: Callable[[int], Array] | None = None) -> Array:
     """K gradient steps at η_c on ½(v − c)ᵀH(v − c) from v = w (rows are chains; H is
     symmetric, so the gradient of a row v is (v − c)H), with ``noise(k)`` added to the
-    k-th gradient."""
+    k-th gradient. Arrays may be NumPy, CuPy or object arrays; η_c a number or SymPy."""
+    d = np.shape(optimum)[-1] if np.ndim(optimum) == 1 else -1
+    if d < 1 or np.shape(hessian) != (d, d) or np.shape(w)[-1:] != (d,):
+        raise ParameterError("w, hessian, optimum", (np.shape(w), np.shape(hessian),
+                             np.shape(optimum)), "shapes (…, d), (d, d) and (d,)")
+    _positive("eta_c", eta_c), check_int("K", K, 1)
     v = w
     for k in range(K):
         grad = (v - optimum) @ hessian
@@ -76,10 +83,15 @@ def fedavg_round(w: Array, hessians: Any, optima: Any, eta_c: Any, eta_s: Any, K
                  noise: LocalNoise | None = None) -> Array:
     """One FedAvg round for a batch of server states ``w`` (…, d): K local steps per client
     (:func:`local_steps`), then w ← w − η_s·mean_i(w − v_i^K). ``hessians``/``optima`` may be
-    NumPy or CuPy arrays (already checked, e.g. by :func:`round_affine`), or object arrays of
-    exact fractions (the rates then too: the tests run the algorithm in exact arithmetic)."""
+    NumPy or CuPy arrays (checked for values by e.g. :func:`round_affine`), or object arrays of
+    SymPy rationals with SymPy rates: the tests run the algorithm in exact arithmetic that
+    way (not with Fractions: :func:`~lrtheory.optimizers.gradient_step` floats their rate)."""
     n = len(hessians)
-    update = 0.0 * w
+    if np.ndim(hessians) != 3 or np.shape(optima) != np.shape(hessians)[:2] or n < 1:
+        raise ParameterError("hessians, optima", (np.shape(hessians), np.shape(optima)),
+                             "shapes (N, d, d) and (N, d), N ≥ 1")
+    _positive("eta_s", eta_s)
+    update = 0 * w  # an exact zero for exact arithmetic (0.0 would make it float)
     for i in range(n):
         local = None if noise is None else (lambda k, i=i: noise(i, k))
         update = update + (w - local_steps(w, hessians[i], optima[i], eta_c, K, local))
@@ -111,8 +123,7 @@ def noise_gain(hessians: Any, eta_c: float, eta_s: float, K: int) -> FloatArray:
     units = np.eye(n * K * d).reshape(n, K, d, n * K * d).transpose(0, 1, 3, 2)
     out = fedavg_round(np.zeros((n * K * d, d)), h, np.zeros((n, d)), eta_c, eta_s, K,
                        noise=lambda i, k: units[i, k])
-    gain: FloatArray = out.T
-    return gain
+    return np.asarray(out.T)
 
 
 def global_optimum(hessians: Any, optima: Any) -> FloatArray:
@@ -131,6 +142,9 @@ def matrix_function(h: Any, f: Callable[[FloatArray], FloatArray],
     error is ≤ γ_{8d}(slope·‖H‖_F + 3‖f(H)‖_F), ``slope`` ≥ sup|f'| over the spectrum."""
     m = np.asarray(h, dtype=float)
     d = m.shape[0]
+    if m.shape != (d, d) or d < 1 or not np.all(np.isfinite(m)) or not np.allclose(m, m.T):
+        raise ParameterError("h", np.shape(h), "a finite symmetric square matrix")
+    check_real("slope", slope, 0.0, lo_open=False)
     lam, u = np.linalg.eigh(m)
     value: FloatArray = (u * f(lam)) @ u.T
     error = gamma(8 * d) * (slope * float(np.linalg.norm(m)) + 3.0 * float(np.linalg.norm(value)))
@@ -151,6 +165,7 @@ def round_rounding(hessians: Any, optima: Any, eta_c: float, eta_s: float, K: in
     h, c = _problem(hessians, optima)
     eta_c, eta_s, K = _check(eta_c, eta_s, K)
     w_norm = check_real("w_norm", w_norm, 0.0, lo_open=False)
+    noise_norm = check_real("noise_norm", noise_norm, 0.0, lo_open=False)
     n, d = h.shape[:2]
     g = gamma(d + 4)
     local_total, v_max = 0.0, 0.0
@@ -173,12 +188,16 @@ def mean_and_covariance(G: Any, b: Any, S: Any, w0: Any,
     """m_r and Σ_r for r = 0..R of w_{r+1} = Gw_r + b + noise(cov S) from w_0 (Σ_0 = 0):
     m_{r+1} = Gm_r + b, Σ_{r+1} = GΣ_rGᵀ + S. Shapes (R + 1, d) and (R + 1, d, d)."""
     g, s = np.asarray(G, dtype=float), np.asarray(S, dtype=float)
+    b, w0 = np.asarray(b, dtype=float), np.asarray(w0, dtype=float)
     rounds = check_int("rounds", rounds, 0)
-    d = g.shape[0]
+    d = g.shape[0] if g.ndim == 2 else 0
+    for name, x, shape in (("G", g, (d, d)), ("b", b, (d,)), ("S", s, (d, d)), ("w0", w0, (d,))):
+        if d < 1 or x.shape != shape or not np.all(np.isfinite(x)):
+            raise ParameterError(name, x.shape, f"a finite array of shape {shape} (d = {d})")
     means, covs = np.empty((rounds + 1, d)), np.empty((rounds + 1, d, d))
-    means[0], covs[0] = np.asarray(w0, dtype=float), 0.0
+    means[0], covs[0] = w0, 0.0
     for r in range(rounds):
-        means[r + 1] = g @ means[r] + np.asarray(b, dtype=float)
+        means[r + 1] = g @ means[r] + b
         covs[r + 1] = g @ covs[r] @ g.T + s
     return means, covs
 
@@ -223,6 +242,7 @@ def fedavg_forms(hessians: Any, optima: Any, eta_c: float, K: int, sigma: float,
     h, c = _problem(hessians, optima)
     eta_c, steps = check_positive("eta_c", eta_c), check_int("K", K, 1)
     sigma = check_real("sigma", sigma, 0.0, lo_open=False)
+    eta_s_frac = check_positive("eta_s_frac", eta_s_frac)
     n, d = h.shape[:2]
     beta = max(1.0, float(np.max(np.abs(1.0 - eta_c * np.linalg.eigvalsh(h)))))
     qs = [matrix_function(x, q_factor, steps * eta_c * beta ** (steps - 1)) for x in h]
@@ -254,6 +274,7 @@ def server_rate(hessians: Any, eta_c: float, eta_s: float, K: int, steps: int) -
     """‖G^T‖₂^{1/T} of the literal round without client optima (c_i = 0, so w ↦ Gw), run T
     rounds from the d basis states (:func:`lrtheory.models.linear_rate.measured_rate`)."""
     h, zero = _problem(hessians, np.zeros(np.shape(hessians)[:2]))
+    eta_c, eta_s, K = _check(eta_c, eta_s, K)
     d = h.shape[1]
 
     def step(state: tuple[FloatArray, ...]) -> tuple[FloatArray, ...]:
@@ -263,8 +284,8 @@ def server_rate(hessians: Any, eta_c: float, eta_s: float, K: int, steps: int) -
     return float(measured_rate(step, d, steps)[()])
 
 
-def stationary_comparison(forms: FedAvgForms, g_model: FloatArray, s_model: FloatArray,
-                          delta_g: float, delta_s: float) -> tuple[float, float, float]:
+def _stationary_comparison(forms: FedAvgForms, g_model: FloatArray, s_model: FloatArray,
+                           delta_g: float, delta_s: float) -> tuple[float, float, float]:
     """(tr Σ_∞ from the closed forms, tr Σ_∞ from the literal round's (G, S), tolerance).
 
     G = I − η_sq̄ is symmetric, so Σ = GΣG + S is the SGD-on-a-quadratic problem of
@@ -273,9 +294,7 @@ def stationary_comparison(forms: FedAvgForms, g_model: FloatArray, s_model: Floa
     convergence (with its bound) on the other. The two (G, S) pairs differ by ≤ (δG, δS)
     in Frobenius norm, which moves Σ by ≤ (δS + 2(1 + ρ)δG‖Σ‖_F)/(1 − ρ²); traces by √d
     times that."""
-    eta = forms.eta_s
-    if forms.rho >= 1.0:
-        raise ParameterError("eta_s", eta, f"below 2/μ_max(q̄) = {forms.bound:.6g} for Σ_∞")
+    eta = forms.eta_s  # ρ < 1 (literal_checks calls this only then)
     q_model = (np.eye(len(g_model)) - (g_model + g_model.T) / 2) / eta
     closed = stationary_covariance(eta, forms.qbar, forms.S / eta**2, 1.0)
     closed_error = stationary_error_bound(eta, forms.qbar, forms.S / eta**2, 1.0, closed)
@@ -286,42 +305,16 @@ def stationary_comparison(forms: FedAvgForms, g_model: FloatArray, s_model: Floa
     return float(np.trace(closed)), float(np.trace(model)), tol
 
 
-def literal_fixed_point(forms: FedAvgForms, g_model: FloatArray, b_model: FloatArray,
-                        round_error: float) -> tuple[FloatArray, float]:
-    """The fixed point (I − G)⁻¹b of the literal round's (G, b) (:func:`round_affine`) and a
-    bound on its distance from the closed form's w*: G's columns and b are each off by
-    ≤ ``round_error`` (one round's rounding), which moves the solution by
-    ‖(I − G)⁻¹‖(√d·δ‖w‖ + δ), plus the solve's backward error γ_{3d}‖(I − G)⁻¹‖‖I − G‖‖w‖
-    and the closed form's own error."""
-    d = len(g_model)
-    literal: FloatArray = np.linalg.solve(np.eye(d) - g_model, b_model)
-    resolvent = float(np.linalg.norm(np.linalg.inv(np.eye(d) - g_model), 2))
-    size = float(np.linalg.norm(literal))
-    tol = resolvent * (np.sqrt(d) * round_error * size + round_error
-                       + gamma(3 * d) * float(np.linalg.norm(np.eye(d) - g_model, 2)) * size)
-    return literal, float(tol + forms.w_star_error)
-
-
-def noise_comparison(forms: FedAvgForms, gain: FloatArray) -> tuple[float, float]:
-    """(‖σ²LLᵀ − S‖_F, its rounding bound): the per-round noise covariance read off the
-    algorithm (:func:`noise_gain`) against the closed form's S. Each column of L is off by
-    ≤ one round's rounding with unit noise, so ‖δL‖_F ≤ √(NKd)·that, and LLᵀ by
-    2‖L‖_F‖δL‖_F + ‖δL‖_F² + γ_{NKd}‖L‖_F²; plus S's own error."""
-    unit = round_rounding(forms.h, np.zeros_like(forms.c), forms.eta_c, forms.eta_s, forms.K,
-                          0.0, noise_norm=1.0)
-    dl = np.sqrt(gain.shape[1]) * unit
-    size = float(np.linalg.norm(gain))
-    diff = float(np.linalg.norm(forms.sigma**2 * gain @ gain.T - forms.S))
-    tol = forms.sigma**2 * (2.0 * size * dl + dl**2 + gamma(gain.shape[1]) * size**2)
-    return diff, float(tol + forms.S_error)
-
-
 def fedavg_kernel(forms: FedAvgForms, rounds: int, means: FloatArray,
                   direction: FloatArray) -> Callable[[Any], Any]:
     """Monte Carlo kernel: FedAvg itself for R rounds from w₀ = 0 with σξ, ξ ~ N(0, I), on
     every local gradient; per chain (directionᵀ(w_R − w_opt), Σ_{r=1..R}‖w_r − m_r‖²) with
     ``means`` the rows m_0..m_R. Vectorised over chains with the ChunkRNG's array module."""
     n_clients, d = forms.h.shape[:2]
+    rounds = check_int("rounds", rounds, 1)
+    if np.shape(means) != (rounds + 1, d) or np.shape(direction) != (d,):
+        raise ParameterError("means, direction", (np.shape(means), np.shape(direction)),
+                             f"shapes {(rounds + 1, d)} and {(d,)}")
 
     def kernel(rng: Any) -> Any:
         xp = rng.xp
@@ -342,3 +335,69 @@ def fedavg_kernel(forms: FedAvgForms, rounds: int, means: FloatArray,
         return xp.stack([drift, spread], axis=1)
 
     return kernel
+
+
+def literal_checks(forms: FedAvgForms, rate_steps: int) -> list[ModelCheck]:
+    """The closed forms ``forms`` against FedAvg itself (:func:`fedavg_round`), each within the
+    rounding bound of its comparison (δ = one round's rounding, :func:`round_rounding`):
+
+    * the literal round's linear part (:func:`round_affine`, d + 1 rounds) against G;
+    * one round from w*, which only rounding (and the error of w*) may move;
+    * the drift ‖w* − w_opt‖ against the literal fixed point (I − G)⁻¹b: G's columns and b
+      off by ≤ δ move it by ‖(I − G)⁻¹‖(√d·δ‖w‖ + δ), the solve adds γ_{3d}‖(I − G)⁻¹‖
+      ‖I − G‖‖w‖, plus the closed form's own error;
+    * the per-round noise covariance σ²LLᵀ (:func:`noise_gain`) against S: each column of L
+      is off by ≤ δ (unit noise), so ‖δL‖_F ≤ √(NKd)δ and LLᵀ by 2‖L‖_F‖δL‖_F + ‖δL‖_F² +
+      γ_{NKd}‖L‖_F², plus S's own error;
+    * the literal round's rate ‖G^T‖^{1/T} (:func:`server_rate`) against ρ: G is symmetric,
+      so Henrici's bracket ρ ≤ r_T ≤ ρ has zero width and only two-sided errors remain, the
+      run's rounding and Weyl's |Δρ| ≤ ‖δG‖;
+    * if ρ < 1, the stationary covariance (:func:`_stationary_comparison`).
+    """
+    h, c, (n, d) = forms.h, forms.c, forms.h.shape[:2]
+    rate_steps = check_int("rate_steps", rate_steps, 1)
+    eta_c, eta_s, steps, var = forms.eta_c, forms.eta_s, forms.K, forms.sigma**2
+    g_model, b_model = round_affine(h, c, eta_c, eta_s, steps)
+    r1, r0 = (round_rounding(h, c, eta_c, eta_s, steps, x) for x in (1.0, 0.0))
+    delta_g = float(np.sqrt(d) * (r1 + r0) + forms.G_error)
+    moved = float(np.linalg.norm(fedavg_round(forms.w_star, h, c, eta_c, eta_s, steps)
+                                 - forms.w_star))
+    literal = np.linalg.solve(np.eye(d) - g_model, b_model)
+    size, resolvent = float(np.linalg.norm(literal)), float(np.linalg.norm(
+        np.linalg.inv(np.eye(d) - g_model), 2))
+    fixed_tol = resolvent * ((np.sqrt(d) * size + 1.0) * (r1 + r0) + gamma(3 * d) * float(
+        np.linalg.norm(np.eye(d) - g_model, 2)) * size) + forms.w_star_error
+    gain = noise_gain(h, eta_c, eta_s, steps)  # what σξ on the local gradients adds
+    dl = np.sqrt(n * steps * d) * round_rounding(h, 0 * c, eta_c, eta_s, steps, 0.0, 1.0)
+    l_norm = float(np.linalg.norm(gain))
+    noise_tol = var * (2.0 * l_norm * dl + dl**2 + gamma(n * steps * d) * l_norm**2) + forms.S_error
+    e = round_rounding(h, 0 * c, eta_c, eta_s, steps, 1.0)
+    checks = [
+        ModelCheck("linear part of the literal round vs I − η_s q̄, ‖·‖_F", 0.0,
+                   float(np.linalg.norm(g_model - forms.G)), delta_g, "rounding of d + 1 "
+                   "literal rounds (round_rounding) plus the matrix functions' bound"),
+        ModelCheck("one literal round from w* = (Σq_i)⁻¹Σq_ic_i: ‖round(w*) − w*‖", 0.0, moved,
+                   round_rounding(h, c, eta_c, eta_s, steps, float(np.linalg.norm(forms.w_star)))
+                   + eta_s * float(np.linalg.norm(forms.qbar, 2)) * forms.w_star_error,
+                   "rounding of one round, plus η_s‖q̄‖ times the error of w* (δq_i, the solve)"),
+        ModelCheck("client drift ‖w* − w_opt‖: derived fixed point vs the literal round's",
+                   float(np.linalg.norm(forms.w_star - forms.w_opt)),
+                   float(np.linalg.norm(literal - forms.w_opt)), float(fixed_tol),
+                   "perturbation of (I − G)⁻¹b by the rounding of G and b, the solve, and δw*"),
+        ModelCheck("per-round noise covariance: σ²LLᵀ of the literal round vs the derived S, "
+                   "‖·‖_F", 0.0, float(np.linalg.norm(var * gain @ gain.T - forms.S)),
+                   float(noise_tol), "rounding of the unit-noise rounds, of LLᵀ and of S"),
+        ModelCheck(f"server map: measured ‖G^T‖^(1/T) of the literal round vs max|1 − η_sμ(q̄)| "
+                   f"(T = {rate_steps})", forms.rho, server_rate(h, eta_c, eta_s, steps,
+                                                                 rate_steps),
+                   forms.G_error + rate_rounding(forms.rho, 0.0, d, rate_steps, e),
+                   "G symmetric (ν = 0): the bracket ρ ≤ r_T ≤ ρ has zero width, so the "
+                   "tolerance is two-sided: the run's rounding (rate_rounding), plus Weyl for δG")]
+    if forms.rho < 1.0:
+        closed, model, tol = _stationary_comparison(forms, g_model, var * gain @ gain.T,
+                                                    delta_g, float(noise_tol))
+        checks.append(ModelCheck(
+            "stationary covariance tr Σ_∞: Lyapunov (derived G, S) vs the literal round's "
+            "covariance recursion", closed, model, tol, "a-posteriori bounds of both solves, "
+            "plus the two (G, S) pairs' difference carried"))
+    return checks

@@ -9,9 +9,9 @@ Both are linear, z = (x, y) ↦ M z. With the SVD A = Σ_i σ_i u_i v_iᵀ the c
 (u_iᵀx, v_iᵀy) do not talk to each other: in the orthonormal basis W whose columns are
 (u_i, 0), (0, v_i) (i ≤ r = rank A), then the null directions of A and Aᵀ, the game is
 M = W · blockdiag(B(σ_1), …, B(σ_r), I) · Wᵀ, with B(σ) the 2×2 map of the scalar game
-f = σxy. That decoupling is what :func:`svd_basis` and :func:`block_prediction` put to the
-test: run the rule on the full game from the identity (:func:`game_power`) and compare
-with the blocks' powers, within the rounding bound of :func:`power_rounding`.
+f = σxy. That decoupling is what :func:`decoupling` puts to the test: run the rule on the
+full game from the identity (:func:`game_power`) and compare with the blocks' powers,
+within the rounding bound of :func:`power_rounding` and of the floating-point SVD.
 
 Rounding (Higham's model, u = ε/2, γ_k = ku/(1 − ku)): one step computes fl(M z) = M z + δ
 with ‖δ‖ ≤ e‖z‖, e from :func:`step_rounding`; an error made at step t is carried by
@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import ortho_group
 
-from lrtheory.errors import ParameterError, check_int, check_positive
-from lrtheory.models.linear_rate import measured_rate
+from lrtheory._rules import _positive
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.models.linear_rate import henrici_upper, measured_rate, rate_rounding
 from lrtheory.models.rounding import EPS, gamma
 from lrtheory.optimizers import Array, gradient_step
 
@@ -41,18 +42,14 @@ def bilinear_matrix(m: int, n: int, singular_values: Sequence[float], seed: int)
     """A = U_r diag(σ) V_rᵀ, m × n, with the given singular values (r ≤ min(m, n) of them,
     each > 0) and Haar-random orthonormal singular vectors."""
     m, n = check_int("m", m, 1), check_int("n", n, 1)
-    s = np.asarray(singular_values, dtype=float)
-    if s.ndim != 1 or not 1 <= s.size <= min(m, n):
-        raise ParameterError("singular_values", singular_values,
-                             f"between 1 and min(m, n) = {min(m, n)} numbers")
-    for value in s:
-        check_positive("singular_values", float(value))
+    s = _sigmas(singular_values, "singular_values")
+    if s.size > min(m, n):
+        raise ParameterError("singular_values", singular_values, f"at most min(m, n) = "
+                             f"{min(m, n)} numbers")
     rng = np.random.default_rng(check_int("seed", seed, 0))
     u = ortho_group.rvs(m, random_state=rng) if m > 1 else np.ones((1, 1))
     v = ortho_group.rvs(n, random_state=rng) if n > 1 else np.ones((1, 1))
-    r = s.size
-    a: FloatArray = (u[:, :r] * s) @ v[:, :r].T
-    return a
+    return np.asarray((u[:, :s.size] * s) @ v[:, :s.size].T)
 
 
 def gda_step(x: Array, y: Array, grad_x: GameGradient, grad_y: GameGradient, eta_g: Any,
@@ -64,6 +61,7 @@ def gda_step(x: Array, y: Array, grad_x: GameGradient, grad_y: GameGradient, eta
     they accept: NumPy/CuPy batches of chains (see :func:`bilinear_gradients`) or SymPy
     symbols (the claims derive the update matrix from this very function).
     """
+    _positive("eta_g", eta_g), _positive("eta_d", eta_d)  # numbers > 0; SymPy passes
     x_new = gradient_step(x, grad_x(x, y), eta_g)
     seen = x_new if alternating else x
     return x_new, gradient_step(y, -grad_y(seen, y), eta_d)
@@ -72,6 +70,8 @@ def gda_step(x: Array, y: Array, grad_x: GameGradient, grad_y: GameGradient, eta
 def bilinear_gradients(A: Any) -> tuple[GameGradient, GameGradient]:
     """(∇_x f, ∇_y f) = (Ay, Aᵀx) of f = xᵀAy for chains stored as rows (x is (…, m), y is
     (…, n)): y ↦ yAᵀ and x ↦ xA. ``A`` may be a NumPy or CuPy array."""
+    if np.ndim(A) != 2:
+        raise ParameterError("A", np.shape(A), "a 2-D matrix")
     return (lambda x, y: y @ A.T), (lambda x, y: x @ A)
 
 
@@ -84,16 +84,8 @@ def svd_basis(A: Any) -> tuple[FloatArray, FloatArray]:
     u, s, vt = np.linalg.svd(a)
     r = int(np.sum(s > s[0] * max(m, n) * EPS)) if s.size else 0
     w = np.zeros((m + n, m + n))
-    for i in range(r):
-        w[:m, 2 * i] = u[:, i]
-        w[m:, 2 * i + 1] = vt[i]
-    col = 2 * r
-    for i in range(r, m):
-        w[:m, col] = u[:, i]
-        col += 1
-    for i in range(r, n):
-        w[m:, col] = vt[i]
-        col += 1
+    w[:m, 0:2 * r:2], w[m:, 1:2 * r:2] = u[:, :r], vt[:r].T
+    w[:m, 2 * r:m + r], w[m:, m + r:] = u[:, r:], vt[r:].T
     return s[:r], w
 
 
@@ -101,7 +93,9 @@ def block_path(block: Callable[[float], FloatArray], sigmas: Sequence[float] | F
                steps: int) -> FloatArray:
     """B(σ_i)^t for t = 0..T and each σ_i, by successive 2×2 products: shape (T + 1, r, 2, 2)."""
     steps = check_int("steps", steps, 0)
-    b = np.array([np.asarray(block(float(x)), dtype=float) for x in np.atleast_1d(sigmas)])
+    b = np.array([np.asarray(block(float(x)), dtype=float) for x in _sigmas(sigmas)])
+    if b.shape[1:] != (2, 2) or not np.all(np.isfinite(b)):
+        raise ParameterError("block", b.shape[1:], "a function returning finite 2×2 matrices")
     path = np.empty((steps + 1, *b.shape))
     path[0] = np.eye(2)
     for t in range(steps):
@@ -123,27 +117,40 @@ def block_powers(block: Callable[[float], FloatArray], sigmas: Sequence[float] |
     return path[-1], float(np.sqrt(np.sum(np.square(errors))))
 
 
-def form_bias_bound(norms2: FloatArray, second_moments: FloatArray, e: float,
-                    form_norm: float, form_rounding: float) -> float:
-    """Bound on |E[fl(ẑ_TᵀKẑ_T)] − E[z_TᵀKz_T]| for chains run with rounding: the
-    deterministic bias a Monte Carlo mean of a quadratic form of the final state carries.
+def kernel_moments(A: Any, block: Callable[[float], FloatArray], eta_g: float, eta_d: float,
+                   steps: int, *, alternating: bool) -> tuple[float, float, float]:
+    """For :func:`game_kernel` from z₀ ~ N(0, I): E‖z_T‖², and bounds on the rounding bias of
+    its ‖z_T‖² column and of its form columns (C, E). With the 2×2 maps ``block(σ)`` on the
+    SVD blocks (:func:`block_path`) and M = I on the m + n − 2r null directions,
+    s_t = E‖z_t‖² = ‖M^t‖_F² = Σ_i‖B(σ_i)^t‖_F² + m + n − 2r.
 
-    The run's error ẑ_T − z_T = Σ_{t<T} M^{T−1−t}δ_t with ‖δ_t‖ ≤ e‖ẑ_t‖ has L² norm at most
-    E_r = e Σ_t ‖M^{T−1−t}‖₂ √s_t (Minkowski; s_t = E‖z_t‖², ``second_moments``, with ẑ_t
-    for z_t to first order), so the form moves by ≤ ‖K‖(2√s_T E_r + E_r²) (Cauchy–Schwarz),
-    and evaluating it adds ≤ ``form_rounding``·E‖ẑ_T‖² ≤ form_rounding·(√s_T + E_r)².
+    The run's error ẑ_T − z_T = Σ_{t<T} M^{T−1−t}δ_t, ‖δ_t‖ ≤ e‖ẑ_t‖ (:func:`step_rounding`),
+    has L² norm ≤ E_r = e Σ_t ‖M^{T−1−t}‖₂√s_t (Minkowski; ẑ_t for z_t to first order), so a
+    form zᵀKz moves by ≤ ‖K‖(2√s_T E_r + E_r²) (Cauchy–Schwarz) and evaluating it adds
+    ≤ g·E‖ẑ_T‖² ≤ g(√s_T + E_r)², with (‖K‖, g) = (1, γ_{m+n+1}) for ‖z‖² and
+    :func:`form_constant` for C and E.
     """
-    s = np.asarray(second_moments, dtype=float)
-    steps = len(s) - 1
-    err = e * float(np.sum(np.asarray(norms2)[:steps][::-1] * np.sqrt(s[:steps])))
-    root = float(np.sqrt(s[-1]))
-    return form_norm * (2.0 * root * err + err**2) + form_rounding * (root + err) ** 2
+    a = _matrix(A)
+    k = sum(a.shape)
+    s, _ = svd_basis(a)
+    path = block_path(block, s, steps)
+    null = k - 2 * s.size
+    norms2 = np.maximum(np.linalg.norm(path, 2, axis=(-2, -1)).max(axis=1), 1.0 if null else 0.0)
+    second = np.sum(path**2, axis=(1, 2, 3)) + null
+    err = step_rounding(a, eta_g, eta_d, alternating=alternating) * float(
+        np.dot(norms2[-2::-1], np.sqrt(second[:-1])))
+    root = float(np.sqrt(second[-1]))
+    (size, rounding), bias = form_constant(a, eta_g, eta_d), (2.0 * root + err) * err
+    return (float(second[-1]), bias + gamma(k + 1) * (root + err) ** 2,
+            size * bias + rounding * (root + err) ** 2)
 
 
 def block_prediction(blocks: FloatArray, w: FloatArray) -> FloatArray:
     """W · blockdiag(blocks[0], …, blocks[r−1], I) · Wᵀ for (r, 2, 2) blocks."""
-    b = np.asarray(blocks, dtype=float)
+    b, w = np.asarray(blocks, dtype=float), np.asarray(w, dtype=float)
     k = w.shape[0]
+    if b.ndim != 3 or b.shape[1:] != (2, 2) or w.shape != (k, k) or k < 2 * len(b):
+        raise ParameterError("blocks, w", (b.shape, w.shape), "(r, 2, 2) and (k, k), k ≥ 2r")
     d = np.eye(k)
     for i, block in enumerate(b):
         d[2 * i:2 * i + 2, 2 * i:2 * i + 2] = block
@@ -151,32 +158,41 @@ def block_prediction(blocks: FloatArray, w: FloatArray) -> FloatArray:
     return out
 
 
-def decoupling_tolerance(A: Any, eta_g: float, eta_d: float, s: FloatArray, w: FloatArray,
-                         norms2: FloatArray, normsf: FloatArray, prediction: FloatArray,
-                         block_error: float, *, alternating: bool) -> float:
-    """Frobenius tolerance for ‖Ẑ_T − W·blockdiag(B(σ_i)^T)·Wᵀ‖ (the full game run by
-    :func:`game_power` against its SVD blocks), the sum of
+def decoupling(A: Any, block: Callable[[float], FloatArray], eta_g: float, eta_d: float,
+               steps: int, *, alternating: bool) -> tuple[float, float, float]:
+    """(‖Ẑ_T − P‖_F, its tolerance, ‖P‖_F): the full game's M^T run by :func:`game_power`
+    against the prediction P = W·blockdiag(B(σ_i)^T, I)·Wᵀ from the 2×2 maps ``block(σ)``
+    (:func:`svd_basis`, :func:`block_powers`, :func:`block_prediction`). The tolerance is
 
     * the run's rounding, :func:`power_rounding` with :func:`step_rounding`;
-    * the blocks' own rounding ``block_error`` (from :func:`block_powers`) and that of the
-      product W·D·Wᵀ, 2γ_k‖W‖_F²‖D‖_F;
+    * the blocks' own rounding (from :func:`block_powers`) and that of the product W·D·Wᵀ,
+      2γ_k‖W‖_F²‖D‖_F;
     * the floating-point SVD: W is orthogonal only to ‖F‖ = ‖WᵀW − I‖₂, and its orthogonal
       polar factor W₀ (same block structure) is within ‖F‖ of it, moving the prediction by
       ≤ ‖F‖(2 + ‖F‖)‖D‖_F; the blocks then describe the game Â = U₀ΣV₀ᵀ, within
       δA = ‖A − ÛΣV̂ᵀ‖₂ + ‖F‖(2 + ‖F‖)σ_max of A, which moves M by
-      ‖δM‖₂ ≤ (η_G + η_D + η_Gη_D(2‖A‖₂ + δA))δA and M^T by :func:`perturbation_effect`.
+      ‖δM‖₂ ≤ (η_G + η_D + η_Gη_D(2‖A‖₂ + δA))δA and M^T by Σ_{t<T}‖M^{T−1−t}‖₂‖δM‖₂‖M^t‖₂
+      (first order, the run's norms). ‖F‖ and the SVD residual carry their own evaluation
+      rounding, γ_{m+n+2} times the sizes involved.
     """
     a = _matrix(A)
-    k = w.shape[0]
+    m, k = a.shape[0], sum(a.shape)
+    z_t, norms2, normsf = game_power(a, eta_g, eta_d, steps, alternating=alternating)
+    s, w = svd_basis(a)
+    blocks, block_error = block_powers(block, s, steps)
+    prediction = block_prediction(blocks, w)
     run = power_rounding(norms2, normsf, step_rounding(a, eta_g, eta_d, alternating=alternating))
     d_fro = float(np.linalg.norm(prediction))
-    product = 2.0 * gamma(k) * k * d_fro
-    residual, ortho = svd_residual(a, w, s)
-    basis = ortho * (2.0 + ortho) * d_fro
+    g = gamma(k + 2)
+    rebuilt = (w[:m, 0:2 * s.size:2] * s) @ w[m:, 1:2 * s.size:2].T
+    residual = float(np.linalg.norm(a - rebuilt, 2)) + g * 2.0 * float(np.linalg.norm(a) + 1.0)
+    ortho = float(np.linalg.norm(w.T @ w - np.eye(k), 2)) + g * k
     delta_a = residual + ortho * (2.0 + ortho) * float(np.max(s, initial=0.0))
     delta_m = (eta_g + eta_d + eta_g * eta_d * (2.0 * float(np.linalg.norm(a, 2)) + delta_a)
                ) * delta_a
-    return float(run + block_error + product + basis + perturbation_effect(norms2, delta_m))
+    carried = delta_m * float(np.dot(norms2[-2::-1], norms2[:-1]))
+    tol = run + block_error + 2.0 * gamma(k) * k * d_fro + ortho * (2.0 + ortho) * d_fro + carried
+    return float(np.linalg.norm(z_t - prediction)), float(tol), d_fro
 
 
 def game_power(A: Any, eta_g: float, eta_d: float, steps: int, *,
@@ -186,18 +202,8 @@ def game_power(A: Any, eta_g: float, eta_d: float, steps: int, *,
 
     Row j of Ẑ_T is the state reached from e_j, i.e. (M^T)ᵀ: returned transposed, as M^T.
     """
-    a = _matrix(A)
-    eta_g, eta_d = check_positive("eta_g", eta_g), check_positive("eta_d", eta_d)
-    steps = check_int("steps", steps, 0)
-    m, n = a.shape
-    path = np.empty((steps + 1, m + n, m + n))
-    path[0] = np.eye(m + n)
-    grad_x, grad_y = bilinear_gradients(a)
-    for t in range(steps):
-        z = path[t]
-        x, y = gda_step(z[:, :m], z[:, m:], grad_x, grad_y, eta_g, eta_d,
-                        alternating=alternating)
-        path[t + 1, :, :m], path[t + 1, :, m:] = x, y
+    path = orbit(A, np.eye(sum(_matrix(A).shape)), eta_g, eta_d, steps,
+                 alternating=alternating)
     norms2 = np.linalg.norm(path, 2, axis=(-2, -1))
     normsf = np.linalg.norm(path, axis=(-2, -1))
     return path[-1].T.copy(), norms2, normsf
@@ -212,6 +218,7 @@ def step_rounding(A: Any, eta_g: float, eta_d: float, *, alternating: bool) -> f
     its error reaches y' times η_D‖A‖, and ‖x̂'‖ ≤ (1 + γ)(‖x‖ + η_G‖A‖‖y‖). Simultaneous:
     e = γ(2 + (η_G + η_D)a); alternating: e = γ(1 + γ)[(1 + η_G a)(1 + 2η_D a) + 1].
     """
+    eta_g, eta_d = _etas(eta_g, eta_d)
     a_abs = float(np.linalg.norm(np.abs(_matrix(A)), 2))
     g = gamma(max(_matrix(A).shape) + 2)
     if not alternating:
@@ -222,30 +229,9 @@ def step_rounding(A: Any, eta_g: float, eta_d: float, *, alternating: bool) -> f
 def power_rounding(norms2: FloatArray, normsf: FloatArray, e: float) -> float:
     """‖Ẑ_T − M^T‖_F ≤ e Σ_{t<T} ‖M^{T−1−t}‖₂ ‖Ẑ_t‖_F (first order; the run's own ‖Ẑ_j‖₂
     for ‖M^j‖₂), for the norms returned by :func:`game_power`."""
-    steps = len(norms2) - 1
-    return float(e * sum(norms2[steps - 1 - t] * normsf[t] for t in range(steps)))
-
-
-def perturbation_effect(norms2: FloatArray, delta: float) -> float:
-    """How far M^T moves when M moves by ‖δM‖₂ ≤ delta: Σ_{t<T} ‖M^{T−1−t}‖₂ δ ‖M^t‖₂
-    (first order), with the run's norms."""
-    steps = len(norms2) - 1
-    return float(delta * sum(norms2[steps - 1 - t] * norms2[t] for t in range(steps)))
-
-
-def svd_residual(A: Any, w: FloatArray, s: FloatArray) -> tuple[float, float]:
-    """(‖A − Σ σ_i u_i v_iᵀ‖₂, ‖WᵀW − I‖₂) from :func:`svd_basis`, each plus the rounding of
-    evaluating it (γ_{k+2} times the sizes involved): how far the blocks' game is from A
-    and how far W is from orthogonal."""
-    a = _matrix(A)
-    m, n = a.shape
-    r = s.size
-    u, v = w[:m, 0:2 * r:2], w[m:, 1:2 * r:2]
-    rebuilt = (u * s) @ v.T
-    g = gamma(m + n + 2)
-    residual = float(np.linalg.norm(a - rebuilt, 2)) + g * 2.0 * float(np.linalg.norm(a) + 1.0)
-    ortho = float(np.linalg.norm(w.T @ w - np.eye(m + n), 2)) + g * (m + n)
-    return residual, ortho
+    norms2, normsf = _vector("norms2", norms2), _vector("normsf", normsf, len(norms2))
+    (e,) = _nonneg(e=e)
+    return float(e * np.dot(norms2[-2::-1], normsf[:-1]))
 
 
 def quadratic_drift_bound(norms: FloatArray, e: float, form_norm: float,
@@ -258,7 +244,8 @@ def quadratic_drift_bound(norms: FloatArray, e: float, form_norm: float,
     ‖δ_t‖). Evaluating C in floats adds ≤ ``form_rounding``·‖z‖² at each end. The bound
     grows with t, so it also bounds the largest drift over t ≤ T.
     """
-    z = np.asarray(norms, dtype=float)
+    z = _vector("norms", norms)
+    e, form_norm, form_rounding = _nonneg(e=e, form_norm=form_norm, form_rounding=form_rounding)
     carried = np.sum(z[:-1] * (2.0 * z[1:] + 3.0 * e * z[:-1]))
     return float(form_norm * e * carried + form_rounding * (z[0] ** 2 + np.max(z) ** 2))
 
@@ -270,11 +257,57 @@ def _matrix(A: Any) -> FloatArray:
     return a
 
 
+def _etas(eta_g: float, eta_d: float) -> tuple[float, float]:
+    return check_positive("eta_g", eta_g), check_positive("eta_d", eta_d)
+
+
+def _nonneg(**values: float) -> list[float]:
+    return [check_real(name, v, 0.0, lo_open=False) for name, v in values.items()]
+
+
+def _vector(name: str, value: Any, size: int | None = None) -> FloatArray:
+    """A finite non-empty 1-D float array (of length ``size`` when given)."""
+    v = np.asarray(value, dtype=float)
+    if v.ndim != 1 or v.size == 0 or v.size != (size or v.size) or not np.isfinite(v).all():
+        raise ParameterError(name, np.shape(value), f"finite, 1-D, length {size or '≥ 1'}")
+    return v
+
+
+def _sigmas(sigmas: Sequence[float] | FloatArray, name: str = "sigmas") -> FloatArray:
+    s = np.atleast_1d(np.asarray(sigmas, dtype=float))
+    if s.ndim != 1 or not np.all(s > 0) or not np.isfinite(s).all():
+        raise ParameterError(name, sigmas, "a 1-D array of singular values in (0, inf)")
+    return s
+
+
+def rate_interval(rho: float, nu: float, k: int, steps: int, e: float) -> tuple[float, float]:
+    """(centre, half-width) of where r_T = ‖M^T‖₂^{1/T} of a k×k linear rule, run with steps
+    that err by ≤ e‖z‖ (:func:`block_rates`), must lie if ρ(M) = ρ and M departs from
+    normality by ν: Henrici's one-sided ρ ≤ r_T ≤ U (``henrici_upper``) widened by the run's
+    rounding (``rate_rounding``). So |centre − r_T| ≤ half-width refutes a ρ above r_T,
+    which a symmetric test ρ ± (U − ρ) would accept."""
+    nu, e = _nonneg(nu=nu, e=e)
+    upper = henrici_upper(check_positive("rho", rho), nu, check_int("k", k, 1), steps)
+    return (rho + upper) / 2, (upper - rho) / 2 + rate_rounding(rho, nu, k, steps, e)
+
+
+def scalar_power(sigma: float, eta_g: float, eta_d: float, steps: int, *,
+                 alternating: bool) -> tuple[FloatArray, float]:
+    """B(σ)^T of the scalar game f = σxy by running the rule T times (:func:`game_power`
+    with A = [[σ]]), and the Frobenius bound on its rounding (:func:`power_rounding` with
+    :func:`step_rounding`)."""
+    a = np.array([[check_positive("sigma", sigma)]])
+    power, norms2, normsf = game_power(a, eta_g, eta_d, steps, alternating=alternating)
+    return power, power_rounding(norms2, normsf, step_rounding(a, eta_g, eta_d,
+                                                                alternating=alternating))
+
+
 def form_constant(A: Any, eta_g: float, eta_d: float) -> tuple[float, float]:
     """(κ, γκ) with κ = max(1/η_G, 1/η_D) + ‖|A|‖₂/2 ≥ ‖K‖₂ for the forms
     C = ‖x‖²/η_G + ‖y‖²/η_D − xᵀAy and E = ‖x‖²/η_G + ‖y‖²/η_D, and γ_{m+n+3}κ bounding the
     rounding of evaluating either, per ‖z‖²."""
     a = _matrix(A)
+    eta_g, eta_d = _etas(eta_g, eta_d)
     size = max(1 / eta_g, 1 / eta_d) + float(np.linalg.norm(np.abs(a), 2)) / 2
     return size, gamma(sum(a.shape) + 3) * size
 
@@ -283,62 +316,78 @@ def block_rates(sigmas: Sequence[float], eta_g: float, eta_d: float, steps: int,
                 alternating: bool) -> FloatArray:
     """r_T = ‖B(σ)^T‖₂^{1/T} of the scalar game f = σxy, measured by running the rule
     (:func:`lrtheory.models.linear_rate.measured_rate`) for every σ at once (a batch)."""
-    sig = np.asarray(sigmas, dtype=float)
+    sig = _sigmas(sigmas)
+    eta_g, eta_d = _etas(eta_g, eta_d)
 
     def step(state: tuple[FloatArray, ...]) -> tuple[Any, Any]:
         return gda_step(state[0], state[1], lambda x, y: sig * y, lambda x, y: sig * x,
                         eta_g, eta_d, alternating=alternating)
 
-    rates: FloatArray = measured_rate(step, 2, steps, batch=sig.shape)
-    return rates
+    return np.asarray(measured_rate(step, 2, steps, batch=sig.shape))
+
+
+def orbit(A: Any, z0: Any, eta_g: float, eta_d: float, steps: int, *,
+          alternating: bool) -> FloatArray:
+    """The states z_t = (x_t, y_t), t = 0..T, of :func:`gda_step` run on f = xᵀAy from z₀,
+    of length m + n or a batch of them as rows: shape (T + 1, *z₀.shape)."""
+    a = _matrix(A)
+    eta_g, eta_d = _etas(eta_g, eta_d)
+    m, k = a.shape[0], sum(a.shape)
+    start = np.asarray(z0, dtype=float)
+    if start.ndim not in (1, 2) or start.shape[-1] != k or not np.isfinite(start).all():
+        raise ParameterError("z0", start.shape, f"finite, of shape ({k},) or (b, {k})")
+    z = np.empty((check_int("steps", steps, 0) + 1, *start.shape))
+    z[0] = start
+    grad_x, grad_y = bilinear_gradients(a)
+    for t in range(steps):
+        z[t + 1, ..., :m], z[t + 1, ..., m:] = gda_step(
+            z[t, ..., :m], z[t, ..., m:], grad_x, grad_y, eta_g, eta_d, alternating=alternating)
+    return z
 
 
 def orbit_balance(A: Any, eta_g: float, eta_d: float, steps: int, *, alternating: bool,
                   seed: int = 0) -> tuple[float, float, float]:
-    """Along one orbit of the full game from z₀ ~ N(0, I) (``seed``): (largest violation,
-    its rounding bound, κ·max‖z_t‖²) of the exact balance law of each scheme,
+    """Along one :func:`orbit` of the full game from z₀ ~ N(0, I) (``seed``): (largest
+    violation, its rounding bound, κ·max‖z_t‖²) of the exact balance law of each scheme,
 
     * alternating: C(z_t) = C(z₀), C = ‖x‖²/η_G + ‖y‖²/η_D − xᵀAy (conserved);
     * simultaneous: E(z_t) = E(z₀) + Σ_{s<t}(η_G‖Ay_s‖² + η_D‖Aᵀx_s‖²),
       E = ‖x‖²/η_G + ‖y‖²/η_D (per block, the growth factor 1 + η_Gη_Dσ_i²).
 
     The bound is :func:`quadratic_drift_bound` (the law holds exactly for the exact map, so
-    only rounding can break it), plus, for the simultaneous law, the evaluation of the
-    increments, γ_{m+n+3}(η_G + η_D)‖|A|‖² Σ_t‖z_t‖².
+    only rounding can break it), plus, for the simultaneous law, evaluating the increments
+    and their running sum, γ_{m+n+3+T}(η_G + η_D)‖|A|‖² Σ_t‖z_t‖².
     """
     a = _matrix(A)
-    m = a.shape[0]
-    z = np.random.default_rng(seed).standard_normal(sum(a.shape))
-    x, y = z[:m], z[m:]
-    grad_x, grad_y = bilinear_gradients(a)
-
-    def form(x: Any, y: Any) -> float:
-        value = x @ x / eta_g + y @ y / eta_d
-        return float(value - x @ a @ y) if alternating else float(value)
-
-    c0, norms, drift, gained = form(x, y), [float(np.linalg.norm(z))], 0.0, 0.0
-    for _ in range(check_int("steps", steps, 1)):
-        if not alternating:
-            gained += float(eta_g * np.sum((a @ y) ** 2) + eta_d * np.sum((a.T @ x) ** 2))
-        x, y = gda_step(x, y, grad_x, grad_y, eta_g, eta_d, alternating=alternating)
-        norms.append(float(np.hypot(np.linalg.norm(x), np.linalg.norm(y))))
-        drift = max(drift, abs(form(x, y) - c0 - gained))
+    eta_g, eta_d = _etas(eta_g, eta_d)
+    (m, _), k = a.shape, sum(a.shape)
+    z0 = np.random.default_rng(check_int("seed", seed, 0)).standard_normal(k)
+    z = orbit(a, z0, eta_g, eta_d, check_int("steps", steps, 1), alternating=alternating)
+    x, y = z[:, :m], z[:, m:]
+    law = np.sum(x * x, axis=1) / eta_g + np.sum(y * y, axis=1) / eta_d
+    if alternating:
+        law -= np.sum((x @ a) * y, axis=1)
+    else:
+        gained = eta_g * np.sum((y @ a.T) ** 2, axis=1) + eta_d * np.sum((x @ a) ** 2, axis=1)
+        law[1:] -= np.cumsum(gained[:-1])
     size, rounding = form_constant(a, eta_g, eta_d)
-    z_norms = np.array(norms)
-    tol = quadratic_drift_bound(z_norms, step_rounding(a, eta_g, eta_d, alternating=alternating),
+    norms = np.linalg.norm(z, axis=1)
+    tol = quadratic_drift_bound(norms, step_rounding(a, eta_g, eta_d, alternating=alternating),
                                 size, rounding)
     if not alternating:
         a_abs = float(np.linalg.norm(np.abs(a), 2))
-        tol += gamma(sum(a.shape) + 3) * (eta_g + eta_d) * a_abs**2 * float(np.sum(z_norms**2))
-    return drift, tol, size * float(np.max(z_norms)) ** 2
+        tol += gamma(k + 3 + steps) * (eta_g + eta_d) * a_abs**2 * float(np.sum(norms**2))
+    return float(np.max(np.abs(law - law[0]))), tol, size * float(np.max(norms)) ** 2
 
 
 def game_kernel(A: Any, eta_g: float, eta_d: float, steps: int, *,
                 alternating: bool) -> Callable[[Any], Any]:
     """Monte Carlo kernel: z₀ ~ N(0, I) through T steps of the full game, per chain
-    (‖z_T‖², C(z_T)) with C = ‖x‖²/η_G + ‖y‖²/η_D − xᵀAy; vectorised over chains with
-    the ChunkRNG's array module (NumPy or CuPy)."""
+    (‖z_T‖², C(z_T), E(z_T)) with C = ‖x‖²/η_G + ‖y‖²/η_D − xᵀAy and E = ‖x‖²/η_G +
+    ‖y‖²/η_D; vectorised over chains with the ChunkRNG's array module (NumPy or CuPy)."""
     a = _matrix(A)
+    eta_g, eta_d = _etas(eta_g, eta_d)
+    steps = check_int("steps", steps, 0)
     m, k = a.shape[0], sum(a.shape)
 
     def kernel(rng: Any) -> Any:
@@ -350,15 +399,8 @@ def game_kernel(A: Any, eta_g: float, eta_d: float, steps: int, *,
         for _ in range(steps):
             x, y = gda_step(x, y, grad_x, grad_y, eta_g, eta_d, alternating=alternating)
         xx, yy = xp.sum(x * x, axis=1), xp.sum(y * y, axis=1)
-        c = xx / eta_g + yy / eta_d - xp.sum((x @ a_x) * y, axis=1)
-        return xp.stack([xx + yy, c], axis=1)
+        energy = xx / eta_g + yy / eta_d
+        return xp.stack([xx + yy, energy - xp.sum((x @ a_x) * y, axis=1), energy], axis=1)
 
     return kernel
 
-
-def form_mean(blocks: FloatArray, forms: FloatArray, null: Sequence[float]) -> float:
-    """E[z_TᵀKz_T] = tr((M^T)ᵀKM^T) for z₀ ~ N(0, I) in the SVD basis: Σ_i tr(B_iᵀK_iB_i)
-    over the (r, 2, 2) blocks B_i = B(σ_i)^T and the forms' 2×2 blocks K_i, plus K's
-    diagonal on the null directions (where M = I)."""
-    b, q = np.asarray(blocks, dtype=float), np.asarray(forms, dtype=float)
-    return float(np.einsum("rji,rjk,rki->", b, q, b) + np.sum(null))
