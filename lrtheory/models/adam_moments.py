@@ -171,9 +171,10 @@ def _upper_tail(y: float, b: float, n_abs: float, w: FloatArray, a: FloatArray,
     """Bound on ∫_y^∞ e^{py'}·Π_j|L|·|N| dy' (|L| at μ = 0, since exp(−μ²uA) ≤ 1), from
     U = e^y on: (1 + 2uw)^{−½} ≤ (1 + 2Uw)^{−½}·((1 + 2Uw)/(2uw))^{½} for the k largest
     weights and the rest ≤ their value at U, so Π|L| ≤ e^{−B(U)/2}·R_k·u^{−k/2}; |N(u)| ≤
-    |N|(U), or ≤ Σ|a_j|/(2uw_j) when a vanishes off w's support. Each (k ≤ 16, option) with
-    a convergent integral gives a bound; the least is returned (∞ if none converges)."""
-    top = np.sort(w[w > 0])[::-1][:_TOP]
+    |N|(U), or ≤ Σ|a_j|/(2uw_j) when a vanishes off w's support. Each (k ≤ max(16, 2p + 1),
+    option) with a convergent integral gives a bound; the least is returned (∞ if none
+    converges)."""
+    top = np.sort(w[w > 0])[::-1][:max(_TOP, math.floor(2 * p) + 1)]
     k = np.arange(1, top.size + 1)
     log_r = np.cumsum(0.5 * np.log((1.0 + 2.0 * math.exp(y) * top) / (2.0 * top)))
     bounds = []
@@ -222,23 +223,32 @@ def _table(a: FloatArray, w: FloatArray, p: float, moment: bool, h: float) -> _T
 
 
 def _strip_mass(t: _Table, w: FloatArray, a: FloatArray, p: float, h: float) -> float:
-    """An estimate (doubled for safety) of M = sup_η ∫|f(y + iη)| dy over the strip
-    |η| < π/2, per unit of the prefactor: there |1 + x|^{−½} ≤ (1 + |x|²)^{−¼} (kept for the
-    few largest weights, the rest bounded by 1), |exp(·)| ≤ 1 and |N| ≤ min(Σ|a|, Σ|a_j|/|x_j|).
-    It multiplies e^{−π²/h} ≈ 10⁻¹⁷, so a rough value is enough."""
-    order = np.argsort(-w)
-    k = min(int(np.count_nonzero(w > 0)), max(3, math.floor(2 * p) + 1))
+    """A bound on M = sup_{|η|<π/2} ∫|f(y + iη)| dy, per unit of the prefactor (w̃ ≤ 1).
+    On the strip Re u ≥ 0, so with x = 2uw̃: |1 + x|² ≥ 1 + |x|², Re(x/(1 + x)) ≥ 0 (so
+    |exp(·)| ≤ 1) and |1 + x| ≥ max(1, |x|). Hence |f| ≤ F(y) = e^{py}·D(y), independent of
+    η, with D(y) = Π_{j≤k}(1 + 4e^{2y}w̃_j²)^{−¼}·min(Σ|a|, Σ|a_j|/(2e^y w̃_j)) over the k
+    largest weights (the other factors are ≤ 1) non-increasing. On a cell [y, y + h],
+    F ≤ e^{p(y+h)}D(y); those cells over a grid, plus ∫_{−∞}^{y₀} F ≤ Σ|a|e^{py₀}/p and
+    ∫_{y₁}^∞ F ≤ C e^{−σy₁}/σ (F ≤ C e^{−σy} there, σ = k/2 − p or k/2 + 1 − p > 0), bound
+    ∫F ≥ M (in real arithmetic; the float64 evaluation errs by ~10⁻¹³ relative)."""
+    positive = np.sort(w[w > 0])[::-1][:max(_TOP, math.floor(2 * p) + 1)]  # k/2 > p if can
+    k = positive.size
     y = np.arange(math.floor(t.y[0] / h), math.ceil((t.y[-1] + 60.0) / h) + 1) * h
-    u = np.exp(y)
-    env = np.exp(p * y)
-    for j in order[:k]:
-        env = env * (1.0 + (2.0 * u * w[j]) ** 2) ** -0.25
+    log_x = np.add.outer(y + math.log(2.0), np.log(positive))  # ln|x_j| = ln(2e^y w̃_j)
+    log_d = -0.25 * np.logaddexp(0.0, 2.0 * log_x).sum(axis=1)
+    options = [(0.0, math.log(t.a_abs))]  # (extra decay from |N| ≤ D/u, ln of its constant)
     if np.any(a) and not np.any((w == 0) & (a != 0)):
         d = float(np.sum(np.abs(a[w > 0]) / (2.0 * w[w > 0])))
-        env = env * np.minimum(t.a_abs, d / u)
+        log_d = log_d + np.minimum(math.log(t.a_abs), math.log(d) - y)
+        options.append((1.0, math.log(d)))
     else:
-        env = env * t.a_abs
-    return 2.0 * float(np.sum(env)) * h
+        log_d = log_d + math.log(t.a_abs)
+    cells = h * float(np.sum(np.exp(p * (y[:-1] + h) + log_d[:-1])))
+    lower = t.a_abs * math.exp(p * y[0]) / p
+    log_c = -0.5 * float(np.sum(np.log(2.0 * positive)))  # (2e^y w̃)^{−½} ≥ each factor
+    upper = min((math.exp(log_c + log_n - (k / 2 + extra - p) * y[-1]) / (k / 2 + extra - p)
+                 for extra, log_n in options if k / 2 + extra > p), default=math.inf)
+    return cells + lower + upper
 
 
 @cache
