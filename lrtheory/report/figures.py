@@ -27,6 +27,8 @@ def validity_figure(result: ClaimResult) -> Figure | None:
     positive = [e for e in v.errors if e > 0]
     if positive and max(positive) / min(positive) > 100:
         ax.set_yscale("log")
+    if min(v.values) > 0 and max(v.values) / min(v.values) > 100:  # a parameter over decades
+        ax.set_xscale("log")
     ax.set_xlabel(v.parameter)
     ax.set_ylabel(v.error_label)
     ax.set_title(f"{result.claim.id}: validity domain")
