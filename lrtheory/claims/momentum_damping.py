@@ -26,6 +26,20 @@ from lrtheory.claim import (
     ValidityDomain,
 )
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.models.heavy_ball import (
+    derived_radius,
+    exact_power,
+    exact_rows,
+    fastest_beta,
+    numeric_matrix,
+    numeric_radius,
+    rate_band,
+    run_step,
+    sign_change_checks,
+    sign_change_probability,
+    sign_rounding_bound,
+)
+from lrtheory.models.linear_rate import measured_rate
 from lrtheory.models.rounding import EPS, RECURSION_ROUNDING_REASON, recursion_rounding
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, indicator_proportion
 from lrtheory.montecarlo.stats import mean_statistic
@@ -35,26 +49,18 @@ from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_001, SEED_003
 from lrtheory.symbolic.heavy_ball import (
     critical_beta,
-    derived_radius,
     derived_roots,
-    exact_power,
-    exact_rows,
     heavy_ball_discriminant,
     heavy_ball_polynomial,
-    numeric_matrix,
-    numeric_radius,
     polyak_minimax,
-    rate_bracket,
-    sign_change_probability,
-    sign_rounding_bound,
+    polyak_rate,
+    rest_at_critical,
 )
 
 H = sp.Symbol("h", positive=True)  # ηλ
 MU, BIG_L, KAPPA = sp.symbols("mu L kappa", positive=True)
-Z, A = sp.Symbol("z"), sp.Symbol("a", nonzero=True)
+Z = sp.Symbol("z")
 t = sp.Symbol("t", integer=True, nonnegative=True)
-BRACKET_REASON = ("Henrici: ρ ≤ ‖Mᵀ‖^{1/T} ≤ (ρᵀ + Tρ^{T−1}ν)^{1/T}, plus float64 rounding "
-                  "and 4√ε‖M‖_F for the numerical ρ in the bound (double roots)")
 EIG_REASON = ("eigenvalues of a 2×2 near a double root: a backward error ε‖M‖ moves them by "
               "up to √(ε‖M‖·‖M‖), so 4√ε‖M‖_F")
 
@@ -69,23 +75,13 @@ def _m3() -> tuple[Derivation, dict[str, sp.Expr]]:
     beta = sp.Symbol("beta", positive=True)
     disc = heavy_ball_discriminant(H, 1, beta)  # P depends on η, λ only through h = ηλ
     beta_c = critical_beta(H)
-    double = sp.roots(sp.Poly(heavy_ball_polynomial(H, 1, beta_c, Z), Z))
+    q = sp.Symbol("q", positive=True)  # roots in q = √h, then h written back
+    double = {r.subs(q, sp.sqrt(H)): k for r, k in sp.roots(sp.Poly(sp.expand(
+        heavy_ball_polynomial(H, 1, beta_c, Z).subs(H, q**2)), Z)).items()}
     plus, minus, h, b = derived_roots()
     c = 1 + b - h
     slope = sp.simplify(sp.diff(plus, b) * 2 * sp.sqrt(heavy_ball_discriminant(h, 1, b)))
-    # From rest (θ₀ = 1, v₀ = 0): θ₁ from one step of the rule; then Cayley–Hamilton,
-    # θ_{t+2} = (1 + β − h)θ_{t+1} − βθ_t. At β_c the polynomial is (z − a)², a = 1 − √h.
-    theta1 = heavy_ball(sp.Integer(1), sp.Integer(0), sp.Integer(1), H, beta)[0]  # η=h, λ=1
-    theta = sp.Function("theta")
-    # Written in a = 1 − √h (h = q², q = 1 − a), where rsolve sees the double root.
-    q = sp.Symbol("q", positive=True)
-    at_a = sp.Poly(sp.expand(heavy_ball_polynomial(H, 1, beta_c, Z).subs(H, q**2)
-                             .subs(q, 1 - A)), Z)
-    c1, c0 = at_a.all_coeffs()[1:]
-    rest_a = sp.rsolve(theta(t + 2) + c1 * theta(t + 1) + c0 * theta(t), theta(t),
-                       {theta(0): 1, theta(1): sp.expand(theta1.subs(H, (1 - A) ** 2))})
-    per_power = sp.expand(sp.powsimp(sp.expand(rest_a / A**t)))  # θ_t / aᵗ
-    rest_crit = sp.factor(per_power.subs(A, 1 - sp.sqrt(H))) * (1 - sp.sqrt(H)) ** t
+    theta1, rest_crit = rest_at_critical(H, t)
     # From rest with real roots: θ_t = A z₊ᵗ + B z₋ᵗ, fitted to θ₀ = 1 and θ₁ = 1 − h, with
     # 1 − h = z₊ + z₋ − β (Vieta, an identity below); then β = z₊z₋ gives A > 0 > B.
     coef_a, coef_b = sp.symbols("A B")
@@ -96,11 +92,11 @@ def _m3() -> tuple[Derivation, dict[str, sp.Expr]]:
     pm = polyak_minimax(MU, BIG_L)
     r, beta_r = sp.symbols("r beta", positive=True)
     ratio_slope = sp.factor(sp.diff(pm.lower / pm.upper, beta_r))
-    rate_k = sp.simplify(pm.rate.subs(BIG_L, KAPPA * MU))
+    rate_k = polyak_rate(KAPPA)
     e_fold = -1 / sp.log(rate_k)
     e_fold_gd = -1 / sp.log((KAPPA - 1) / (KAPPA + 1))
     root_k = sp.Symbol("s", positive=True)  # s = √κ
-    beta_k = sp.simplify(pm.beta.subs(BIG_L, KAPPA * MU))
+    beta_k = sp.factor(pm.beta.subs(BIG_L, KAPPA * MU))
     slowest = sp.factor(sp.cancel(sp.factor((pm.eta * MU).subs(BIG_L, root_k**2 * MU))))
     stiffest = sp.factor(sp.cancel(sp.factor((pm.eta * BIG_L).subs(BIG_L, root_k**2 * MU))))
     beta_s = sp.factor(beta_k.subs(KAPPA, root_k**2))
@@ -114,17 +110,13 @@ def _m3() -> tuple[Derivation, dict[str, sp.Expr]]:
                       "for 1 < h < 4 the model checks the minimum at β_c numerically"),
         Step("complex roots (β > β_c): |z| = √β, increasing in β; so β_c minimises ρ",
              sp.sqrt(beta)),
-        Step.equation("from rest at β_c (rsolve of the Cayley–Hamilton recursion)", "θ_t",
-                      rest_crit),
+        Step.equation("from rest at β_c (rsolve, Cayley–Hamilton)", "θ_t", rest_crit),
         Step.equation("from rest, real roots: θ_t = A z₊ᵗ + B z₋ᵗ (θ₁ = 1 − h = z₊ + z₋ − β)",
                       "(A, B)", ab,
                       note="with β = z₊z₋: A > 0 > B and |B|z₋ᵗ < Az₊ᵗ for 0 < z₋ < z₊ < 1"),
-        Step("Jury on P(rw): ρ(h) < r iff β < r² and lower < h < upper",
-             sp.Tuple(pm.lower, pm.upper)),
-        Step.equation("d(lower/upper)/dβ < 0: the best β is the limit r²", "slope",
-                      ratio_slope),
-        Step.equation("η exists iff κ·lower < upper; at β = r²", "κ·lower − upper",
-                      pm.feasibility),
+        Step("Jury on P(rw): ρ(h) < r iff β < r², lower < h < upper", sp.Tuple(pm.lower, pm.upper)),
+        Step.equation("d(lower/upper)/dβ < 0: the best β is r²", "slope", ratio_slope),
+        Step.equation("η exists iff κ·lower < upper (β = r²)", "κ·lower − upper", pm.feasibility),
         Step.equation("least r (the minimax rate)", "r*", rate_k),
         Step.equation("η from ημ = lower, ηL = upper", "η*", pm.eta),
         Step.equation("η*μ and η*L, s = √κ", "(η*μ, η*L)", sp.Tuple(slowest, stiffest)),
@@ -170,7 +162,8 @@ def _m3() -> tuple[Derivation, dict[str, sp.Expr]]:
         Identity("gradient descent at its best η: κ/2 iterations per e-fold",
                  sp.limit(e_fold_gd / KAPPA, KAPPA, sp.oo), sp.Rational(1, 2), "derived"),
     )
-    forms = {"rate": pm.rate, "beta": pm.beta, "eta": pm.eta, "rest": rest_crit}
+    forms = {"rate": pm.rate, "beta": pm.beta, "eta": pm.eta, "rest": rest_crit,
+             "e_fold": e_fold}
     return Derivation(steps, identities), forms
 
 
@@ -209,25 +202,14 @@ def _m3_params(p: Mapping[str, float]) -> dict[str, Any]:
             "rate_steps": whole["rate_steps"], "h": eta * mu, "polyak": bool(p["polyak"])}
 
 
-@cache
-def _fastest_beta(eta: float, lam: float) -> tuple[float, float]:
-    """argmin over a β grid of the numerical ρ at (η, λ), and the grid spacing."""
-    grid = np.linspace(0.0, 0.99, 496)
-    rho = numeric_radius([(eta, b) for b in grid], np.array([lam]))[:, 0]
-    return float(grid[int(np.argmin(rho))]), float(grid[1] - grid[0])
-
-
-def _polyak_checks(lam: np.ndarray, eta: float, beta: float, rho: np.ndarray,
-                   measured: np.ndarray, width: np.ndarray, eig_tol: float) -> list[ModelCheck]:
+def _polyak_checks(lam: np.ndarray, eta: float, beta: float, eig_tol: float) -> list[ModelCheck]:
     rate = _polyak(float(lam[0]), float(lam[-1]))[2]
+    rho = numeric_radius([(eta, beta)], lam)[0]
     grid = 1 + np.linspace(-0.2, 0.2, 21)
     worst = np.max(numeric_radius([(eta * g, beta * f) for g in grid for f in grid], lam), -1)
     return [
-        ModelCheck("every direction: numerical ρ_i = √β* (max deviation)", 0.0,
+        ModelCheck("every direction: numerical ρ_i = (√κ−1)/(√κ+1) (max deviation)", 0.0,
                    float(np.max(np.abs(rho - rate))), eig_tol, EIG_REASON),
-        ModelCheck("slowest measured rate over the directions vs (√κ−1)/(√κ+1)", rate,
-                   float(np.max(measured)), float(np.max(width)),
-                   BRACKET_REASON + "; " + EIG_REASON),
         ModelCheck("minimax: least worst-case numerical ρ over a 21×21 (η, β) grid of ±20 % "
                    "around (η*, β*)", rate, float(np.min(worst)), eig_tol, EIG_REASON),
     ]
@@ -236,25 +218,22 @@ def _polyak_checks(lam: np.ndarray, eta: float, beta: float, rho: np.ndarray,
 def _model_m3(point: Point) -> list[ModelCheck]:
     p = _m3_params(point.params)
     lam, eta, beta, h, horizon = p["lam"], p["eta"], p["beta"], p["h"], p["T"]
-    b = rate_bracket(eta, lam, beta, p["rate_steps"])
-    rho = derived_radius(eta * lam, beta)
+    band = rate_band(eta, lam, beta, p["rate_steps"])
+    checks = [band.check(f"measured rate vs derived ρ (60 digits), worst of {lam.size} "
+                         "direction(s)")]
     eig_tol = 4 * np.sqrt(EPS) * float(np.max(np.linalg.norm(numeric_matrix(eta, lam, beta),
                                                              axis=(-2, -1))))
-    width = b.upper - rho + b.rounding + eig_tol  # Henrici's bound uses the numerical ρ
-    worst = int(np.argmax(np.abs(b.measured - rho) / width))
-    checks = [ModelCheck(f"measured rate vs derived ρ, worst of {lam.size} direction(s), "
-                         f"T = {p['rate_steps']}", float(rho[worst]), float(b.measured[worst]),
-                         float(width[worst]), BRACKET_REASON)]
+    checks += sign_change_checks(eta, float(lam[0]), beta, horizon)
     if p["polyak"]:
-        return checks + _polyak_checks(lam, eta, beta, b.rho, b.measured, width, eig_tol)
+        return checks + _polyak_checks(lam, eta, beta, eig_tol)
     beta_c = float(critical_beta(sp.nsimplify(h)))
-    best, spacing = _fastest_beta(eta, float(lam[0]))
+    best, spacing = fastest_beta(eta, float(lam[0]))
     checks.append(ModelCheck("fastest β at this η: argmin of numerical ρ over a β grid",
                              beta_c, best, spacing,
                              "grid spacing: ρ(β) falls to β_c and rises after it"))
     state, run = (1.0, 0.0), [1.0]  # from rest
     for _ in range(horizon):
-        state = heavy_ball(state[0], state[1], float(lam[0]) * state[0], eta, beta)
+        state = heavy_ball(*state, float(lam[0]) * state[0], eta, beta)
         run.append(state[0])
     theta = np.array(run)
     if h <= 1 and beta <= beta_c:
@@ -276,21 +255,19 @@ def _rest_at_critical() -> Any:
 
 
 M3_STATISTICS = (
-    "fraction with ≥ 1 sign change of θ_t along λ_min, t ≤ T",
-    "fraction with ≥ 2 sign changes of θ_t along λ_min, t ≤ T",
+    "fraction with exactly one sign change of θ_t along λ_min, t ≤ T",
     "mean over directions of ‖s_T,i‖²/‖s₀,i‖², s_i = (θ_i, v_i)",
 )
 
 
 def _simulate_m3(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
-    """Random s₀ ~ N(0, I) in R^{2d} (θ and v per direction), heavy ball (seed 000's rule)
-    for T steps. Along λ_min the pair (θ₀, v₀) is direction-uniform, so the sign-change
-    fractions are the arcs of :func:`sign_change_probability` for the rows e₁ᵀMᵗ (exact
-    rationals); each direction's pair is direction-uniform too, so
-    E‖s_T,i‖²/‖s₀,i‖² = ‖M_iᵀ‖_F²/2 (normalising per direction keeps the stiff directions'
-    large velocities from dominating the variance).
-    Rounding can flip a sign only inside the band of :func:`sign_rounding_bound` (the
-    declared bias)."""
+    """Random s₀ ~ N(0, I) in R^{2d}, heavy ball (seed 000's rule) for T steps. Along λ_min
+    (θ₀, v₀) is direction-uniform: exactly one sign change has probability P(≥ 1) − P(≥ 2),
+    arcs of :func:`sign_change_probability` for the exact rows e₁ᵀMᵗ, strictly inside (0, 1)
+    at the Monte Carlo points (events every start shares are :func:`sign_change_checks`);
+    rounding can flip a sign only within :func:`sign_rounding_bound` (the declared bias).
+    Per direction E‖s_T,i‖²/‖s₀,i‖² = ‖M_iᵀ‖_F²/2 (normalised so that stiff directions'
+    large velocities do not dominate the variance)."""
     p = _m3_params(point.params)
     lam, eta, beta, steps = p["lam"], p["eta"], p["beta"], p["T"]
     d = lam.size
@@ -307,20 +284,18 @@ def _simulate_m3(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
             changes = changes + (before * theta[:, 0] < 0)
         start = s0[:, :d] ** 2 + s0[:, d:] ** 2
         ratio = xp.mean((theta * theta + v * v) / start, axis=1)
-        return xp.stack([(changes >= 1).astype(rng.dtype), (changes >= 2).astype(rng.dtype),
-                         ratio], 1)
+        return xp.stack([(changes == 1).astype(rng.dtype), ratio], 1)
 
     m = ensemble.run(kernel, n, what="M3 heavy ball from random states")
     rows = exact_rows(eta, float(lam[0]), beta, steps)
     bias = sign_rounding_bound(eta, float(lam[0]), beta, steps)
     mean = sum(float(np.sum(exact_power(eta, float(x), beta, steps) ** 2)) / 2 for x in lam) / d
     return [
-        Estimate(M3_STATISTICS[0], sign_change_probability(rows, 1),
-                 indicator_proportion(m, 0, ensemble), scale=1.0, bias_bound=bias),
-        Estimate(M3_STATISTICS[1], sign_change_probability(rows, 2),
-                 indicator_proportion(m, 1, ensemble), scale=1.0, bias_bound=bias),
-        Estimate(M3_STATISTICS[2], mean,
-                 mean_statistic(float(m.mean[2]), float(m.stderr_mean[2]), m.n)),
+        Estimate(M3_STATISTICS[0], sign_change_probability(rows, 1)
+                 - sign_change_probability(rows, 2), indicator_proportion(m, 0, ensemble),
+                 scale=1.0, bias_bound=bias),
+        Estimate(M3_STATISTICS[1], mean,
+                 mean_statistic(float(m.mean[1]), float(m.stderr_mean[1]), m.n)),
     ]
 
 
@@ -348,8 +323,10 @@ def _figure_m3(result: ClaimResult) -> Any:
                    and q.params["L"] == big_l), None)
     if polyak is not None:
         pp = _m3_params(polyak.params)
-        right.plot(pp["lam"], rate_bracket(pp["eta"], pp["lam"], pp["beta"], 400).measured, "o",
-                   ms=3, color="C0", label="measured ‖Mᵀ‖^{1/T}, T = 400")
+        measured = measured_rate(run_step(pp["eta"], pp["lam"], pp["beta"]), 2, 400,
+                                 batch=pp["lam"].shape)
+        right.plot(pp["lam"], measured, "o", ms=3, color="C0",
+                   label="measured ‖Mᵀ‖^{1/T}, T = 400")
     right.set_xscale("log")
     right.set_ylim(0.0, 1.25)
     right.set_xlabel("curvature λ (κ = 100, μ = 1)")
@@ -361,7 +338,7 @@ def _figure_m3(result: ClaimResult) -> Any:
 
 def _validity_m3() -> ValidityDomain:
     kappa = np.array([1.5, 2.0, 4.0, 10.0, 100.0, 1e3, 1e4, 1e5])
-    exact = -1 / np.log((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1))
+    exact = sp.lambdify(KAPPA, _m3()[1]["e_fold"], "numpy")(kappa)  # the derived −1/ln r*
     return ValidityDomain(
         "seed 003's '√κ iterations': the e-fold count −1/ln r* against its limit √κ/2",
         "κ", tuple(float(k) for k in kappa),
@@ -378,7 +355,7 @@ def _points_m3() -> tuple[Point, ...]:
         Point("under-damped: ηλ = 0.25, β = 1.2·β_c", {**one, "h": 0.25, "scale": 1.2},
               regime="outside", note="complex roots: every start oscillates"),
         Point("ηλ = 2.25 > 1: β_c = 0.25, double root −0.5", {**one, "h": 2.25, "scale": 1.0},
-              regime="outside", note="fastest β, but the iterate flips sign every step"),
+              regime="outside", monte_carlo=False, note="fastest β; θ_t flips sign every step"),
         Point("Polyak's (η*, β*), κ = 100, d = 12", {**one, "L": 100.0, "d": 12, "seed": 7,
                                                     "polyak": 1, "T": 25, "h": 0.0, "scale": 1.0}),
         Point("Polyak's (η*, β*), κ = 10, d = 30", {**one, "L": 10.0, "d": 30, "seed": 8,
@@ -426,11 +403,10 @@ M3 = Claim(
         "'Without overshoot' holds from rest, not from every start. From a random (θ₀, v₀) "
         "the critically damped run (ηλ = 0.25) crosses zero once in 6.9 % of starts within "
         "15 steps, and never twice: real roots allow at most one crossing. At 1.2·β_c every "
-        "start crosses and 8.1 % cross twice within 15 steps; complex roots cross without end.",
-        "For 1 < ηλ < 4 the critical β is still the fastest, but its double root "
-        "1 − √(ηλ) is negative, so the iterate changes sign at every step (at ηλ = 2.25 every "
-        "random start has ≥ 2 sign changes). Critical damping without overshoot needs "
-        "η ≤ 1/λ.",
+        "start crosses (ω = 0.289, so ⌊ωT/π⌋ = 1) and 8.1 % cross twice within 15 steps.",
+        "For 1 < ηλ < 4 the critical β is still the fastest, but its double root 1 − √(ηλ) "
+        "is negative: at ηλ = 2.25 every start changes sign at ≥ 14 of 15 steps. Critical "
+        "damping without overshoot needs η ≤ 1/λ.",
         "Polyak's optimum is derived as the minimax of the spectral radius over [μ, L], from "
         "Jury's conditions on P(rw). At (η*, β*) every curvature in [μ, L] has roots of "
         "modulus √β* = (√κ−1)/(√κ+1). The slowest direction is exactly critically damped and "

@@ -75,9 +75,11 @@ def radius_conditions(poly: sp.Expr, z: sp.Symbol, r: sp.Expr) -> list[sp.Expr]:
 
 
 def affine_root(condition: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
-    """(root, slope) of a condition whose numerator a·x + b is affine in x: the condition
-    changes sign at x = −b/a, and a's sign says on which side it is positive (a Jury
-    condition linear in η or h is a half-line)."""
+    """(root, slope) of a condition whose numerator a·x + b is affine in x: the numerator
+    changes sign at x = −b/a, and a is its slope. The condition's own sign is the
+    numerator's times the denominator's, so a's sign says on which side the condition is
+    positive only where the denominator is known to be positive (a Jury condition linear in
+    η or h is then a half-line)."""
     num = sp.Poly(sp.numer(sp.together(condition)), x)
     if num.degree() != 1:
         raise ParameterError("condition", condition, f"affine in {x} (in its numerator)")
