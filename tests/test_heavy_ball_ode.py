@@ -248,6 +248,16 @@ def test_derived_root_at_the_ode_beta() -> None:
     assert sp.simplify(forms["beta_disc"] - forms["beta_ode"] - m4.ETA * m4.LAM) == 0
 
 
+def test_conventions_and_form_derived_from_the_rules() -> None:
+    """The kinetic term ½Δθ²/η takes Δθ from the rule (−ηv for seed 000, −u for seed 003),
+    and the energy form M of ΔE = −(η/2)wᵀMw comes out of the rule, not typed in."""
+    assert m4._second("000").displacement == -m4.ETA * m4.V
+    assert m4._second("003").displacement == -m4.V
+    form = m4._m4()[1]["form"]
+    want = sp.Matrix([[1, -m4.BETA], [-m4.BETA, 1 - m4.ETA * m4.LAM]])
+    assert (form - want).applyfunc(sp.simplify) == sp.zeros(2, 2)
+
+
 @pytest.mark.parametrize(("params", "name"), [
     ({**BASE, "eta": -0.1}, "eta"),
     ({**BASE, "beta": 1.0}, "beta"),

@@ -22,25 +22,10 @@ from lrtheory.claim import (
     ValidityDomain,
 )
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
-from lrtheory.models.damped_flow import (
-    ATOL,
-    KAPPA,
-    RTOL,
-    damped_flow,
-    energy_comparison,
-    energy_kernel,
-    energy_rounding,
-    log_cosh_loss,
-    quadratic_energy,
-    worst_energy_step,
-)
+from lrtheory.models import damped_flow as df
+from lrtheory.models import second_moments as sm
+from lrtheory.models.heavy_ball import numeric_matrix
 from lrtheory.models.linear_rate import rate_bracket
-from lrtheory.models.second_moments import (
-    noisy_linear_map,
-    per_direction,
-    second_moment_path,
-    start_covariance,
-)
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.optimizers import heavy_ball, heavy_ball_lr_in_velocity
@@ -48,11 +33,12 @@ from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.schedules import warm_restarts
 from lrtheory.sources import SEED_001
-from lrtheory.symbolic.heavy_ball import critical_beta, heavy_ball_polynomial, numeric_matrix
+from lrtheory.symbolic import continuous_limit as cl
+from lrtheory.symbolic.heavy_ball import critical_beta, heavy_ball_polynomial
 from lrtheory.symbolic.lyapunov import discrete_lyapunov
 
 # --------------------------------------------------------------------------------------
-# M4 heavy-ball-ode: derivation
+# M4 heavy-ball-ode: derivation (machinery: lrtheory.symbolic.continuous_limit)
 # --------------------------------------------------------------------------------------
 
 ETA, BETA, LAM, H, GAMMA, SIGMA = sp.symbols("eta beta lambda h gamma sigma", positive=True)
@@ -62,24 +48,34 @@ S = sp.Symbol("s", real=True)
 TH_PREV, TH_NOW, TH_NEXT, G, V, V_PREV, G_PREV, XI = sp.symbols(
     r"\theta_{t-1} theta_t \theta_{t+1} g v v_{t-1} g_{t-1} xi", real=True)
 RULES = {"000": heavy_ball, "003": heavy_ball_lr_in_velocity}
+THETA, X = sp.Function("theta")(S), sp.Symbol("x", real=True)
+GRAD = sp.Derivative(sp.Function("L")(X), X).subs(X, THETA)  # ∇L(Θ(s))
+SCALING = {ETA: H**2, BETA: 1 - GAMMA * H}  # time step h = √η, friction γ
 
 
-def _kinetic(rule: str, velocity: sp.Expr, eta: sp.Expr) -> sp.Expr:
-    """½‖θ'‖² in the ODE's time s = t√η: the step θ_{t+1} − θ_t over √η is −√η v (seed
-    000's v) or −u/√η (seed 003's u = ηv), so ½ηv² or ½u²/η."""
-    return eta * velocity**2 / 2 if rule == "000" else velocity**2 / (2 * eta)
+@cache
+def _second(rule: str) -> cl.SecondOrder:
+    """``rule`` with v eliminated: θ_{t+1} in θ_t, θ_{t−1}, g_t; v_t and the step Δθ(v_t)."""
+    return cl.second_order_difference(lambda th, v, g: RULES[rule](th, v, g, ETA, BETA),
+                                      (TH_PREV, TH_NOW), (V_PREV, V), (G_PREV, G))
+
+
+def _energy(rule: str) -> Callable[[Any, Any, Any], sp.Expr]:
+    """E(θ, v; η) = λθ²/2 + ½Δθ²/η, Δθ = −ηv (seed 000's v) or −u (seed 003's u = ηv)."""
+    step = _second(rule).displacement
+    return lambda th, v, eta: LAM * th**2 / 2 + cl.kinetic_energy(
+        step.subs({V: v, ETA: eta}, simultaneous=True), eta)
 
 
 def _energy_step(rule: str, eta_before: sp.Expr, eta_step: sp.Expr) -> sp.Expr:
     """E_{t+1} − E_t on λθ²/2 for one step of ``rule`` at ``eta_step`` from (θ, V), E_t's
     kinetic term taken with the rate of the step that made V (``eta_before``)."""
-    theta1, v1 = RULES[rule](TH_NOW, V, LAM * TH_NOW, eta_step, BETA)
-    before = LAM * TH_NOW**2 / 2 + _kinetic(rule, V, eta_before)
-    return LAM * theta1**2 / 2 + _kinetic(rule, v1, eta_step) - before
+    return cl.energy_change(lambda th, v, eta: RULES[rule](th, v, LAM * th, eta, BETA),
+                            _energy(rule), (TH_NOW, V), eta_before, eta_step)
 
 
 def _dissipation(rule: str, eta: sp.Expr) -> sp.Expr:
-    """The derived one-step dissipation −(η/2)[v² − 2βvv' + (1 − ηλ)v'²], in the rule's own
+    """The stated one-step dissipation −(η/2)[v² − 2βvv' + (1 − ηλ)v'²], in the rule's own
     velocity (seed 003's u is ηv)."""
     v1 = RULES[rule](TH_NOW, V, LAM * TH_NOW, eta, BETA)[1]
     scale = 1 if rule == "000" else 1 / eta
@@ -87,67 +83,39 @@ def _dissipation(rule: str, eta: sp.Expr) -> sp.Expr:
     return -eta / 2 * (a**2 - 2 * BETA * a * b + (1 - eta * LAM) * b**2)
 
 
-def _linear_root(equation: sp.Expr, x: sp.Expr) -> sp.Expr:
-    """The x solving ``equation`` = 0 (an Eq or an expression), which must be linear in x:
-    −e(0)/e′ (cheaper than ``solve`` and exact)."""
-    e = sp.expand(equation.lhs - equation.rhs if isinstance(equation, sp.Equality) else equation)
-    slope = sp.diff(e, x)
-    if sp.diff(slope, x) != 0 or slope == 0:
-        raise ValueError(f"{equation} is not linear in {x}")
-    return sp.simplify(-e.subs(x, 0) / slope)
-
-
 @cache
 def _m4() -> tuple[Derivation, dict[str, sp.Expr]]:
     # (a) The update as a second-order difference: eliminate v with the previous step.
-    pos, vel = heavy_ball(TH_PREV, V_PREV, G_PREV, ETA, BETA)
-    g_prev = _linear_root(sp.Eq(vel, V), G_PREV)
-    v_now = _linear_root(sp.Eq(pos.subs(G_PREV, g_prev), TH_NOW), V)
-    th_next = sp.expand(heavy_ball(TH_NOW, v_now, G, ETA, BETA)[0])
-    second = sp.collect(sp.expand(th_next - 2 * TH_NOW + TH_PREV), [G, BETA])
+    hb = _second("000")
+    second = sp.collect(hb.difference, [G, BETA])
     # (b) Mass and friction at unit time step, two ways of differencing the friction.
     masses = {}
     for name, diff in (("forward", TH_NEXT - TH_NOW), ("backward", TH_NOW - TH_PREV)):
-        implied = _linear_root(MASS * (TH_NEXT - 2 * TH_NOW + TH_PREV) + FRICTION * diff + G,
-                               TH_NEXT)
-        coeffs = sp.Poly(sp.numer(sp.together(implied - th_next)), TH_NOW, TH_PREV, G).coeffs()
-        (solution,) = sp.linsolve(coeffs, [MASS, FRICTION])
-        masses[name] = dict(zip((MASS, FRICTION), solution, strict=True))
+        fit = cl.fit_coefficients(MASS * (TH_NEXT - 2 * TH_NOW + TH_PREV) + FRICTION * diff + G,
+                                  (MASS, FRICTION), TH_NEXT, hb.next_position, (TH_NOW, TH_PREV, G))
+        masses[name] = sp.Tuple(fit[MASS], fit[FRICTION])
     # (c) Continuous limit: θ_{t+k} = Θ(s + kh), η = h², β = 1 − γh, h → 0.
-    theta = sp.Function("theta")
-    x = sp.Symbol("x", real=True)
-
-    def grad(at: sp.Expr) -> sp.Expr:
-        return sp.Derivative(sp.Function("L")(x), x).subs(x, at)
-
-    def shifted(k: int) -> sp.Expr:  # Θ(s + kh), Taylor to third order in h
-        return sum((k * H) ** j / sp.factorial(j) * theta(S).diff(S, j) for j in range(4))
-
-    limit = {TH_NOW: theta(S), TH_PREV: shifted(-1), G: grad(theta(S)), ETA: H**2,
-             BETA: 1 - GAMMA * H}
-    residual = shifted(1) - th_next.subs(limit)
-    full = sp.expand(residual)
-    expansion = sum(full.coeff(H, j) * H**j for j in range(4))  # O(h⁴) dropped
-    ode = expansion.coeff(H, 2)
-    gamma_of = _linear_root(sp.Eq(BETA, 1 - GAMMA * sp.sqrt(ETA)), GAMMA)
+    limit = cl.continuous_limit(TH_NEXT - hb.next_position,
+                                {TH_NEXT: 1, TH_NOW: 0, TH_PREV: -1}, THETA, H,
+                                {**SCALING, G: GRAD}, force=GRAD)
+    ode, gamma_of = limit.ode, cl.limit_parameter(SCALING, H, GAMMA)
     # (d) Energy of the ODE, with θ'' from the ODE itself.
-    e_ode = sp.Function("L")(theta(S)) + theta(S).diff(S) ** 2 / 2
-    acc = _linear_root(ode, theta(S).diff(S, 2))
-    de_ds = sp.simplify(e_ode.diff(S).subs(theta(S).diff(S, 2), acc))
-    velocity = sp.expand((heavy_ball(TH_NOW, V, G, ETA, BETA)[0] - TH_NOW) / sp.sqrt(ETA))
-    v_next = heavy_ball(TH_NOW, V, G, ETA, BETA)[1]
+    de_ds = cl.energy_rate(ode, THETA, sp.Function("L")(THETA))
+    th_next, v_next = heavy_ball(TH_NOW, V, G, ETA, BETA)
+    velocity = sp.expand((th_next - TH_NOW) / sp.sqrt(ETA))
     # (e) Critical damping: the ODE on λθ²/2 (Θ = e^{rs}) against the discrete map.
     r, z = sp.symbols("r z")
-    ode_poly = sp.expand(ode.subs(grad(theta(S)), LAM * theta(S)).subs(
-        theta(S), sp.exp(r * S)).doit() / sp.exp(r * S))
+    ode_poly = cl.exponential_ansatz(ode.subs(GRAD, LAM * THETA), THETA, r)
     (gamma_c,) = [g for g in sp.roots(sp.discriminant(ode_poly, r), GAMMA) if g.is_positive]
-    beta_ode = _linear_root(sp.Eq(gamma_of, gamma_c), BETA)
+    beta_ode = cl.linear_root(sp.Eq(gamma_of, gamma_c), BETA)
     beta_disc = critical_beta(ETA * LAM)
     at_ode_beta = heavy_ball_polynomial(Y**4, 1, 1 - 2 * Y**2, z)  # ηλ = y⁴
     z_plus = max(sp.roots(at_ode_beta, z), key=lambda e: float(e.subs(Y, sp.Rational(1, 10))))
     z_series = sp.series(z_plus, Y, 0, 5).removeO()
-    # (f) Discrete energy, constant η, and across a restart η_lo → η_hi, both conventions.
-    form = sp.Matrix([[1, -BETA], [-BETA, 1 - ETA * LAM]])
+    # (f) Discrete energy, constant η, as a form in (v_t, v_{t+1}); across a restart.
+    change = _energy_step("000", ETA, ETA)
+    change_form = cl.quadratic_form(change, (TH_NOW, V), (V, v_next.subs(G, LAM * TH_NOW)))
+    form = (-2 / ETA * change_form.matrix).applyfunc(sp.cancel)  # ΔE = −(η/2) wᵀ M w
     # (g) Noise: the stationary energy of the linear map with g = λθ + σξ.
     a_mat, b_vec = _noisy_map("000")
     cov = discrete_lyapunov(a_mat, SIGMA**2 * b_vec * b_vec.T)
@@ -158,13 +126,14 @@ def _m4() -> tuple[Derivation, dict[str, sp.Expr]]:
     jumps = {"000": (ETA_HI - ETA_LO) * V**2 / 2, "003": V**2 / 2 * (1 / ETA_HI - 1 / ETA_LO)}
     eq = Step.equation
     steps = (
-        eq("velocity from positions (previous step)", "v_t", v_now),
+        eq("velocity from positions (previous step)", "v_t", hb.velocity),
         eq("heavy ball as a second-order difference", "θ_{t+1} − 2θ_t + θ_{t−1}", second),
         eq("unit time step, friction μ(θ_{t+1} − θ_t): mass, friction", "(m, μ)",
-           sp.Tuple(masses["forward"][MASS], masses["forward"][FRICTION])),
+           masses["forward"]),
         eq("unit time step, friction μ(θ_t − θ_{t−1}): mass, friction", "(m, μ)",
-           sp.Tuple(masses["backward"][MASS], masses["backward"][FRICTION])),
-        eq("θ_{t+k} = Θ(s + kh), η = h², β = 1 − γh: residual to O(h³)", "R(h)", expansion),
+           masses["backward"]),
+        eq("θ_{t+k} = Θ(s + kh), η = h², β = 1 − γh: residual to O(h³)", "R(h)",
+           limit.expansion),
         eq("h² coefficient: the ODE", "0", ode),
         eq("friction from β = 1 − γ√η", "γ", gamma_of),
         eq("ODE energy E = L + ½θ'²: dE/ds with θ'' from the ODE", "dE/ds", de_ds),
@@ -174,8 +143,7 @@ def _m4() -> tuple[Derivation, dict[str, sp.Expr]]:
         eq("… as a momentum", "β_ode", beta_ode),
         eq("discrete critical damping (symbolic.heavy_ball)", "β_disc", beta_disc),
         eq("discrete polynomial at β_ode, ηλ = y⁴: its larger root", "z₊", z_series),
-        eq("one-step energy change, constant η (seed 000)", "ΔE", sp.factor(
-            _energy_step("000", ETA, ETA))),
+        eq("one-step energy change, constant η (seed 000)", "ΔE", sp.factor(change)),
         eq("its quadratic form in (v_t, v_{t+1}): matrix, ΔE = −(η/2) wᵀMw", "M", form),
         eq("stationary mean energy under gradient noise σξ", "E_∞", e_stat),
     )
@@ -183,20 +151,18 @@ def _m4() -> tuple[Derivation, dict[str, sp.Expr]]:
         Identity("second-order difference of the update", second,
                  -(1 - BETA) * (TH_NOW - TH_PREV) - ETA * G, "derived"),
         Identity("friction differenced forward: mass β/η, friction (1 − β)/η",
-                 sp.Tuple(masses["forward"][MASS], masses["forward"][FRICTION]),
-                 sp.Tuple(BETA / ETA, (1 - BETA) / ETA), "derived"),
+                 masses["forward"], sp.Tuple(BETA / ETA, (1 - BETA) / ETA), "derived"),
         Identity("friction differenced backward: mass 1/η (no β), friction (1 − β)/η",
-                 sp.Tuple(masses["backward"][MASS], masses["backward"][FRICTION]),
-                 sp.Tuple(1 / ETA, (1 - BETA) / ETA), "derived"),
+                 masses["backward"], sp.Tuple(1 / ETA, (1 - BETA) / ETA), "derived"),
         Identity("continuous limit θ'' + γθ' + ∇L = 0", ode,
-                 theta(S).diff(S, 2) + GAMMA * theta(S).diff(S) + grad(theta(S)), "derived"),
-        Identity("the iterates leave the ODE at O(√η): h³ term −γθ''/2", expansion.coeff(H, 3),
-                 -GAMMA * theta(S).diff(S, 2) / 2, "derived"),
+                 THETA.diff(S, 2) + GAMMA * THETA.diff(S) + GRAD, "derived"),
+        Identity("the iterates leave the ODE at O(√η): h³ term −γθ''/2", limit.correction,
+                 -GAMMA * THETA.diff(S, 2) / 2, "derived"),
         Identity("friction γ = (1 − β)/√η", gamma_of, (1 - BETA) / sp.sqrt(ETA), "derived"),
         Identity("a low learning rate is high friction: sign ∂γ/∂η = −1 (β = 1 − δ, δ > 0)",
                  sp.sign(sp.diff(gamma_of, ETA).subs(BETA, 1 - DELTA)), sp.Integer(-1),
                  note="seed 001's 'A low learning rate corresponds to high friction'"),
-        Identity("energy dissipation dE/ds = −γθ'²", de_ds, -GAMMA * theta(S).diff(S) ** 2,
+        Identity("energy dissipation dE/ds = −γθ'²", de_ds, -GAMMA * THETA.diff(S) ** 2,
                  "derived"),
         Identity("the seed's ½‖v‖² with the update's v: the ODE's ½θ'² over it is η, not 1",
                  sp.simplify(velocity**2 / 2 / (v_next**2 / 2)), sp.Integer(1),
@@ -213,9 +179,9 @@ def _m4() -> tuple[Derivation, dict[str, sp.Expr]]:
         Identity("discrete at β_ode: z₊ = 1 − √(ηλ) + (ηλ)^{3/4} − ηλ/2 + O((ηλ)^{5/4})",
                  z_series, 1 - Y**2 + Y**3 - Y**4 / 2, "derived"),
         Identity("constant η: ΔE = −(η/2)[v² − 2βvv' + (1 − ηλ)v'²]",
-                 _energy_step("000", ETA, ETA), _dissipation("000", ETA), "derived"),
-        Identity("the form is positive definite iff β² + ηλ < 1: det M", form.det(),
-                 1 - BETA**2 - ETA * LAM, "derived"),
+                 change, _dissipation("000", ETA), "derived"),
+        Identity("the form is positive definite iff β² + ηλ < 1: det M",
+                 cl.leading_minors(form)[-1], 1 - BETA**2 - ETA * LAM, "derived"),
         Identity("restart, seed 000 (v ← βv + g, θ ← θ − ηv): kinetic energy injected",
                  sp.factor(_energy_step("000", ETA_LO, ETA_HI) - _dissipation("000", ETA_HI)),
                  jumps["000"], "derived"),
@@ -234,7 +200,7 @@ def _m4() -> tuple[Derivation, dict[str, sp.Expr]]:
 @cache
 def _noisy_map(rule: str) -> tuple[sp.Matrix, sp.Matrix]:
     """(A, b) of ``rule`` on λθ²/2 with gradient noise ξ: (θ, v) ← A(θ, v) + bξ, derived."""
-    return noisy_linear_map(lambda th, v: RULES[rule](th, v, LAM * th + XI, ETA, BETA),
+    return sm.noisy_linear_map(lambda th, v: RULES[rule](th, v, LAM * th + XI, ETA, BETA),
                             (TH_NOW, V), XI)
 
 
@@ -253,7 +219,7 @@ def _m4_function(name: str) -> Callable[..., Any]:
         function = sp.lambdify((ETA, BETA, LAM), _m4()[1]["form"], "numpy")
     else:
         a_mat, b_vec = _noisy_map(name[-3:])
-        function = per_direction(a_mat if name.startswith("matrix") else b_vec,
+        function = sm.per_direction(a_mat if name.startswith("matrix") else b_vec,
                                  (ETA, BETA, LAM))
     return function
 
@@ -318,15 +284,15 @@ def _energy_checks(p: Mapping[str, Any]) -> list[ModelCheck]:
     form = _m4_function("dissipation_000")
     for _ in range(steps):
         new, v_new = heavy_ball(theta, v, lams * theta, eta, beta)
-        change = (quadratic_energy(lams, new, new - theta, eta)
-                  - quadratic_energy(lams, theta, -eta * v, eta))
+        change = (df.quadratic_energy(lams, new, new - theta, eta)
+                  - df.quadratic_energy(lams, theta, -eta * v, eta))
         worst_gap = max(worst_gap, abs(change - float(np.sum(form(theta, v, eta, beta, lams)))))
-        bound = max(bound, energy_rounding(lams, (theta, v), (new, v_new)))
+        bound = max(bound, df.energy_rounding(lams, (theta, v), (new, v_new)))
         theta, v = new, v_new
     # Worst unit (v_t, v_{t+1}) for λ_max: the eigenvector of the form's smallest
     # eigenvalue μ, made reachable; ΔE = −(η/2)μ.
     lam = float(p["lam_max"])
-    worst = worst_energy_step(_m4_function("form")(eta, beta, lam), eta, beta, lam)
+    worst = df.worst_energy_step(_m4_function("form")(eta, beta, lam), eta, beta, lam)
     return [
         ModelCheck(f"max over {steps} steps |ΔE_t − derived dissipation form| (constant η)",
                    0.0, worst_gap, bound * 4, "float64 rounding of E and of the form: "
@@ -350,15 +316,15 @@ def _restart_checks(p: Mapping[str, Any]) -> list[ModelCheck]:
             theta, v = RULES[rule](theta, v, lams * theta, eta, beta)
         lo, hi = rates[-2], rates[-1]
         new, v_new = RULES[rule](theta, v, lams * theta, hi, beta)
-        measured = (quadratic_energy(lams, new, new - theta, hi)
-                    - quadratic_energy(lams, theta, theta - prev, lo))
+        measured = (df.quadratic_energy(lams, new, new - theta, hi)
+                    - df.quadratic_energy(lams, theta, theta - prev, lo))
         dissipation = np.sum(_m4_function(f"dissipation_{rule}")(theta, v, hi, beta, lams))
         jump = float(np.sum(_m4_function(f"jump_{rule}")(v, lo, hi)))
         scale = 1.0 if rule == "000" else 1.0 / lo
         checks.append(ModelCheck(
             f"seed {rule}: E across the restart (η {lo:.3g} → {hi:.3g}) vs derived "
             f"dissipation + jump (jump = {jump:+.3g})", float(dissipation) + jump,
-            float(measured), 4 * energy_rounding(lams, (theta, v * scale), (new, v_new * scale)),
+            float(measured), 4 * df.energy_rounding(lams, (theta, v * scale), (new, v_new * scale)),
             "float64 rounding of E and of the form, as for constant η"))
     return checks
 
@@ -396,15 +362,15 @@ def _model_m4(point: Point) -> list[ModelCheck]:
     p = _params(point.params)
     eta, beta = p["eta"], p["beta"]
     gamma = (1 - beta) / math.sqrt(eta)
-    loss = log_cosh_loss()
-    flow = damped_flow(loss, THETA0, gamma, HORIZON)
-    compared = energy_comparison(flow, eta, beta, COMPARE_AT)
+    loss = df.log_cosh_loss()
+    flow = df.damped_flow(loss, THETA0, gamma, HORIZON)
+    compared = df.energy_comparison(flow, eta, beta, COMPARE_AT)
     steps = len(compared.times) - 1
     return [
         ModelCheck(f"ODE (γ = {gamma:.3g}) on {loss.name}: E(S) + γ∫θ'² − E(0), S = "
                    f"{HORIZON:g}", 0.0, flow.balance, flow.bound,
-                   f"solve_ivp DOP853 bound ({flow.n_steps} steps, rtol {RTOL:g}, "
-                   f"atol {ATOL:g}, one-sided Lipschitz growth) through |∇E| and 1/κ"),
+                   f"solve_ivp DOP853 bound ({flow.n_steps} steps, rtol {df.RTOL:g}, "
+                   f"atol {df.ATOL:g}, one-sided Lipschitz growth) through |∇E| and 1/κ"),
         ModelCheck(f"discrete E after {steps} steps vs the ODE's E(t√η), t√η ≈ {COMPARE_AT:g}",
                    float(compared.flow[-1]), float(compared.discrete[-1]),
                    0.0, "approximation: the iterates leave the ODE at O(√η)", exact=False),
@@ -431,7 +397,7 @@ def mean_energies(p: Mapping[str, Any], rule: str) -> np.ndarray[Any, Any]:
     lams, beta, rates = p["lams"], p["beta"], restart_rates(p)
     maps = ((_m4_function(f"matrix_{rule}")(eta, beta, lams),
              _m4_function(f"noise_{rule}")(eta, beta, lams)) for eta in rates)
-    path = second_moment_path(start_covariance((p["theta_sd"] ** 2, 0.0), len(lams)), maps,
+    path = sm.second_moment_path(sm.start_covariance((p["theta_sd"] ** 2, 0.0), len(lams)), maps,
                               p["sigma"] ** 2)
     out = []
     for eta, cov in zip(rates, path, strict=True):
@@ -446,7 +412,7 @@ def _simulate_m4(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     σξ_t, through an SGDR restart: E_t = ½Σλθ_t² + ‖θ_t − θ_{t−1}‖²/(2η_{t−1}) at t = τ
     and τ + 1. Linear dynamics: each mean is the exact second-moment prediction."""
     p = _params(point.params, noise=True)
-    kernel = energy_kernel(RULES, p["lams"], restart_rates(p), p["beta"], p["sigma"],
+    kernel = df.energy_kernel(RULES, p["lams"], restart_rates(p), p["beta"], p["sigma"],
                            p["theta_sd"], (p["period"] - 1, p["period"]))
     m = ensemble.run(kernel, n, what="M4 heavy ball across an SGDR restart")
     predictions = [e for rule in RULES for e in mean_energies(p, rule)[-2:]]
@@ -465,10 +431,10 @@ VALIDITY_ETAS = (1e-4, 4e-4, 1e-3, 4e-3, 0.01, 0.04, 0.1, 0.3)
 @cache
 def _validity_curve() -> tuple[float, ...]:
     """max_t |E_t − E(t√η)|/E(0) at friction γ = 1 (β = 1 − √η), t√η ≲ S."""
-    flow = damped_flow(log_cosh_loss(), THETA0, 1.0, HORIZON)
+    flow = df.damped_flow(df.log_cosh_loss(), THETA0, 1.0, HORIZON)
     out = []
     for eta in VALIDITY_ETAS:
-        _, discrete, ode = energy_comparison(flow, eta, 1 - math.sqrt(eta))
+        _, discrete, ode = df.energy_comparison(flow, eta, 1 - math.sqrt(eta))
         out.append(float(np.max(np.abs(discrete - ode)) / ode[0]))
     return tuple(out)
 
@@ -476,22 +442,22 @@ def _validity_curve() -> tuple[float, ...]:
 def _validity_m4() -> ValidityDomain:
     return ValidityDomain(
         f"the iterates' energy L + ‖Δθ‖²/(2η) against the ODE's E(t√η), friction γ = 1, "
-        f"{log_cosh_loss().name} (curvature ≤ 1), 0 ≤ t√η ≤ {HORIZON:g}",
+        f"{df.log_cosh_loss().name} (curvature ≤ 1), 0 ≤ t√η ≤ {HORIZON:g}",
         "√(η λ_max)", tuple(math.sqrt(e) for e in VALIDITY_ETAS), _validity_curve(),
         "max_t |E_t − E(t√η)| / E(0)")
 
 
 def _figure_m4(result: ClaimResult) -> Any:
     fig, (left, right) = new_figure(2, width=11.0)
-    loss = log_cosh_loss()
-    flow = damped_flow(loss, THETA0, 1.0, HORIZON)
+    loss = df.log_cosh_loss()
+    flow = df.damped_flow(loss, THETA0, 1.0, HORIZON)
     fine = np.linspace(0, HORIZON, 300)
     energy = flow.energy_at(fine)
     left.semilogy(fine, energy, "k", lw=2, label="ODE θ'' + θ' + ∇L = 0: E(s)")
-    left.semilogy(fine[::12], energy[0] - flow.dense(fine[::12])[-1] / KAPPA, "x", color="C3",
+    left.semilogy(fine[::12], energy[0] - flow.dense(fine[::12])[-1] / df.KAPPA, "x", color="C3",
                   ms=5, label="E(0) − γ∫₀ˢθ'² (solve_ivp, dissipation)")
     for i, eta in enumerate((0.3, 0.1, 0.01)):
-        times, discrete, _ = energy_comparison(flow, eta, 1 - math.sqrt(eta))
+        times, discrete, _ = df.energy_comparison(flow, eta, 1 - math.sqrt(eta))
         left.semilogy(times, discrete, "o" if eta > 0.05 else "-", ms=3, color=f"C{i}",
                       label=f"heavy ball, η = {eta:g}, β = 1 − √η")
     left.set_xlabel("ODE time s = t√η")
