@@ -215,9 +215,11 @@ def _rate_check(p: dict[str, float]) -> ModelCheck:
                      rho=np.asarray(_radius(p)))
     slack = run_rate_rounding(A, steps, pi_step_rounding(p["kp"], p["ki"], float(A[1, 0])))
     return ModelCheck(
-        "contraction of the linearised loop: spectral radius of P(z) vs measured ‖M^T‖^{1/T}",
-        float(b.rho), float(b.measured), float(b.upper - b.rho) + slack,
-        f"Henrici bracket ρ ≤ r_T ≤ {float(b.upper):.6g} at T = {steps}, plus float64 rounding")
+        "contraction of the linearised loop: measured ‖M^T‖^{1/T} in the bracket of the "
+        "spectral radius of P(z) (its midpoint shown)",
+        float(b.rho + b.upper) / 2, float(b.measured), float(b.upper - b.rho) / 2 + slack,
+        f"one-sided Henrici bracket ρ = {float(b.rho):.6g} ≤ r_T ≤ {float(b.upper):.6g} at "
+        f"T = {steps}, checked as midpoint ± half-width, plus float64 rounding")
 
 
 def _certificate(p: dict[str, float], upper: bool = False) -> Certificate:
