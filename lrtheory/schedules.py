@@ -15,8 +15,9 @@ and the algebra:
   schedule with jumps at its jumps) or for ``dsolve``.
 
 A new schedule is one more factory here: validate the parameters with :func:`_parameter`,
-pick the function namespace with :func:`_namespace` (``cos``, ``exp``, ``floor`` and ``pi``
-exist under the same names in NumPy and SymPy) and return the closure.
+and return a closure that builds the SymPy formula (numbers entered as exact rationals with
+:func:`_exact`) when anything is symbolic, and evaluates with the arrays' module
+(:func:`lrtheory.arrays.namespace`) otherwise.
 """
 
 from __future__ import annotations
@@ -54,11 +55,6 @@ def _is_symbolic(*values: object) -> bool:
     return any(isinstance(v, sp.Basic) for v in values)
 
 
-def _namespace(*values: object) -> ModuleType:
-    """SymPy when any value is a SymPy object, else the arrays' module (NumPy or CuPy)."""
-    return sp if _is_symbolic(*values) else namespace(*values)
-
-
 def _time(t: Any) -> Any:
     """A numeric step or time (number or array) must be real and finite; SymPy passes."""
     if _is_symbolic(t):
@@ -78,7 +74,7 @@ def _progress(t: Any, total: Parameter) -> Any:
     """The fraction t/total of the horizon: clipped to [0, 1] for numbers and arrays, the
     plain ratio for SymPy (whose formulas are stated on [0, total])."""
     if _is_symbolic(t, total):
-        return t / total
+        return t / _exact(total)[0]
     return np.clip(_time(t), 0.0, total) / total
 
 
@@ -88,7 +84,7 @@ def constant(eta0: Parameter) -> Schedule:
 
     def schedule(t: Any) -> Any:
         if _is_symbolic(t, eta0):
-            return sp.sympify(eta0)
+            return _exact(eta0)[0]
         return eta0 * np.ones_like(_time(t), dtype=np.float64)
 
     return schedule
@@ -103,6 +99,8 @@ def linear_decay(eta0: Parameter, total: Parameter) -> Schedule:
     total = _parameter("total", total)
 
     def schedule(t: Any) -> Any:
+        if _is_symbolic(t, eta0, total):
+            return _exact(eta0)[0] * (1 - _progress(t, total))
         return eta0 * (1 - _progress(t, total))
 
     return schedule
@@ -117,8 +115,59 @@ def cosine(eta0: Parameter, total: Parameter) -> Schedule:
     total = _parameter("total", total)
 
     def schedule(t: Any) -> Any:
-        xp = _namespace(t, eta0, total)
+        if _is_symbolic(t, eta0, total):
+            return _exact(eta0)[0] * (1 + sp.cos(sp.pi * _progress(t, total))) / 2
+        xp = namespace(t)
         return eta0 * (1 + xp.cos(xp.pi * _progress(t, total))) / 2
+
+    return schedule
+
+
+def polynomial_decay(eta0: Parameter, total: Parameter, power: Parameter = 1,
+                     eta_end: Parameter | int = 0) -> Schedule:
+    """Polynomial decay (optax's ``polynomial_schedule``; PyTorch's ``PolynomialLR`` is
+    η_end = 0): η(t) = η_end + (η₀ − η_end)(1 − t/T)^p on [0, T], held at η_end for t > T.
+
+    p = 1 is :func:`linear_decay`. ∫₀ᵀ η dt = η_end T + (η₀ − η_end)T/(p + 1).
+    """
+    eta0 = _parameter("eta0", eta0)
+    total = _parameter("total", total)
+    power = _parameter("power", power)
+    end = eta_end if isinstance(eta_end, sp.Basic) else check_real(
+        "eta_end", eta_end, 0.0, float(eta0) if not _is_symbolic(eta0) else math.inf,
+        lo_open=False, hi_open=False)
+
+    def schedule(t: Any) -> Any:
+        if _is_symbolic(t, eta0, total, power, end):
+            e0, e1, p = _exact(eta0, end, power)
+            return e1 + (e0 - e1) * (1 - _progress(t, total)) ** p
+        return end + (eta0 - end) * (1 - _progress(t, total)) ** power
+
+    return schedule
+
+
+def linear_warmup(decay: Schedule, steps: Parameter) -> Schedule:
+    """Linear warm-up of W = ``steps`` in front of any schedule (Goyal et al. 2017):
+
+        η(t) = η_d(0)·t/W for 0 ≤ t < W,    η(t) = η_d(t − W) for t ≥ W,
+
+    so the rate climbs from 0 to the decay's initial value, then the decay runs on a clock
+    started at the end of the warm-up (held at 0 for t < 0). With SymPy the result is a
+    ``Piecewise`` that :func:`integrals` and ``sympy.integrate`` handle: ∫₀^W η = η_d(0)W/2.
+    """
+    if not callable(decay):
+        raise ParameterError("decay", decay, "a schedule (a callable t ↦ η(t))")
+    steps = _parameter("steps", steps)
+
+    def schedule(t: Any) -> Any:
+        if _is_symbolic(t, steps):
+            (w,) = _exact(steps)
+            peak = sp.sympify(decay(sp.Integer(0)))
+            return sp.Piecewise((peak * t / w, t < w), (decay(t - w), True))
+        time = np.maximum(_time(t), 0.0)
+        xp = namespace(t)
+        peak = decay(0.0)
+        return xp.where(time < steps, peak * time / steps, decay(time - steps))
 
     return schedule
 

@@ -241,3 +241,45 @@ def test_new_schedules_bad_time(bad: object) -> None:
                      warm_restarts(0.1, 10, 2)):
         with pytest.raises(ParameterError, match=r"^t "):
             schedule(bad)
+
+
+def test_polynomial_decay_values_integral_and_linear_case() -> None:
+    from lrtheory.schedules import linear_decay, polynomial_decay
+
+    sched = polynomial_decay(0.5, 100.0, power=2.0, eta_end=0.1)
+    np.testing.assert_allclose(sched(np.array([0.0, 50.0, 100.0, 150.0])),
+                               [0.5, 0.1 + 0.4 * 0.25, 0.1, 0.1], rtol=1e-15)
+    t = np.linspace(0, 100, 7)
+    np.testing.assert_allclose(polynomial_decay(0.3, 100.0)(t), linear_decay(0.3, 100.0)(t),
+                               rtol=1e-15)
+    x, e0, total, p, end = sp.symbols("t eta_0 T p eta_e", positive=True)
+    first, _ = integrals(polynomial_decay(e0, total, 3, end), x, total)
+    assert sp.simplify(first - (end * total + (e0 - end) * total / 4)) == 0
+    first_p, _ = integrals(polynomial_decay(e0, total, p, end), x, total)
+    assert sp.simplify(first_p - (end * total + (e0 - end) * total / (p + 1))) == 0
+    with pytest.raises(ParameterError, match="eta_end"):
+        polynomial_decay(0.1, 10.0, eta_end=0.2)
+    with pytest.raises(ParameterError, match="power"):
+        polynomial_decay(0.1, 10.0, power=0.0)
+
+
+def test_linear_warmup_climbs_then_hands_over_to_the_decay() -> None:
+    from lrtheory.schedules import cosine, linear_warmup
+
+    decay = cosine(0.4, 90.0)
+    sched = linear_warmup(decay, 10)
+    t = np.array([-3.0, 0.0, 5.0, 9.999, 10.0, 55.0, 100.0, 200.0])
+    expected = [0.0, 0.0, 0.2, 0.4 * 0.9999, 0.4, decay(45.0), 0.0, 0.0]
+    np.testing.assert_allclose(sched(t), expected, atol=1e-15)
+    # Symbolic: a Piecewise whose integral is the warm-up triangle plus the cosine's.
+    x = sp.Symbol("t", nonnegative=True)
+    first, second = integrals(linear_warmup(cosine(sp.Rational(2, 5), 90), 10), x, 100)
+    assert first == sp.Rational(2, 5) * 10 / 2 + sp.Rational(2, 5) * 90 / 2
+    assert second == sp.Rational(4, 25) * 10 / 3 + 3 * sp.Rational(4, 25) * 90 / 8
+    for value in (0.0, 3.5, 10.0, 42.0):
+        assert float(linear_warmup(cosine(sp.Rational(2, 5), 90), 10)(x).subs(x, value)) == \
+            pytest.approx(float(sched(value)), rel=1e-14, abs=1e-15)
+    with pytest.raises(ParameterError, match="decay"):
+        linear_warmup(0.1, 10)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="steps"):
+        linear_warmup(decay, -1)
