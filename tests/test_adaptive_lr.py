@@ -352,7 +352,10 @@ def test_validity_domain_is_the_beta1_09_curve_with_its_sign_change() -> None:
     sym = {x.name: x for x in _m6()[1]["rel_ss"].free_symbols}
     first_order = float(_m6()[1]["rel_ss"].subs({sym["beta_1"]: VALIDITY_BETA1, sym["beta_2"]:
                         0.999, sym["mu"]: VALIDITY_SNR, sym["s"]: 1}))
-    assert signed[-1] == pytest.approx(first_order, rel=0.01)
+    # The delta method drops terms one order higher in 1 − β₂: relative gap O(1 − β₂)
+    # (measured 1.0e-3 at 1 − β₂ = 0.001, 2.0e-3 at 0.002); 10·(1 − β₂) leaves room for
+    # its constant and still rejects a first-order form off by a few per cent.
+    assert signed[-1] == pytest.approx(first_order, rel=10 * (1 - 0.999))
     # The delta method's sign change is near the exact one, not on it (reviewer: 0.8475).
     delta_root = float(_m6()[1]["sign_root"].subs({sym["beta_1"]: 0.9, sym["mu"]: 0.2,
                                                     sym["s"]: 1}))
