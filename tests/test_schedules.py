@@ -283,3 +283,55 @@ def test_linear_warmup_climbs_then_hands_over_to_the_decay() -> None:
         linear_warmup(0.1, 10)  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="steps"):
         linear_warmup(decay, -1)
+
+
+def _smith_clr(step: float, lo: float, hi: float, half: float, mode: str,
+               gamma: float = 1.0) -> float:
+    """Smith's (2017) cyclical rate as PyTorch's CyclicLR writes it, with |·|."""
+    cycle = math.floor(1 + step / (2 * half))
+    x = abs(step / half - 2 * cycle + 1)
+    scale = {"triangular": 1.0, "triangular2": 1 / 2 ** (cycle - 1), "exp_range": gamma**step}
+    return lo + (hi - lo) * max(0.0, 1 - x) * scale[mode]
+
+
+def test_cyclical_rates_match_smiths_formula_numerically_and_symbolically() -> None:
+    from lrtheory.schedules import exp_range, triangular, triangular2
+
+    made = {"triangular": triangular(0.1, 1.0, 5), "triangular2": triangular2(0.1, 1.0, 5),
+            "exp_range": exp_range(0.1, 1.0, 5, 0.99)}
+    steps = np.arange(0.0, 60.0, 0.5)
+    for mode, schedule in made.items():
+        expected = [_smith_clr(s, 0.1, 1.0, 5, mode, 0.99) for s in steps]
+        np.testing.assert_allclose(schedule(steps), expected, rtol=0, atol=1e-15)
+        symbolic = [float(schedule(sp.Rational(str(s)))) for s in steps[::7]]
+        np.testing.assert_allclose(symbolic, expected[::7], rtol=0, atol=1e-15)
+
+
+def test_cyclical_integrals_exact_per_cycle_and_against_quadrature() -> None:
+    from lrtheory.schedules import exp_range, triangular, triangular2
+
+    lo, hi, s = sp.Rational(1, 10), sp.Integer(1), 5
+    first, second = integrals(triangular(0.1, 1.0, s), t, 6 * s)  # three whole cycles
+    assert first == 3 * s * (lo + hi)
+    assert sp.simplify(second - 3 * 2 * s * (lo**2 + lo * hi + hi**2) / 3) == 0
+    grid = np.linspace(0.0, 23.0, 2_300_001)
+    for schedule in (triangular2(0.1, 1.0, 5), exp_range(0.1, 1.0, 5, 0.99)):
+        one, two = integrals(schedule, t, 23)
+        rate = schedule(grid)
+        assert float(one) == pytest.approx(np.trapezoid(rate, grid), rel=1e-9)
+        assert float(two) == pytest.approx(np.trapezoid(rate**2, grid), rel=1e-9)
+
+
+def test_cyclical_bad_input_names_the_parameter() -> None:
+    from lrtheory.schedules import exp_range, triangular
+
+    for kwargs, name in (({"eta_min": -0.1, "eta_max": 1.0, "half": 5}, "eta_min"),
+                         ({"eta_min": 2.0, "eta_max": 1.0, "half": 5}, "eta_min"),
+                         ({"eta_min": 0.1, "eta_max": 1.0, "half": 0}, "half"),
+                         ({"eta_min": 0.1, "eta_max": math.nan, "half": 5}, "eta_max")):
+        with pytest.raises(ParameterError, match=name):
+            triangular(**kwargs)
+    with pytest.raises(ParameterError, match="gamma"):
+        exp_range(0.1, 1.0, 5, 1.5)
+    with pytest.raises(ParameterError, match="t"):
+        triangular(0.1, 1.0, 5)(np.inf)
