@@ -228,6 +228,9 @@ class Claim:
     statistics: tuple[str, ...] = ()
     validity: Callable[[], ValidityDomain] | None = None
     findings: tuple[str, ...] = field(default_factory=tuple)
+    requires: tuple[str, ...] = ()
+    """Optional modules the claim needs (import names, e.g. ``"sklearn"``); where one is
+    missing the claim is listed but not run, and the report says which extra installs it."""
 
     def __reduce__(self) -> tuple[Callable[[str], Claim], tuple[str]]:
         # Pickled by ID: a claim's callables may be lambdas or closures, and a result sent

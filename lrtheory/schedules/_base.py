@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
@@ -75,3 +76,12 @@ def _from_zero(t: Any) -> Any:
         return t
     return np.maximum(_time(t), 0.0)
 
+
+def _floor_rate(eta_min: object, top: Parameter) -> Parameter:
+    """η_min ∈ [0, η_max]: a number, or a SymPy expression not known to be negative."""
+    if isinstance(eta_min, sp.Basic):
+        if not isinstance(eta_min, sp.Expr) or eta_min.is_negative:
+            raise ParameterError("eta_min", eta_min, "≥ 0 (a number or a SymPy expression)")
+        return eta_min
+    hi = math.inf if isinstance(top, sp.Basic) else top
+    return check_real("eta_min", eta_min, 0.0, hi, lo_open=False, hi_open=False)

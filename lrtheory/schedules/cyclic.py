@@ -10,11 +10,12 @@ from typing import Any
 import sympy as sp
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_real
+from lrtheory.errors import check_real
 from lrtheory.schedules._base import (
     Parameter,
     Schedule,
     _exact,
+    _floor_rate,
     _from_zero,
     _is_symbolic,
     _parameter,
@@ -136,12 +137,3 @@ def _cyclical(eta_min: Parameter | int, eta_max: Parameter, half: Parameter, mod
 
     return schedule
 
-
-def _floor_rate(eta_min: object, top: Parameter) -> Parameter:
-    """η_min ∈ [0, η_max]: a number, or a SymPy expression not known to be negative."""
-    if isinstance(eta_min, sp.Basic):
-        if not isinstance(eta_min, sp.Expr) or eta_min.is_negative:
-            raise ParameterError("eta_min", eta_min, "≥ 0 (a number or a SymPy expression)")
-        return eta_min
-    hi = math.inf if isinstance(top, sp.Basic) else top
-    return check_real("eta_min", eta_min, 0.0, hi, lo_open=False, hi_open=False)

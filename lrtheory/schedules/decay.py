@@ -15,6 +15,7 @@ from lrtheory.schedules._base import (
     Parameter,
     Schedule,
     _exact,
+    _floor_rate,
     _fraction,
     _from_zero,
     _is_symbolic,
@@ -52,19 +53,23 @@ def linear_decay(eta0: Parameter, total: Parameter) -> Schedule:
     return schedule
 
 
-def cosine(eta0: Parameter, total: Parameter) -> Schedule:
-    """Cosine annealing η(t) = η₀ (1 + cos(π t/T)) / 2 on [0, T], held at 0 for t > T.
+def cosine(eta0: Parameter, total: Parameter, eta_min: Parameter | int = 0) -> Schedule:
+    """Cosine annealing (seed 003: α_t = α_min + ½(α_max − α_min)(1 + cos(πt/T))),
 
-    ∫₀ᵀ η dt = η₀T/2 and ∫₀ᵀ η² dt = 3η₀²T/8.
+        η(t) = η_min + (η₀ − η_min)(1 + cos(π t/T))/2    on [0, T], held at η_min for t > T.
+
+    With η_min = 0: ∫₀ᵀ η dt = η₀T/2 and ∫₀ᵀ η² dt = 3η₀²T/8.
     """
     eta0 = _parameter("eta0", eta0)
     total = _parameter("total", total)
+    low = _floor_rate(eta_min, eta0)
 
     def schedule(t: Any) -> Any:
-        if _is_symbolic(t, eta0, total):
-            return _exact(eta0)[0] * (1 + sp.cos(sp.pi * _progress(t, total))) / 2
+        if _is_symbolic(t, eta0, total, low):
+            top, bottom = _exact(eta0, low)
+            return bottom + (top - bottom) * (1 + sp.cos(sp.pi * _progress(t, total))) / 2
         xp = namespace(t)
-        return eta0 * (1 + xp.cos(xp.pi * _progress(t, total))) / 2
+        return low + (eta0 - low) * (1 + xp.cos(xp.pi * _progress(t, total))) / 2
 
     return schedule
 
