@@ -34,7 +34,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def report(session: nox.Session) -> None:
     """Verify every claim and write reports/ (index.md, index.html, results.json, pages)."""
-    session.install("-e", ".")
+    session.install("-e", ".[search]")
     session.run("lrtheory", "report", "--out", "reports", *session.posargs)
 
 

@@ -18,6 +18,7 @@ decide; the report only shows. Adding a claim means adding one ``Claim`` to one 
 from __future__ import annotations
 
 import enum
+import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
@@ -242,6 +243,18 @@ class Claim:
         return self.id[0]
 
     @property
+    def missing(self) -> str | None:
+        """Why the claim cannot run here (an optional module it needs is not installed, and
+        the extra that installs it), or None when it can."""
+        absent = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        if not absent:
+            return None
+        packages = ", ".join(OPTIONAL_MODULES.get(m, (m, ""))[0] for m in absent)
+        extras = sorted({OPTIONAL_MODULES[m][1] for m in absent if m in OPTIONAL_MODULES})
+        hint = f": pip install 'lrtheory[{','.join(extras)}]'" if extras else ""
+        return f"needs {packages}{hint}"
+
+    @property
     def family_name(self) -> str:
         return FAMILIES[self.family]
 
@@ -255,6 +268,10 @@ class Claim:
     def n_mc_checks(self) -> int:
         """How many statistical tests this claim contributes to a run (Bonferroni's m)."""
         return len(self.mc_points) * len(self.statistics)
+
+
+#: Optional modules claims may require: import name → (package, lrtheory extra installing it).
+OPTIONAL_MODULES: dict[str, tuple[str, str]] = {"sklearn": ("scikit-learn", "search")}
 
 
 def _registered(claim_id: str) -> Claim:

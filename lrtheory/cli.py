@@ -77,6 +77,8 @@ def _summary(run: RunResult, console: Console) -> None:
                   f"(seed {run.settings['seed']}, backend {run.environment['backend']}, "
                   f"{run.n_checks} Monte Carlo checks at α = {run.alpha_per_check:.3g} each, "
                   f"{run.timings['total_s']:.1f} s)")
+    for claim_id, reason in run.not_run.items():
+        console.print(f"[yellow]not run:[/] {claim_id} {escape(reason)}")
     for c in run.claims:
         for p in c.points:
             reasons = [m.reason for m in p.model if m.verdict == "refuted"]
@@ -98,7 +100,10 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
     for col in ("ID", "slug", "family", "title", "points"):
         table.add_column(col)
     for c in registry.select(args.claims):
-        table.add_row(c.id, c.slug, c.family_name, c.title, str(len(c.points)))
+        title = escape(c.title)
+        if c.missing is not None:
+            title += f" [yellow](not runnable here: {escape(c.missing)})[/]"
+        table.add_row(c.id, c.slug, c.family_name, title, str(len(c.points)))
     console.print(table)
     return 0
 

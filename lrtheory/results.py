@@ -95,6 +95,8 @@ class RunResult:
     n_checks: int
     alpha_per_check: float
     timings: dict[str, float] = field(default_factory=dict)
+    not_run: dict[str, str] = field(default_factory=dict)
+    """Claims asked for but not run here, by ID, with the reason (a missing optional module)."""
 
     @property
     def verdict(self) -> Verdict:

@@ -123,6 +123,11 @@ def verify(claims: Sequence[Claim], settings: Settings | None = None,
     settings = settings or Settings()
     if not claims:
         raise ParameterError("claims", [], "at least one claim")
+    not_run = {c.id: reason for c in claims if (reason := c.missing) is not None}
+    claims = [c for c in claims if c.id not in not_run]
+    if not claims:
+        raise ParameterError("claims", sorted(not_run), "at least one claim that can run here "
+                             f"({'; '.join(f'{k} {v}' for k, v in not_run.items())})")
     backend = get_backend(settings.backend)
     m = max(1, sum(c.n_mc_checks for c in claims))
     alpha = stats.bonferroni(settings.alpha, m)
@@ -140,6 +145,7 @@ def verify(claims: Sequence[Claim], settings: Settings | None = None,
         n_checks=m,
         alpha_per_check=alpha,
         timings={"total_s": time.perf_counter() - t0},
+        not_run=not_run,
     )
 
 

@@ -118,6 +118,7 @@ def run_json(run: RunResult) -> dict[str, Any]:
         "n_monte_carlo_checks": run.n_checks,
         "alpha_per_check": run.alpha_per_check,
         "claims": [claim_json(c) for c in run.claims],
+        "not_run": dict(run.not_run),
         "timings": {k: round(v, 4) for k, v in run.timings.items()},
     }
 
