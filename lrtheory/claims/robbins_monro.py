@@ -1,0 +1,469 @@
+"""Family D, claim D6: the Robbins–Monro conditions and power-law rates η_t = c·t^(−p)."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from lrtheory.claim import (
+    Claim,
+    Derivation,
+    Estimate,
+    Identity,
+    ModelCheck,
+    Point,
+    Source,
+    Step,
+    ValidityDomain,
+)
+from lrtheory.models import robbins_monro as rm
+from lrtheory.models.lyapunov import variance_path_rounding
+from lrtheory.models.nqm import sgd_second_moments
+from lrtheory.models.rounding import EPS
+from lrtheory.montecarlo.runner import Ensemble
+from lrtheory.montecarlo.stats import mean_statistic
+from lrtheory.plotting import new_figure
+from lrtheory.results import ClaimResult
+from lrtheory.sources import SEED_003
+from lrtheory.symbolic.lyapunov import XI, V, X, affine_fixed_point
+from lrtheory.symbolic.moments import centred_moments, expectation, gaussian_moments
+from lrtheory.symbolic.robbins_monro import (
+    ELL,
+    U,
+    expansion_coefficients,
+    homogeneous_exponent,
+    infinite_product,
+    integrating_factor_solution,
+    p_series_convergence,
+)
+
+lam, c, sigma, B = sp.symbols("lambda c sigma B", positive=True)
+t = sp.Symbol("t", positive=True)
+k = sp.Symbol("k", positive=True, integer=True)
+p_, q_, kappa, w = sp.symbols("p q kappa w", positive=True)
+A1, A2, B0, C0 = sp.symbols("A_1 A_2 B_0 C")
+S2 = sigma**2 / B
+POWERS = (0.0, 0.5, 1.0, 2.0)
+
+# --------------------------------------------------------------------------------------
+# The derivation
+# --------------------------------------------------------------------------------------
+
+
+@cache
+def _d6() -> dict[str, Any]:
+    """Every closed form of D6, computed from the SGD step e ← e − η_t(λe + ξ)."""
+    eta = sp.Symbol("eta", positive=True)
+    rhs = expectation((X - eta * (lam * X + XI)) ** 2,
+                      {X: centred_moments(V), XI: gaussian_moments(S2)})
+
+    def at(p: sp.Expr) -> sp.Expr:  # step t → t + 1 uses η_{t+1} = c(t + 1)^(−p), t ≥ 0
+        return rhs.subs(eta, c * (t + 1) ** (-p))
+
+    r: dict[str, Any] = {"rhs": rhs}
+    conv = p_series_convergence(q_, t)
+    r["p_series"] = conv
+    r["diverges"] = sp.Complement(sp.Interval(0, sp.oo), conv)          # Σ c t^(−p) = ∞
+    r["squares"] = sp.solveset(conv.as_relational(2 * p_), p_, sp.Interval(0, sp.oo))
+    r["rm"] = sp.Intersection(r["diverges"], r["squares"])
+    r["rm_members"] = sp.FiniteSet(*(p for p in (0, sp.S.Half, 1, 2) if r["rm"].contains(p)))
+    # p = 0: a constant rate stalls at the fixed point of the variance map.
+    r["floor"] = affine_fixed_point(at(0), V)
+    # p = ½: dominant balance in u = t^(−1/2).
+    r["half"] = expansion_coefficients(at(sp.S.Half), V, t, A1 * U + A2 * U**2, [A1, A2], 2, 3)
+    r["half_homogeneous"] = homogeneous_exponent((1 - lam * c * (t + 1) ** -sp.S.Half) ** 2, t, 2)
+    r["borel_cantelli"] = sp.integrate(2 * w * sp.exp(-kappa * w), (w, 0, sp.oo))
+    # p = 1: dominant balance in u = 1/t, the homogeneous exponent, the boundary λc = ½.
+    r["one"] = expansion_coefficients(at(1), V, t, A1 * U + A2 * U**2, [A1, A2], 1, 3)
+    r["one_homogeneous"] = homogeneous_exponent((1 - lam * c / (t + 1)) ** 2, t, 1)
+    half_c = 1 / (2 * lam)
+    r["boundary"] = expansion_coefficients(at(1).subs(c, half_c), V, t, (A1 * ELL + B0) * U,
+                                           [A1, B0], 1, 2)
+    r["ode"] = integrating_factor_solution(c / t, lam, S2, t, C0)
+    generic, boundary = (piece.expr for piece in r["ode"].args)
+    r["ode_particular"] = sp.simplify(generic.subs(C0, 0) * t)
+    r["ode_boundary"] = sp.simplify(boundary.subs(C0, 0) * t / sp.log(t)).subs(c, half_c)
+    r["quasi_static"] = sp.simplify(c / t * S2 / (2 * lam) * t)   # η_tσ²/(2Bλ) times t
+    r["quasi_static_ratio"] = sp.factor(r["one"][A1] / r["quasi_static"])
+    # p = 2: Σ η_t < ∞, the factor ∏(1 − λc/t²) and the stall.
+    r["sum_two"] = sp.summation(c / k**2, (k, 1, sp.oo))
+    r["two_homogeneous"] = homogeneous_exponent((1 - lam * c / (t + 1) ** 2) ** 2, t, 1)
+    r["euler"] = infinite_product(1 - lam * c / k**2, k, 1)
+    r["zeta4"] = sp.summation(k ** -4, (k, 1, sp.oo))
+    m0 = sp.Symbol("m_0", nonnegative=True)
+    q_inf = (r["euler"] / (1 - lam * c)) ** 2                        # ∏_{t≥2}(1 − λc/t²)²
+    r["stall_lo"] = r["euler"] ** 2 * m0 + c**2 * S2 * q_inf * r["zeta4"]
+    r["stall_hi"] = r["euler"] ** 2 * m0 + c**2 * S2 * r["zeta4"]
+    return r
+
+
+def _derive_d6() -> Derivation:
+    r = _d6()
+    a = lam * c
+    steps = (
+        Step.equation("second moment of e ← e − η(λe + ξ), ξ ~ N(0, σ²/B)", "m_{t+1}",
+                      r["rhs"], "V = m_t = E[e_t²]; step t → t + 1 uses η = η_{t+1} = "
+                                "c(t + 1)^(−p), so the first step (t = 0) has η = c"),
+        Step("integral test: {q : Σ t^(−q) < ∞}", r["p_series"]),
+        Step("{p ≥ 0 : Σ c t^(−p) = ∞}", r["diverges"]),
+        Step("{p ≥ 0 : Σ c² t^(−2p) < ∞}", r["squares"]),
+        Step("Robbins–Monro set: both conditions", r["rm"]),
+        Step.equation("p = 0: fixed point of the variance map (the noise floor)", "m_∞",
+                      r["floor"]),
+        Step.equation("p = ½: ansatz m_t = A₁u + A₂u², u = t^(−1/2): A₁", "A_1",
+                      r["half"][A1]),
+        Step.equation("p = ½: A₂ (next order)", "A_2", r["half"][A2]),
+        Step.equation("p = ½: Borel–Cantelli, Σ_t e^(−κ√t) ≤ ∫₀^∞ e^(−κ√t) dt", "∫",
+                      r["borel_cantelli"],
+                      "P(|e_t| > ε) ≤ exp(−ε²/(2m_t)) and m_t ~ A₁t^(−1/2): summable, so "
+                      "e_t → 0 almost surely although Σ η_t² = ∞"),
+        Step.equation("p = 1: ansatz m_t = A₁/t + A₂/t²: A₁", "A_1", r["one"][A1]),
+        Step.equation("p = 1: A₂", "A_2", r["one"][A2]),
+        Step.equation("p = 1: homogeneous solution ∝ t^(−γ)", "gamma", r["one_homogeneous"]),
+        Step.equation("p = 1, λc = ½: ansatz (A₁ log t + B₀)/t: A₁", "A_1",
+                      r["boundary"][A1], "B₀ stays free: the homogeneous solution is ∝ 1/t"),
+        Step.equation("continuous limit dm/dt = −2λη(t)m + η(t)²σ²/B, η = c/t", "m(t)",
+                      r["ode"]),
+        Step.equation("quasi-static tracking η_tσ²/(2Bλ), times t", "t·m_qs", r["quasi_static"]),
+        Step.equation("p = 2: Σ c/t²", "Σ η_t", r["sum_two"]),
+        Step.equation("p = 2: homogeneous exponent", "gamma", r["two_homogeneous"]),
+        Step.equation("p = 2: ∏_{t≥1}(1 − λc/t²) (Γ functions, Stirling, reflection)", "P_∞",
+                      r["euler"]),
+        Step.equation("p = 2: lower end of lim m_T", "m_∞ ≥", r["stall_lo"]),
+        Step.equation("p = 2: upper end of lim m_T", "m_∞ ≤", r["stall_hi"]),
+    )
+    identities = (
+        Identity("p-series: Σ t^(−q) < ∞ iff q > 1", r["p_series"], sp.Interval.open(1, sp.oo),
+                 "derived"),
+        Identity("Σα_t = ∞ and Σα_t² < ∞ for α_t = c/t^p iff ½ < p ≤ 1", r["rm"],
+                 sp.Interval.Lopen(sp.S.Half, 1), "derived"),
+        Identity("of p ∈ {0, ½, 1, 2} only p = 1 meets both", r["rm_members"], sp.FiniteSet(1),
+                 "derived"),
+        Identity("p = 0: floor cσ²/(Bλ(2 − λc))", r["floor"], c * S2 / (lam * (2 - a)),
+                 "derived"),
+        Identity("p = ½: m_t ~ cσ²/(2Bλ√t)", r["half"][A1], c * S2 / (2 * lam), "derived"),
+        Identity("p = ½: second order A₂ = A₁(λc/2 + 1/(4λc))", r["half"][A2],
+                 r["half"][A1] * (a / 2 + 1 / (4 * a)), "derived"),
+        Identity("p = ½: no power law in the homogeneous part (it decays faster)",
+                 sp.Integer(0 if r["half_homogeneous"] is None else 1), sp.Integer(0),
+                 "derived"),
+        Identity("p = ½: Σ_t exp(−κ√t) is finite", r["borel_cantelli"], 2 / kappa**2,
+                 "derived"),
+        Identity("p = 1: E[e_T²] ~ c²σ²/(B(2λc − 1)T)", r["one"][A1], c**2 * S2 / (2 * a - 1),
+                 "derived", note="catalog form; the seeds print only the two conditions"),
+        Identity("p = 1: A₂ = A₁(λc − 1)/2 (zero at λc = 1)", r["one"][A2],
+                 r["one"][A1] * (a - 1) / 2, "derived"),
+        Identity("p = 1: homogeneous part ∝ T^(−2λc) (dominates for λc < ½)",
+                 r["one_homogeneous"], 2 * a, "derived"),
+        Identity("p = 1, λc = ½: E[e_T²] ~ c²σ² log T/(BT)", r["boundary"][A1],
+                 (c**2 * S2).subs(c, 1 / (2 * lam)), "derived"),
+        Identity("continuous limit: same 1/t coefficient", r["ode_particular"], r["one"][A1],
+                 "derived"),
+        Identity("continuous limit at λc = ½: same log t/t coefficient", r["ode_boundary"],
+                 r["boundary"][A1], "derived"),
+        Identity("quasi-static tracking ησ²/(2Bλ) gives the c/t coefficient",
+                 r["quasi_static"], r["one"][A1], "derived", expect_equal=False,
+                 note="it misses by the factor 2λc/(2λc − 1)"),
+        Identity("c/t coefficient / quasi-static one", r["quasi_static_ratio"],
+                 2 * a / (2 * a - 1), "derived"),
+        Identity("p = 2: Σ c/t² = cπ²/6 < ∞", r["sum_two"], c * sp.pi**2 / 6, "derived"),
+        Identity("p = 2: homogeneous part does not decay (γ = 0)", r["two_homogeneous"],
+                 sp.Integer(0), "derived"),
+        Identity("p = 2: ∏(1 − λc/t²) = sin(π√(λc))/(π√(λc))", r["euler"],
+                 sp.sin(sp.pi * sp.sqrt(a)) / (sp.pi * sp.sqrt(a)), "derived"),
+        Identity("Σ t⁻⁴ = π⁴/90", r["zeta4"], sp.pi**4 / 90, "derived"),
+    )
+    return Derivation(steps, identities)
+
+
+@cache
+def _numeric() -> dict[str, Any]:
+    """The derived coefficients as functions of (c, λ, σ, B)."""
+    r, args = _d6(), (c, lam, sigma, B)
+    return {name: sp.lambdify(args, expr, "math") for name, expr in (
+        ("floor", r["floor"]), ("half_1", r["half"][A1]), ("half_2", r["half"][A2]),
+        ("one_1", r["one"][A1]), ("one_2", r["one"][A2]),
+        ("boundary", r["boundary"][A1].subs(lam, 1 / (2 * c))))}
+
+
+# --------------------------------------------------------------------------------------
+# The exact model: every schedule of every point in one batched recursion
+# --------------------------------------------------------------------------------------
+
+T_MODEL = 20_000
+POINT_AS = (1.5, 1.0, 0.75, 0.5, 0.25)
+VALIDITY_AS = (0.52, 0.55, 0.6, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0)
+SLOPE_AS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.45, 0.5)
+
+
+@cache
+def _batch(lam_: float, s2: float, m0: float) -> tuple[dict[tuple[float, float], int], Any]:
+    """m_t for t = 0…T of every (p, λc) the claim needs (one recursion for all)."""
+    pairs = sorted({(p, a) for a in POINT_AS for p in POWERS}
+                   | {(1.0, a) for a in VALIDITY_AS + SLOPE_AS})
+    return rm.power_law_moments(lam_, s2, m0, pairs, T_MODEL)
+
+
+def _path(point: Point, p: float, a: float | None = None) -> tuple[Any, Any]:
+    q = point.params
+    index, paths = _batch(q["lam"], q["sigma"] ** 2 / q["B"], q["m0"])
+    j = index[(p, q["a"] if a is None else a)]
+    return paths[:, j, 0], paths[:, j, 1]
+
+
+def _approx(name: str, closed: float, model: float) -> ModelCheck:
+    return ModelCheck(name, closed, model, 0.0, "approximation", exact=False)
+
+
+def _model_d6(point: Point) -> list[ModelCheck]:
+    q, f = point.params, _numeric()
+    lam_, a, sig, b, m0, T = q["lam"], q["a"], q["sigma"], q["B"], q["m0"], T_MODEL
+    c_, s2 = a / lam_, q["sigma"] ** 2 / q["B"]
+    checks = []
+    if a < 2:  # a constant rate is stable only for λc < 2
+        m, _ = _path(point, 0.0)
+        floor = f["floor"](c_, lam_, sig, b)
+        closed = floor + (1 - a) ** (2 * T) * (m0 - floor)
+        checks.append(ModelCheck(
+            "η = c: m_T vs floor + (1 − λc)^{2T}(m₀ − floor)", closed, float(m[T]),
+            tolerance=variance_path_rounding(c_, lam_, T) * abs(closed),
+            tolerance_reason="rounding of T positive multiply-adds and of (1 − λc)^{2T}"))
+    m, _ = _path(point, 0.5)
+    lead, second = f["half_1"](c_, lam_, sig, b), f["half_2"](c_, lam_, sig, b)
+    checks += [
+        _approx("η = c/√t: cσ²/(2Bλ√T) vs exact m_T", lead / math.sqrt(T), float(m[T])),
+        _approx("η = c/√t: two terms A₁/√T + A₂/T vs exact m_T",
+                lead / math.sqrt(T) + second / T, float(m[T])),
+        _approx("η = c/√t: log-log slope of m_t over [T/10, T] vs −½", -0.5,
+                rm.loglog_slope(m, T // 10, T))]
+    m, clean = _path(point, 1.0)
+    product = rm.harmonic_product(a, T)
+    rates = rm.power_law_rates(c_, [1.0], T)[:, 0] * lam_
+    name = "η = c/t, σ = 0: m_T vs P_T²m₀, P_T = Γ(T+1−λc)/(Γ(1−λc)Γ(T+1))"
+    if product == 0.0:  # λc a whole number: the factor 1 − λc/t vanishes at t = λc
+        checks.append(ModelCheck(name, 0.0, float(clean[T]), 0.0,
+                                 "exact zero: the factor at t = λc is 1 − 1 = 0 in float64"))
+    else:
+        checks.append(ModelCheck(
+            name, product**2 * m0, float(clean[T]),
+            tolerance=(2 * rm.harmonic_product_rounding(a, T)
+                       + rm.product_rounding(rates)) * product**2 * m0,
+            tolerance_reason="rounding of the T-fold product (factors near 0 amplify it) and "
+                             "of the log-Gamma evaluation"))
+    if a == 1.0:  # A₂ = 0 and no homogeneous part: the asymptotic form is the exact path
+        exact = f["one_1"](c_, lam_, sig, b) / T
+        checks.append(ModelCheck(
+            "η = c/t, λc = 1: m_T = c²σ²/(BT) exactly (the running mean)", exact, float(m[T]),
+            tolerance=(rm.product_rounding(rates[1:]) + 4 * T * EPS) * exact,
+            tolerance_reason="rounding of T positive multiply-adds and of the factors "
+                             "1 − 1/t, t ≥ 2 (the one at t = 1 is exactly 0)"))
+    elif a > 0.5:
+        checks += [
+            _approx("η = c/t: c²σ²/(B(2λc − 1)T) vs exact m_T", f["one_1"](c_, lam_, sig, b) / T,
+                    float(m[T])),
+            _approx("η = c/t: two terms A₁/T + A₂/T² vs exact m_T",
+                    f["one_1"](c_, lam_, sig, b) / T + f["one_2"](c_, lam_, sig, b) / T**2,
+                    float(m[T]))]
+    elif a == 0.5:
+        checks.append(_approx("η = c/t, λc = ½: c²σ² log T/(BT) vs exact m_T",
+                              f["boundary"](c_, lam_, sig, b) * math.log(T) / T, float(m[T])))
+    checks.append(_approx(f"η = c/t: log-log slope over [T/10, T] vs −min(1, 2λc) = "
+                          f"{-min(1.0, 2 * a):g}", -min(1.0, 2 * a),
+                          rm.loglog_slope(m, T // 10, T)))
+    m, clean = _path(point, 2.0)
+    p_inf = rm.euler_product(a)
+    rates = rm.power_law_rates(c_, [2.0], T)[:, 0] * lam_
+    rounding = rm.product_rounding(rates) + 4 * T * EPS
+    checks.append(ModelCheck(
+        "η = c/t², σ = 0: m_T vs P_∞²m₀, P_∞ = sin(π√(λc))/(π√(λc))", p_inf**2 * m0,
+        float(clean[T]), tolerance=p_inf**2 * m0 * (math.expm1(2 * rm.euler_tail_bound(a, T))
+                                                    + rounding)
+        + (2 * abs(p_inf) + rm.euler_product_rounding(a)) * rm.euler_product_rounding(a) * m0,
+        tolerance_reason="the tail ∏_{t>T}: |log| ≤ λc/(T(1 − λc/(T+1)²)), plus rounding of "
+                         "the product and of sin(π√(λc))/(π√(λc))"))
+    lo, hi = rm.stall_bracket(a, c_, s2, m0, T)
+    checks += [
+        ModelCheck("η = c/t²: m_T inside [P_T²m₀ + c²s²Q_TZ_T, P_T²m₀ + c²s²Z_T]",
+                   (lo + hi) / 2, float(m[T]), tolerance=(hi - lo) / 2 + rounding * hi,
+                   tolerance_reason="the derived bracket (its half-width), plus rounding of "
+                                    "T positive multiply-adds"),
+        _approx("η = c/t²: stall, m_{T/10} vs m_T", float(m[T // 10]), float(m[T]))]
+    return checks
+
+
+# --------------------------------------------------------------------------------------
+# Monte Carlo
+# --------------------------------------------------------------------------------------
+
+D6_STATISTICS = ("E[e_T²], η = c (p = 0)", "E[e_T²], η = c/√t (p = ½)",
+                 "E[e_T²], η = c/t (p = 1)", "E[e_T²], η = c/t² (p = 2)")
+
+
+def _simulate_d6(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
+    """The four schedules side by side on common noise, T = ``T_mc`` steps from e₀ = √m₀;
+    the mean of e_T² is exactly m_T of the recursion."""
+    q = point.params
+    lam_, steps = q["lam"], int(q["T_mc"])
+    s2 = q["sigma"] ** 2 / q["B"]
+    rates = rm.power_law_rates(q["a"] / lam_, POWERS, steps)
+    kernel = rm.common_noise_sgd(lam_, math.sqrt(s2), rates, [steps], x0=math.sqrt(q["m0"]))
+    mo = ensemble.run(kernel, n, what=f"D6 power-law schedules at {point.label}")
+    exact = sgd_second_moments(lam_, s2, rates, q["m0"])[steps, :, 0]
+    return [Estimate(name, float(exact[j]), mean_statistic(mo.mean[j], mo.stderr_mean[j], mo.n))
+            for j, name in enumerate(D6_STATISTICS)]
+
+
+# --------------------------------------------------------------------------------------
+# Validity, figure, points
+# --------------------------------------------------------------------------------------
+
+BASE = {"lam": 1.0, "sigma": 1.0, "B": 4.0, "m0": 1.0, "T_mc": 40}
+
+
+def _c_over_t_errors(a_values: tuple[float, ...], steps: int) -> list[float]:
+    point = Point("", {**BASE, "a": 1.0})
+    f, s = _numeric(), BASE
+    out = []
+    for a in a_values:
+        m, _ = _path(point, 1.0, a)
+        closed = f["one_1"](a / s["lam"], s["lam"], s["sigma"], s["B"]) / steps
+        out.append(float((closed - m[steps]) / m[steps]))
+    return out
+
+
+def _validity_d6() -> ValidityDomain:
+    errors = _c_over_t_errors(VALIDITY_AS, T_MODEL)
+    good = [a for a, e in zip(VALIDITY_AS, errors, strict=True) if abs(e) < 0.01]
+    return ValidityDomain(
+        statement=(
+            f"At T = {T_MODEL}, c²σ²/(B(2λc − 1)T) is within 1 % of the exact E[e_T²] for "
+            f"λc ∈ [{min(good):g}, {max(good):g}] of the grid; as λc → ½⁺ the homogeneous part "
+            f"∝ T^(−2λc) decays barely faster than 1/T and the error grows without bound "
+            f"(the coefficient 1/(2λc − 1) diverges), and below ½ the form is negative and "
+            f"the decay is T^(−2λc)."),
+        parameter="λc", values=VALIDITY_AS, errors=tuple(errors),
+        error_label=f"(asymptotic − exact)/exact at T = {T_MODEL}")
+
+
+def _figure_d6(result: ClaimResult) -> Any:
+    fig, (ax, ax_t, ax_s) = new_figure(ncols=3, width=16.0)
+    point = next(p for p in result.claim.points if p.params["a"] == 1.5)
+    q, f = point.params, _numeric()
+    c_, s_ = q["a"] / q["lam"], (q["lam"], q["sigma"], q["B"])
+    t_ = np.unique(np.geomspace(1, T_MODEL, 300).astype(int))
+    forms = {0.0: np.full(t_.shape, f["floor"](c_, *s_)),
+             0.5: f["half_1"](c_, *s_) / np.sqrt(t_), 1.0: f["one_1"](c_, *s_) / t_,
+             2.0: np.full(t_.shape, rm.stall_bracket(q["a"], c_, q["sigma"] ** 2 / q["B"],
+                                                     q["m0"], T_MODEL)[0])}
+    labels = {0.0: "p = 0 → floor", 0.5: "p = ½ → cσ²/(2Bλ√t)",
+              1.0: "p = 1 → c²σ²/(B(2λc−1)t)", 2.0: "p = 2 → stall (lower bracket)"}
+    for j, p in enumerate(POWERS):
+        m, _ = _path(point, p)
+        ax.loglog(t_, m[t_], color=f"C{j}", label=f"exact, {labels[p]}")
+        ax.loglog(t_, forms[p], ls="--", color=f"C{j}", lw=1)
+    for pr in result.points:
+        if pr.point.label == point.label:
+            for j, mc in enumerate(pr.monte_carlo):
+                lo, hi = mc.test.interval
+                value = mc.estimate.sample.value
+                ax.errorbar([q["T_mc"]], [value], yerr=[[value - lo], [hi - value]], fmt="o",
+                            color=f"C{j}", ms=5, mec="k", capsize=3)
+    ax.set(xlabel="step t", ylabel="E[e_t²]", title=f"η_t = c/t^p, λc = {q['a']:g} "
+           "(dashed: derived asymptotes; dots: MC)")
+    ax.legend(fontsize=7)
+    ts = np.unique(np.geomspace(10, T_MODEL, 60).astype(int))
+    for a in (0.55, 0.75, 1.0, 1.5, 3.0):
+        m, _ = _path(point, 1.0, a)
+        ax_t.loglog(ts, np.abs(f["one_1"](a, *s_) / ts / m[ts] - 1), label=f"λc = {a:g}")
+    m, _ = _path(point, 1.0, 0.5)
+    ax_t.loglog(ts, np.abs(f["boundary"](0.5, *s_) * np.log(ts) / ts / m[ts] - 1), "k--",
+                label="λc = ½: log T/T form")
+    ax_t.set(xlabel="T", ylabel="|asymptotic/exact − 1|", title="c/t asymptotics vs T")
+    ax_t.legend(fontsize=7)
+    a_grid = SLOPE_AS + VALIDITY_AS
+    slopes = [rm.loglog_slope(_path(point, 1.0, a)[0], T_MODEL // 10, T_MODEL) for a in a_grid]
+    u = np.linspace(0.02, 6.0, 300)
+    ax_s.plot(u, -np.minimum(1.0, 2 * u), label="derived −min(1, 2λc)")
+    ax_s.plot(a_grid, slopes, "o", ms=4, label="measured slope, T ∈ [2·10³, 2·10⁴]")
+    ax_s.set(xscale="log", xlabel="λc", ylabel="d log E[e_T²] / d log T",
+             title="η = c/t: decay exponent")
+    ax_s.legend(fontsize=7)
+    return fig
+
+
+def _points_d6() -> tuple[Point, ...]:
+    return (
+        Point("λc = 1.5: the 1/T regime", {**BASE, "a": 1.5}),
+        Point("λc = 1: c/t is the running mean, E[e_t²] = c²σ²/(Bt) exactly",
+              {**BASE, "a": 1.0}, monte_carlo=False),
+        Point("λc = 0.75: 1/T, slow approach", {**BASE, "a": 0.75}, monte_carlo=False),
+        Point("λc = ½: the log T/T boundary", {**BASE, "a": 0.5}, regime="boundary",
+              monte_carlo=False),
+        Point("λc = 0.25: the slow T^(−2λc) regime", {**BASE, "a": 0.25}, regime="outside",
+              note="c²σ²/(B(2λc−1)T) is negative here; the decay is T^(−½)"),
+    )
+
+
+D6 = Claim(
+    id="D6",
+    slug="robbins-monro",
+    title="Robbins–Monro rates: η_t = c/t gives E[e_T²] ~ c²σ²/(B(2λc − 1)T) for λc > ½",
+    statement=(
+        "Σα_t = ∞ and Σα_t² < ∞ give convergence; for SGD on ½λe² with gradient noise σ²/B "
+        "and η_t = c/t, E[e_T²] ~ c²σ²/(B(2λc − 1)T) if λc > ½, ~ c²σ² log T/(BT) at λc = ½ "
+        "and ∝ T^(−2λc) below; η_t = c/t^p with p = 0 stalls at the noise floor "
+        "cσ²/(Bλ(2 − λc)), p = ½ decays as cσ²/(2Bλ√t), and p = 2 (Σα_t < ∞) stalls at a "
+        "positive error."),
+    sources=(
+        Source(SEED_003, "Mathematical Role",
+               "the rates must satisfy \\sum_{t=1}^\\infty \\alpha_t = \\infty to allow infinite "
+               "total displacement toward the optimum, while \\sum_{t=1}^\\infty \\alpha_t^2 < "
+               "\\infty ensures that the accumulated variance from stochastic noise remains "
+               "finite."),
+        Source(SEED_003, "Mathematical Role",
+               "These summability conditions, originating from the foundational stochastic "
+               "approximation framework, prevent the iterates from stagnating too early or "
+               "diverging due to excessive noise amplification."),
+    ),
+    derive=_derive_d6,
+    model=_model_d6,
+    points=_points_d6(),
+    figure=_figure_d6,
+    simulate=_simulate_d6,
+    statistics=D6_STATISTICS,
+    validity=_validity_d6,
+    findings=(
+        "Seed 003 says the rates 'must satisfy' Σα_t = ∞ and Σα_t² < ∞. On the noisy "
+        "quadratic they are sufficient, not necessary: η_t = c/√t has Σα_t² = ∞, yet "
+        "E[e_t²] = cσ²/(2Bλ√t)·(1 + (λc/2 + 1/(4λc))/√t + …) → 0 (two terms are within "
+        "3·10⁻⁵ of the recursion at T = 2·10⁴), and since P(|e_t| > ε) ≤ exp(−ε²/(2m_t)) is "
+        "summable (∫₀^∞e^(−κ√t)dt = 2/κ²), e_t → 0 almost surely for Gaussian noise.",
+        "η_t = c/t meets both conditions for every c > 0, but its rate depends on λc: "
+        "c²σ²/(B(2λc − 1)T) holds only for λc > ½; at λc = ½ the law is c²σ² log T/(BT), "
+        "still 38 % off at T = 2·10⁴ (the constant beside log T is not small), and below ½ "
+        "the decay is T^(−2λc) (measured slope −0.4997 at λc = 0.25 against −½). The "
+        "conditions alone do not give the 1/T rate.",
+        "At λc = 1, c/t is the running mean: E[e_t²] = c²σ²/(Bt) exactly for every t ≥ 1 "
+        "(the second coefficient A₂ = A₁(λc − 1)/2 vanishes and the first step wipes out "
+        "e₀); the recursion agrees to 10⁻¹⁴ relative. Convention: step t uses η_t = c/t from "
+        "t = 1; with η_{t} applied at t the second coefficient would differ.",
+        "Quasi-static tracking m_t ≈ η_tσ²/(2Bλ) (the annealing picture of D4) is right for "
+        "p = ½ but wrong by the factor 2λc/(2λc − 1) for p = 1 (3× at λc = 0.75): 1/t decays "
+        "as fast as the relaxation rate 2λη_t, so the variance cannot follow η_t.",
+        "Σα_t < ∞ stalls: for p = 2, Σc/t² = cπ²/6, the noiseless factor tends to "
+        "sin(π√(λc))/(π√(λc)) (Euler's product, derived through Γ functions and the "
+        "reflection formula), and E[e_T²] stays inside the derived bracket "
+        "[P_∞²m₀ + c²σ²Q_∞π⁴/(90B), P_∞²m₀ + c²σ²π⁴/(90B)] (0.108 at λc = 1.5, changing by "
+        "0.14 % from T = 2·10³ to 2·10⁴). The constant rate (p = 0) stalls at "
+        "cσ²/(Bλ(2 − λc)).",
+        "Validity of c²σ²/(B(2λc − 1)T) at T = 2·10⁴: within 0.4 % for λc ≥ 0.7 and 10⁻⁴ "
+        "for λc ≥ 1.25, but 26 % off at λc = 0.55 and 112 % at 0.52 — the correction "
+        "∝ T^(1−2λc) decays arbitrarily slowly as λc → ½⁺.",
+    ),
+)
+
+CLAIMS = (D6,)
