@@ -1,0 +1,327 @@
+"""Second moments of SGD under schedules: the SDE moment ODE by ``solve_ivp`` with its error
+bound, the exact discrete recursion beside it, Monte Carlo with common random numbers, and
+the ranking of schedules by final loss.
+
+Per curvature λ and noise variance s² = σ²/B the exact recursion (:mod:`lrtheory.models.nqm`)
+and its diffusion limit (:mod:`lrtheory.symbolic.sde_moments`) are
+
+    m_{t+1} = (1 − η_tλ)² m_t + η_t² s²,        dV/dt = −2λη(t)V + η(t)²s².
+
+* :func:`standard_schedules`: every schedule of H1 at one peak rate η₀ and budget T, each
+  shape parameter a fixed fraction of T, so that T and η₀ are the only knobs;
+* :func:`rate_function` and :func:`breakpoints`: the schedules' SymPy formulas as one fast
+  vector function of t, and the times in (0, T) where one of them jumps or has a corner;
+  :func:`constant_stages` cuts a piecewise-constant schedule into (rate, duration) stages;
+* :func:`solve_moment_ode`: the ODE for S schedules × d curvatures at once, by DOP853
+  between breakpoints (a jump inside a step would void the error estimate), with the bound
+  of :func:`lrtheory.models.ode.dop853_error_bound`: the ODE is contractive (∂f/∂V = −2λη
+  ≤ 0), so local errors are never amplified and the bounds of the pieces add;
+* :func:`recursion_error_bound`: a bound on the float64 rounding of the recursion;
+* :func:`common_noise_sgd`: a Monte Carlo kernel running S schedules on the *same* noise
+  (common random numbers), returning final losses and their pairwise differences — the
+  difference of two schedules' losses then has a far smaller variance than either loss;
+* :func:`final_moment_ratio`: m_T under one schedule over m_T under another, per curvature;
+* :func:`ranking`: schedules ordered by a value, with gaps relative to the best.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from numpy.typing import NDArray
+from scipy.integrate import solve_ivp
+from scipy.optimize import brentq
+
+from lrtheory import schedules as sch
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.models import nqm
+from lrtheory.models.ode import dop853_error_bound
+from lrtheory.models.rounding import EPS
+from lrtheory.montecarlo.runner import ChunkRNG, Kernel
+from lrtheory.symbolic.sde_moments import TIME
+
+FloatArray = NDArray[np.float64]
+RTOL = 1e-10
+ATOL = 1e-14
+
+
+def _vector(name: str, value: Any) -> FloatArray:
+    """A non-empty finite 1-D float64 array of positive entries (a scalar becomes length 1)."""
+    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ParameterError(name, value, "a non-empty 1-D array of finite numbers > 0")
+    return arr
+
+
+@dataclass(frozen=True)
+class NamedSchedule:
+    """A schedule (numbers, arrays and SymPy, :mod:`lrtheory.schedules`) with its name."""
+
+    name: str
+    schedule: sch.Schedule
+    shape: str = ""
+
+
+@cache
+def standard_schedules(eta0: float, total: int) -> tuple[NamedSchedule, ...]:
+    """The schedules of H1 at peak rate η₀ over T = ``total`` steps, shapes fixed as fractions
+    of T (the end rate of exponential decay and exp_range is η₀/100):
+
+    constant; step decay ×0.1 every ⌈T/3⌉; exponential γ = 0.01^{1/T}; linear decay;
+    cosine (η_min = 0); polynomial p = 2; SGDR warm restarts, period T/4; triangular,
+    triangular2 and exp_range with half-cycle T/8 from 0; linear warm-up over T/10 into a
+    cosine over the remaining 9T/10.
+    """
+    eta0 = check_positive("eta0", eta0)
+    total = check_int("total", total, 8)
+    gamma = 0.01 ** (1.0 / total)
+    every = -(-total // 3)
+    return (
+        NamedSchedule("constant", sch.constant(eta0), "η₀"),
+        NamedSchedule("step decay", sch.step_decay(eta0, 0.1, every), f"×0.1 every {every}"),
+        NamedSchedule("exponential", sch.exponential_decay(eta0, gamma), "γ^T = 0.01"),
+        NamedSchedule("linear decay", sch.linear_decay(eta0, total), "to 0 at T"),
+        NamedSchedule("cosine", sch.cosine(eta0, total), "to 0 at T"),
+        NamedSchedule("polynomial p=2", sch.polynomial_decay(eta0, total, 2), "to 0 at T"),
+        NamedSchedule("SGDR", sch.warm_restarts(eta0, total / 4), "4 cycles"),
+        NamedSchedule("triangular", sch.triangular(0, eta0, total / 8), "4 cycles"),
+        NamedSchedule("triangular2", sch.triangular2(0, eta0, total / 8), "4 cycles, halved"),
+        NamedSchedule("exp_range", sch.exp_range(0, eta0, total / 8, gamma),
+                      "4 cycles, γ^T = 0.01"),
+        NamedSchedule("warm-up + cosine", sch.linear_warmup(sch.cosine(eta0, 0.9 * total),
+                                                            0.1 * total), "warm-up T/10"),
+    )
+
+
+def select(schedules: Sequence[NamedSchedule], names: Sequence[str]) -> tuple[NamedSchedule, ...]:
+    """The schedules called ``names``, in that order."""
+    by_name = {s.name: s for s in schedules}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise ParameterError("names", missing, f"names among {sorted(by_name)}")
+    return tuple(by_name[n] for n in names)
+
+
+def rates(schedules: Sequence[NamedSchedule], total: int) -> FloatArray:
+    """η_t for t = 0 … T − 1 (the numeric schedules), shape (T, S): the discrete recursion's
+    and the Monte Carlo's rates."""
+    total = check_int("total", total, 1)
+    steps = np.arange(total, dtype=np.float64)
+    return np.stack([np.asarray(s.schedule(steps), dtype=np.float64) * np.ones(total)
+                     for s in schedules], axis=1)
+
+
+def formulas(schedules: Sequence[NamedSchedule]) -> list[sp.Expr]:
+    """The schedules' SymPy formulas in t (valid on [0, T])."""
+    return [_formula(s) for s in schedules]
+
+
+@cache
+def _formula(named: NamedSchedule) -> sp.Expr:
+    return sp.sympify(named.schedule(TIME))
+
+
+@cache
+def rate_function(schedules: tuple[NamedSchedule, ...]) -> Callable[[float], FloatArray]:
+    """t ↦ (η_1(t), …, η_S(t)) from the SymPy formulas, compiled once with ``lambdify``
+    (about a microsecond per schedule, where the NumPy path costs tens on a scalar)."""
+    compiled = sp.lambdify(TIME, formulas(schedules), "math")
+
+    def rate(t: float) -> FloatArray:
+        return np.array(compiled(t), dtype=np.float64)
+
+    return rate
+
+
+def breakpoints(schedules: Sequence[NamedSchedule], upper: float) -> tuple[float, ...]:
+    """Sorted times in (0, upper) where a schedule jumps or has a corner: where the argument
+    g(t) of a ⌊·⌋ crosses an integer, or where g = lhs − rhs of a ``Piecewise`` condition
+    crosses 0. Each g must be monotone on [0, upper] (true of t/s, t − W and SGDR's
+    logarithmic index); the crossings are found by ``brentq`` to full precision."""
+    upper = check_positive("upper", upper)
+    cuts: set[float] = set()
+    for expr in formulas(schedules):
+        for f in expr.atoms(sp.floor):
+            if f.has(TIME):
+                cuts.update(_crossings(f.args[0], upper, integers=True))
+        for piecewise in expr.atoms(sp.Piecewise):
+            for _, cond in piecewise.args:
+                if isinstance(cond, sp.Rel) and cond.has(TIME):
+                    cuts.update(_crossings(cond.lhs - cond.rhs, upper, integers=False))
+    return tuple(sorted(c for c in cuts if 0.0 < c < upper))
+
+
+def _crossings(arg: sp.Expr, upper: float, integers: bool) -> list[float]:
+    """Times in (0, upper) where the monotone g = ``arg`` crosses an integer (or 0)."""
+    g = sp.lambdify(TIME, arg, "math")
+    g0, g1 = float(g(0.0)), float(g(upper))
+    levels = range(int(np.floor(min(g0, g1))) + 1, int(np.ceil(max(g0, g1)))) if integers \
+        else [0]
+    return [float(brentq(lambda s, k=k: g(s) - k, 0.0, upper, xtol=1e-15, rtol=4 * EPS))
+            for k in levels if (g0 - k) * (g1 - k) < 0]
+
+
+def constant_stages(schedule: NamedSchedule, total: float) -> list[tuple[float, float]]:
+    """[(rate, duration)] of a piecewise-constant schedule (constant, step decay) on
+    [0, total], cut at its :func:`breakpoints`; raises if the rate varies within a piece."""
+    edges = [0.0, *breakpoints([schedule], total), float(total)]
+    stages = []
+    for a, b in itertools.pairwise(edges):
+        ends = np.asarray(schedule.schedule(np.array([a, (a + b) / 2, b - 1e-9 * (b - a)])))
+        if not np.all(ends == ends[0]):
+            raise ParameterError("schedule", schedule.name, "constant between its jumps")
+        stages.append((float(ends[0]), b - a))
+    return stages
+
+
+@dataclass(frozen=True)
+class MomentPath:
+    """V(t) of the moment ODE at ``times`` (shape (len(times), S, d)) and, per time, a bound
+    on the 2-norm of its error over all S·d components; the DOP853 steps taken."""
+
+    times: FloatArray
+    values: FloatArray
+    bounds: FloatArray
+    n_steps: int
+
+
+def solve_moment_ode(rate: Callable[[float], FloatArray], curvatures: Any, noise_var: Any,
+                     v0: Any, times: Sequence[float], breaks: Sequence[float] = (),
+                     rtol: float = RTOL, atol: float = ATOL) -> MomentPath:
+    """dV_{s,i}/dt = −2λ_iη_s(t)V_{s,i} + η_s(t)²s_i² for S schedules (``rate(t)`` → (S,))
+    and d curvatures, from V(0) = ``v0`` (a number, d numbers or (S, d)), by DOP853 from 0
+    to max(times), restarted at every breakpoint and output time (so that every value is
+    at an accepted step and no step straddles a jump).
+
+    Error bound: each piece contributes n_steps·dim·(atol + rtol·max|V|)
+    (:func:`dop853_error_bound`, growth 0: the ODE is contractive, so earlier errors are
+    carried with a factor ≤ 1); the bound at a time is the sum over the pieces before it.
+    """
+    lam = _vector("curvatures", curvatures)
+    s2 = np.broadcast_to(np.asarray(noise_var, dtype=np.float64), lam.shape)
+    if not np.all(np.isfinite(s2)) or np.any(s2 < 0):
+        raise ParameterError("noise_var", noise_var, "≥ 0: a number or one per curvature")
+    out = np.array(sorted(times), dtype=np.float64)
+    if out.size == 0 or out[0] < 0 or not np.all(np.isfinite(out)):
+        raise ParameterError("times", times, "finite times ≥ 0, at least one")
+    check_real("rtol", rtol, 100 * EPS, 1.0, lo_open=False)
+    check_positive("atol", atol)
+    n_s = np.asarray(rate(0.0)).size
+    y = np.array(np.broadcast_to(np.asarray(v0, dtype=np.float64), (n_s, lam.size)))
+    if not np.all(np.isfinite(y)) or np.any(y < 0):
+        raise ParameterError("v0", v0, "finite and ≥ 0")
+
+    def field(t: float, v: FloatArray) -> FloatArray:
+        e = rate(t)[:, None]
+        return (-2.0 * lam * e * v.reshape(n_s, -1) + e * e * s2).ravel()
+
+    edges = sorted({0.0, *out.tolist(), *(b for b in breaks if 0.0 < b < out[-1])})
+    values, bounds, bound, n_steps = {}, {}, 0.0, 0
+    if edges[0] == 0.0 and 0.0 in out:
+        values[0.0], bounds[0.0] = y.copy(), 0.0
+    for a, b in itertools.pairwise(edges):
+        sol = solve_ivp(field, (a, b), y.ravel(), method="DOP853", rtol=rtol, atol=atol)
+        if not sol.success:  # pragma: no cover - a linear ODE with bounded coefficients
+            raise RuntimeError(f"solve_ivp failed on [{a}, {b}]: {sol.message}")
+        steps = sol.t.size - 1
+        n_steps += steps
+        bound += dop853_error_bound(steps, y.size, rtol, atol, float(np.max(np.abs(sol.y))))
+        y = sol.y[:, -1].reshape(n_s, -1)
+        values[b], bounds[b] = y.copy(), bound
+    return MomentPath(out, np.stack([values[t] for t in out]),
+                      np.array([bounds[t] for t in out]), n_steps)
+
+
+def recursion_error_bound(step_rates: Any, curvature: float, noise_var: float,
+                          m0: float) -> float:
+    """A bound on |m̃_T − m_T| for the float64 recursion of :func:`lrtheory.models.nqm.
+    sgd_second_moments` (one direction), carried along the exact values.
+
+    The step computes a = (1 − ηλ)² and q = η²s²: fl(ηλ) = ηλ(1 + δ), so
+    |fl(a) − a| ≤ ε(3a + 2ηλ|1 − ηλ|) + 2(εηλ)² (no cancellation assumed: the bound stays
+    finite at ηλ = 1, where a = 0) and |fl(q) − q| ≤ 3εq; the product a·m and the sum add
+    2ε|m_{t+1}|. An error e_t already made is carried by a_t ≥ 0, so
+    e_{t+1} ≤ a_t e_t + |δa_t| m_t + |δq_t| + 2ε m_{t+1}, times (1 + 4ε) for the bound's own
+    rounding (first order in ε; the ε² terms are covered by that factor)."""
+    eta = np.atleast_1d(np.asarray(step_rates, dtype=np.float64))
+    lam = check_positive("curvature", curvature)
+    s2 = check_real("noise_var", noise_var, 0.0, lo_open=False)
+    m = check_real("m0", m0, 0.0, lo_open=False)
+    err = 0.0
+    for e in eta:
+        u = e * lam
+        a, q = (1.0 - u) ** 2, e * e * s2
+        nxt = a * m + q
+        da = EPS * (3.0 * a + 2.0 * u * abs(1.0 - u)) + 2.0 * (EPS * u) ** 2
+        err = (a * err + da * m + 3.0 * EPS * q + 2.0 * EPS * nxt) * (1.0 + 4.0 * EPS)
+        m = nxt
+    return err
+
+
+def common_noise_sgd(curvatures: Any, noise_sd: Any, step_rates: Any, x0: Any = 1.0,
+                     pairs: Sequence[tuple[int, int]] = ()) -> Kernel:
+    """Monte Carlo kernel: SGD on the NQM, θ ← θ − η_{t,s}(λ ⊙ θ + s ⊙ ξ_t), under S
+    schedules (``step_rates`` (T, S)) driven by the *same* ξ_t ~ N(0, I) per chain (common
+    random numbers), all from θ₀ = ``x0``. Returns per chain the final losses
+    L_s = ½Σλ_iθ_{T,s,i}² (S columns; mean = the recursion's exact E[L_T]) followed by
+    L_a − L_b for each pair (a, b) of ``pairs``: same mean as the difference of the exact
+    values, far smaller variance than independent runs give."""
+    lam = _vector("curvatures", curvatures)
+    sd = np.broadcast_to(np.asarray(noise_sd, dtype=np.float64), lam.shape)
+    if not np.all(np.isfinite(sd)) or np.any(sd < 0):
+        raise ParameterError("noise_sd", noise_sd, "≥ 0: a number or one per curvature")
+    eta = np.asarray(step_rates, dtype=np.float64)
+    if eta.ndim != 2 or not np.all(np.isfinite(eta)) or np.any(eta < 0):
+        raise ParameterError("step_rates", step_rates, "a (T, S) array of finite rates ≥ 0")
+    n_s = eta.shape[1]
+    for a, b in pairs:
+        check_int("pair index", a, 0, n_s - 1)
+        check_int("pair index", b, 0, n_s - 1)
+    start = np.broadcast_to(np.asarray(x0, dtype=np.float64), lam.shape)
+    if not np.all(np.isfinite(start)):
+        raise ParameterError("x0", x0, "finite: a number or one per curvature")
+
+    # θ_{t+1} = a_t ⊙ θ_t − b_t ⊙ ξ_t with a = 1 − η_{t,s}λ_i, b = η_{t,s}s_i, shape (T, S, d)
+    a_all = 1.0 - eta[:, :, None] * lam
+    b_all = eta[:, :, None] * sd
+
+    def kernel(rng: ChunkRNG) -> Any:
+        xp = rng.xp
+        curv = xp.asarray(lam, dtype=rng.dtype)
+        a_t, b_t = xp.asarray(a_all, dtype=rng.dtype), xp.asarray(b_all, dtype=rng.dtype)
+        theta = xp.empty((rng.n, n_s, lam.size), dtype=rng.dtype)
+        theta[...] = xp.asarray(start, dtype=rng.dtype)
+        for t in range(eta.shape[0]):
+            noise = rng.normal(lam.size)[:, None, :]
+            theta *= a_t[t]
+            theta -= noise * b_t[t]
+        loss = 0.5 * (curv * theta * theta).sum(axis=2)
+        diffs = [loss[:, a] - loss[:, b] for a, b in pairs]
+        return xp.concatenate([loss, xp.stack(diffs, axis=1)], axis=1) if diffs else loss
+
+    return kernel
+
+
+def final_moment_ratio(first: sch.Schedule, second: sch.Schedule, curvatures: Any, total: int,
+                       noise_var: float = 1.0, m0: float = 0.0) -> FloatArray:
+    """m_T under ``first`` over m_T under ``second`` (exact recursion, T = ``total`` steps),
+    per curvature: one recursion for all curvatures at once."""
+    pair = (NamedSchedule("first", first), NamedSchedule("second", second))
+    m = nqm.sgd_second_moments(_vector("curvatures", curvatures), noise_var,
+                               rates(pair, total), m0)[-1]
+    return np.asarray(m[0] / m[1])
+
+
+def ranking(values: Mapping[str, float]) -> list[tuple[str, float, float]]:
+    """(name, value, value/best − 1) from the lowest value up."""
+    if not values:
+        raise ParameterError("values", values, "at least one schedule")
+    order = sorted(values.items(), key=lambda kv: kv[1])
+    best = order[0][1]
+    return [(k, v, v / best - 1.0 if best else np.inf) for k, v in order]
