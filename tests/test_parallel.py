@@ -82,3 +82,23 @@ def test_transport_keeps_unevaluated_sympy_objects_as_built() -> None:
     assert sstr(plain[0]) == "False"  # what SymPy's own pickling does to such an equation
     back = thaw(pickle.loads(pickle.dumps(freeze(built))))
     assert [sstr(b) for b in back] == [sstr(b) for b in built]
+
+
+def _blas_setting(_: int) -> str | None:
+    import os
+
+    return os.environ.get("OPENBLAS_NUM_THREADS")
+
+
+def test_workers_share_the_cores_for_blas(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from lrtheory.parallel import BLAS_THREAD_VARIABLES, cpu_count, map_unordered
+
+    for key in BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(key, raising=False)
+    seen = dict(map_unordered(_blas_setting, [0, 1], 2))
+    assert seen == {0: str(max(1, cpu_count() // 2)), 1: str(max(1, cpu_count() // 2))}
+    assert "OPENBLAS_NUM_THREADS" not in os.environ  # the parent's environment is restored
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")  # a user's own setting is kept
+    assert dict(map_unordered(_blas_setting, [0], 2)) == {0: "3"}
