@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from lrtheory.claims import snapshots as h2
 from lrtheory.errors import ParameterError
 from lrtheory.models import snapshots as snap
 from lrtheory.montecarlo.backend import get_backend
 from lrtheory.montecarlo.runner import Ensemble
+from lrtheory.symbolic import snapshots as sym
 
 
 def _affine_snapshots(lam: float, rates: list[np.ndarray]) -> np.ndarray:
@@ -94,7 +94,10 @@ def test_sgdr_cycles_follow_warm_restarts() -> None:
     (lambda: snap.snapshot_covariance([1.0], 1.0, [], 1.0), "cycles"),
     (lambda: snap.snapshot_covariance([1.0], 1.0, [[0.1, np.nan]], 1.0), "cycles[0]"),
     (lambda: snap.ensemble_moments([1.0], np.eye(2)), "cov"),
-    (lambda: snap.solve_linear(sp.Symbol("x") ** 2 - 1, sp.Symbol("x")), "expr"),
+    (lambda: sym.solve_linear(sp.Symbol("x") ** 2 - 1, sp.Symbol("x")), "expr"),
+    (lambda: snap.burn_in_cycles([0.5], 0.0), "remainder"),
+    (lambda: snap.burn_in_cycles([1.0], 1e-13), "rho"),
+    (lambda: snap.consecutive_diversity(-1.0, 0.5, 10), "curvature"),
 ])
 def test_bad_input_names_the_parameter(call: object, name: str) -> None:
     with pytest.raises(ParameterError) as err:
@@ -111,25 +114,39 @@ def test_kernel_means_match_the_covariance_model() -> None:
     ens = Ensemble(backend=get_backend("numpy"), seed=3)
     m = ens.run(snap.snapshot_kernel(lam, 1.0, cycles, np.sqrt(v)), 40_000)
     for i, want in enumerate((expected.diversity[0], expected.member_loss,
-                              expected.ensemble_loss)):
+                              expected.member_loss - expected.ensemble_loss)):
         assert abs(m.mean[i] - want) < 5 * m.stderr_mean[i]
 
 
 def test_chain_algebra_against_brute_force_sums() -> None:
-    r = snap.chain_algebra()
+    r = sym.chain_algebra()
     rho, n, v, lam = 0.3, 5, 2.0, 1.5
     brute = sum(rho ** abs(i - j) for i in range(n) for j in range(n)) / n**2
-    g = float(r["ens_factor"].subs({snap.RHO: rho, snap.N: n}))
+    g = float(r["ens_factor"].subs({sym.RHO: rho, sym.N: n}))
     assert g == pytest.approx(brute, rel=1e-14)
-    gain = float(r["gain"].subs({snap.RHO: rho, snap.N: n, snap.V: v, snap.LAM: lam}))
+    gain = float(r["gain"].subs({sym.RHO: rho, sym.N: n, sym.V: v, sym.LAM: lam}))
     pairs = sum(2 * v * (1 - rho ** abs(i - j)) for i in range(n) for j in range(n))
     assert gain == pytest.approx(lam / (4 * n**2) * pairs, rel=1e-14)
 
 
 def test_cosine_tail_asymptote_approaches_the_exact_diversity() -> None:
-    f = h2._numeric()
-    exact = h2._d1(1.0, 0.5, 4096)
-    assert float(f["tail_d1"](1.0, 1.0, 0.5, 4096)) == pytest.approx(exact, rel=1e-3)
+    errors = snap.tail_errors([16, 256, 4096], 1.0, 0.5)
+    assert np.all(np.diff(np.abs(errors)) < 0)
+    assert abs(errors[-1]) < 1e-3
+    # The map of D_1λ²/s² at λ = 1 is D_1 itself at η₀ = λη₀.
+    grid = snap.diversity_map([0.5, 1.0], [10, 100])
+    assert grid[1, 0] == pytest.approx(snap.consecutive_diversity(1.0, 0.5, 100), rel=1e-13)
+    assert grid[0, 1] == pytest.approx(snap.consecutive_diversity(1.0, 1.0, 10), rel=1e-13)
+
+
+def test_chain_pair_diversity_matches_the_covariance_model_and_burn_in() -> None:
+    lam = np.array([1.0, 0.05])
+    cycles = snap.sgdr_cycles(0.7, 3, 4, mult=2)
+    cov = snap.snapshot_covariance(lam, 0.4, cycles, 0.0)
+    np.testing.assert_allclose(snap.chain_pair_diversity(lam, 0.4, cycles),
+                               snap.pair_diversity(cov), rtol=1e-12)
+    assert snap.burn_in_cycles([0.1, -0.5], 1e-12) == 20       # 0.25^20 = 9.1e-13
+    assert snap.burn_in_cycles([0.0], 1e-12) == 1
 
 
 # --- the numbers H2's findings state -------------------------------------------------------
@@ -137,17 +154,17 @@ def test_cosine_tail_asymptote_approaches_the_exact_diversity() -> None:
 
 def test_diversity_rises_with_amplitude_at_every_cycle_length() -> None:
     for period in (2, 4, 10, 64, 1024):
-        d1 = [h2._d1(1.0, x, period) for x in np.linspace(0.02, 2.0, 60)]
+        d1 = [snap.consecutive_diversity(1.0, x, period) for x in np.linspace(0.02, 2.0, 60)]
         assert np.all(np.diff(d1) > 0), period
 
 
 def test_diversity_peaks_at_a_cycle_length_near_3_5_over_lambda_eta() -> None:
     x = 0.01
     periods = np.arange(250, 450, 2)
-    d1 = [h2._d1(1.0, x, int(T)) for T in periods]
+    d1 = [snap.consecutive_diversity(1.0, x, int(T)) for T in periods]
     peak = periods[int(np.argmax(d1))]
     assert 3.3 < x * peak < 3.6
-    assert h2._d1(1.0, x, 4 * int(peak)) < 0.8 * max(d1)
+    assert snap.consecutive_diversity(1.0, x, 4 * int(peak)) < 0.8 * max(d1)
 
 
 def test_h2_spectrum_numbers() -> None:
@@ -166,5 +183,5 @@ def test_h2_spectrum_numbers() -> None:
     assert high["ensemble"] / high["member"] < low["ensemble"] / low["member"]
     law = snap.stationary_law(lam, 1.0, snap.sgdr_cycles(2.5, 4, 1)[0])
     assert law["rho"][0] == pytest.approx(-0.2695, abs=1e-4)
-    assert float(h2._numeric()["g"](law["rho"][0], 4)) < 0.25
-    assert math.isclose(float(h2._numeric()["g"](0.0, 4)), 0.25)
+    assert float(snap.chain_numeric()["g"](law["rho"][0], 4)) < 0.25
+    assert math.isclose(float(snap.chain_numeric()["g"](0.0, 4)), 0.25)

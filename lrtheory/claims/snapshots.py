@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from functools import cache
 from typing import Any
 
@@ -28,9 +27,10 @@ from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_001, SEED_004
+from lrtheory.symbolic import snapshots as sym
 
-LAM, Q, V, RHO, N, M, S = snap.LAM, snap.Q, snap.V, snap.RHO, snap.N, snap.M, snap.S
-TAU, T_CYC, ETA0 = snap.TAU, snap.T_CYC, snap.ETA0
+LAM, Q, V, RHO, N, M, S = sym.LAM, sym.Q, sym.V, sym.RHO, sym.N, sym.M, sym.S
+TAU, T_CYC, ETA0 = sym.TAU, sym.T_CYC, sym.ETA0
 
 
 # --------------------------------------------------------------------------------------
@@ -41,14 +41,9 @@ TAU, T_CYC, ETA0 = snap.TAU, snap.T_CYC, snap.ETA0
 @cache
 def _derived() -> dict[str, Any]:
     """Every closed form, computed from the SGD step and the SGDR formula."""
-    r: dict[str, Any] = {}
-    r.update(snap.cycle_algebra(3))
-    r.update(snap.chain_algebra())
-    r.update(snap.cosine_tail())
+    r: dict[str, Any] = {**sym.cycle_algebra(3), **sym.chain_algebra(), **sym.cosine_tail()}
     # η_min > 0 and T → ∞: the cycle ends at η_min long enough to reach its stationary law.
-    e_min, w = sp.symbols("eta_min w", positive=True)
-    r["floor_var"] = snap.solve_linear((1 - e_min * LAM) ** 2 * w + e_min**2 * S**2 - w, w)
-    r["floor_sym"] = e_min
+    r["floor_sym"], r["floor_var"] = sym.floor_variance()
     return r
 
 
@@ -123,24 +118,9 @@ def _derive_h2() -> Derivation:
     return Derivation(steps, ids)
 
 
-@cache
-def _numeric() -> dict[str, Any]:
-    """The derived closed forms as NumPy functions: predictions come from the derivation."""
-    r = _derived()
-    return {
-        **snap.chain_numeric(),
-        "tail_d1": sp.lambdify((S, LAM, ETA0, T_CYC), r["tail_d1"], "numpy"),
-        "floor": sp.lambdify((S, LAM, r["floor_sym"]), r["floor_var"], "numpy"),
-    }
-
-
 # --------------------------------------------------------------------------------------
 # The models
 # --------------------------------------------------------------------------------------
-
-#: Remainder left after iterating the variance recursion from 0 towards V: ρ^{2B}V ≤ this·V.
-BURN_IN_REMAINDER = 1e-13
-
 
 def _problem(point: Point) -> tuple[np.ndarray[Any, Any], float, list[np.ndarray[Any, Any]]]:
     """(curvatures, noise sd s, the rates of every cycle) of a point: d curvatures spaced
@@ -171,8 +151,7 @@ def _model_stationary(point: Point) -> list[ModelCheck]:
                    RECURSION_ROUNDING_REASON + ", times the cycle's largest growth"),
     ]
     # V: the recursion run B cycles from 0 is V(1 − ρ^{2B}); B makes ρ^{2B} ≤ 1e-13.
-    worst = float(np.max(np.abs(rho)))
-    burn = max(1, math.ceil(math.log(BURN_IN_REMAINDER) / (2 * math.log(worst))))
+    burn = snap.burn_in_cycles(rho, 1e-13)
     v_rec = sgd_second_moments(lam, s * s, np.tile(cycles[0], burn), m0=0.0)[-1]
     remainder = float(np.sum(np.abs(rho) ** (2 * burn) * v))
     checks.append(ModelCheck(
@@ -198,6 +177,9 @@ def _model_stationary(point: Point) -> list[ModelCheck]:
                    moments.member_loss, tol, why),
         ModelCheck(f"ensemble loss Σ ½λV·g(ρ, {n_snap}) vs covariance model",
                    closed["ensemble"], moments.ensemble_loss, tol, why),
+        ModelCheck("gain Σ ½λV(1 − g) vs covariance model (member − ensemble loss)",
+                   closed["gain"], moments.member_loss - moments.ensemble_loss, 2 * tol,
+                   why + ", for each of the two losses"),
     ]
     return checks
 
@@ -205,10 +187,9 @@ def _model_stationary(point: Point) -> list[ModelCheck]:
 def _model_limits(point: Point) -> list[ModelCheck]:
     """Long cycles, stiffest direction: the tail asymptote (η_min = 0) or the floor
     2s²η_min/(λ(2 − η_minλ)) (η_min > 0) against the exact D_1 = 2q/(1 + ρ)."""
-    p, f = point.params, _numeric()
-    lam, s, cycles = _problem(point)
-    law = snap.stationary_law(lam[:1], s * s, cycles[0])
-    exact = float(2 * law["q"][0] / (1 + law["rho"][0]))
+    p, f = point.params, snap.chain_numeric()
+    lam, s, _ = _problem(point)
+    exact = snap.consecutive_diversity(lam[0], p["eta0"], int(p["period"]), p["eta_min"], s * s)
     if p["eta_min"] == 0.0:
         limit = float(f["tail_d1"](s, lam[0], p["eta0"], int(p["period"])))
         name = "D_1 at λ_max: cosine-tail asymptote 2q_tail vs exact 2q/(1 + ρ)"
@@ -222,14 +203,9 @@ def _model_unequal(point: Point) -> list[ModelCheck]:
     """T_mult > 1: per-cycle (ρ_k, q_k), v_{k+1} = ρ_k²v_k + q_k and the last pair's
     D_{k,k+1} = (1 − ρ_k)²v_k + q_k against the covariance model, from θ₀ = 0."""
     lam, s, cycles = _problem(point)
-    v = np.zeros_like(lam)
-    for cycle in cycles:
-        rho, q = snap.cycle_map(lam, s * s, cycle)
-        v, last = rho**2 * v + q, (1 - rho) ** 2 * v + q
-    cov = snap.snapshot_covariance(lam, s * s, cycles, 0.0)
-    rates = np.concatenate(cycles)
-    size = float(np.sum(snap.rounding_growth(lam, rates) * np.diagonal(cov, axis1=1, axis2=2)
-                        .max(axis=1)))
+    last = snap.chain_pair_diversity(lam, s * s, cycles)[:, -1]
+    cov, rates = snap.snapshot_covariance(lam, s * s, cycles, 0.0), np.concatenate(cycles)
+    size = float(np.sum(snap.rounding_growth(lam, rates) * cov.diagonal(0, 1, 2).max(axis=1)))
     return [ModelCheck(f"T_mult = {int(point.params['mult'])}: Σ_d D_(k,k+1) of the last pair, "
                        "(1 − ρ_k)²v_k + q_k vs covariance model", float(np.sum(last)),
                        float(np.sum(snap.pair_diversity(cov)[:, -1])),
@@ -250,19 +226,21 @@ def _model_h2(point: Point) -> list[ModelCheck]:
 # --------------------------------------------------------------------------------------
 
 H2_STATISTICS = ("mean ‖θ_{k+1} − θ_k‖² over consecutive snapshots",
-                 "mean member loss L(θ_k)", "ensemble loss L(θ̄)")
+                 "mean member loss L(θ_k)", "ensemble gain: mean L(θ_k) − L(θ̄)")
 
 
 def _simulate_h2(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     """SGD run step by step with Gaussian noise from θ₀ ~ N(0, V) (the derived stationary
     law: exact, as every step is linear and Gaussian), N = cycles + 1 snapshots per chain;
-    the per-chain means of the three statistics are exactly the closed forms."""
+    the per-chain means of the three statistics are exactly the closed forms. The ensemble
+    enters through its gain (the ambiguity, ≥ 0 per chain), whose spread relative to its
+    mean is about 2/3 of that of L(θ̄) itself: half the chains for the same resolution."""
     lam, s, cycles = _problem(point)
     law = snap.stationary_law(lam, s * s, cycles[0])
     kernel = snap.snapshot_kernel(lam, s, cycles, np.sqrt(law["V"]))
     m = ensemble.run(kernel, n, what=f"H2 snapshot chains at {point.label}")
     closed = snap.chain_predictions(lam, law, len(cycles) + 1)
-    preds = (closed["lag1"], closed["member"], closed["ensemble"])
+    preds = (closed["lag1"], closed["member"], closed["gain"])
     return [Estimate(name, pred, mean_statistic(m.mean[i], m.stderr_mean[i], m.n))
             for i, (name, pred) in enumerate(zip(H2_STATISTICS, preds, strict=True))]
 
@@ -274,18 +252,10 @@ def _simulate_h2(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
 TAIL_GRID = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 
 
-def _d1(lam: float, eta0: float, period: int, eta_min: float = 0.0) -> float:
-    """Exact D_1 = 2q/(1 + ρ) of one direction (s = 1) from the cycle's product and sum."""
-    law = snap.stationary_law([lam], 1.0, snap.sgdr_cycles(eta0, period, 1, 1, eta_min)[0])
-    return float(2 * law["q"][0] / (1 + law["rho"][0]))
-
-
 def _validity_h2() -> ValidityDomain:
     """The cosine-tail asymptote of D_1 against the exact D_1 as the cycle lengthens
     (λ = s = 1, η₀ = 0.5, η_min = 0)."""
-    f = _numeric()
-    errors = tuple((float(f["tail_d1"](1.0, 1.0, 0.5, T)) - _d1(1.0, 0.5, T)) / _d1(1.0, 0.5, T)
-                   for T in TAIL_GRID)
+    errors = tuple(float(e) for e in snap.tail_errors(TAIL_GRID, 1.0, 0.5))
     at = dict(zip(TAIL_GRID, errors, strict=True))
     return ValidityDomain(
         statement=(
@@ -304,16 +274,13 @@ def _validity_h2() -> ValidityDomain:
 
 def _figure_h2(result: ClaimResult) -> Any:
     fig, (ax, ax_e) = new_figure(ncols=2, width=11.5)
-    f = _numeric()
-    periods = np.unique(np.geomspace(2, 3000, 60).astype(int))
-    # D_1λ²/s² depends on λη₀ and T only: one cycle with η₀ = 1 and λ = λη₀ gives every curve.
+    tail = snap.chain_numeric()["tail_d1"]
+    periods = np.unique(np.geomspace(2, 3000, 40).astype(int))
     amps = np.array([0.1, 0.25, 0.5, 1.0, 2.0])
-    curves = np.array([amps**2 * f["D"](law["V"], law["rho"], 1) for law in (
-        snap.stationary_law(amps, 1.0, snap.sgdr_cycles(1.0, int(T), 1)[0]) for T in periods)])
-    for i, (x, d1) in enumerate(zip(amps, curves.T, strict=True)):
+    for i, (x, d1) in enumerate(zip(amps, snap.diversity_map(amps, periods).T, strict=True)):
         k = int(np.argmax(d1))
         ax.loglog(periods, d1, color=f"C{i}", label=f"λη₀ = {x:g}")
-        ax.loglog(periods, f["tail_d1"](1.0, 1.0, x, periods), ":", color=f"C{i}", lw=1)
+        ax.loglog(periods, tail(1.0, 1.0, x, periods), ":", color=f"C{i}", lw=1)
         ax.plot(periods[k], d1[k], "v", color=f"C{i}", ms=5)
     ax.plot([], [], "k:", lw=1, label="long-cycle asymptote ∝ η₀^(1/3)T^(−2/3)")
     ax.set(xlabel="cycle length T (steps)",
@@ -324,20 +291,20 @@ def _figure_h2(result: ClaimResult) -> Any:
     mc = next(p for p in result.points if p.monte_carlo)
     p, n_snap = mc.point.params, int(mc.point.params["cycles"]) + 1
     lam = np.geomspace(p["lam_max"], p["lam_min"], int(p["d"]))
-    amps = np.linspace(0.05, 2.0, 40) / p["lam_max"]
-    rows = [snap.chain_predictions(lam, snap.stationary_law(lam, p["s"] ** 2, snap.sgdr_cycles(
-        float(a), int(p["period"]), 1)[0]), n_snap) for a in amps]
+    amps = np.linspace(0.05, 2.0, 30) / p["lam_max"]
+    sweep = snap.amplitude_sweep(lam, p["s"] ** 2, int(p["period"]), amps, n_snap)
     ax_d = ax_e.twinx()
     ax_d.grid(False)
     styles = (("lag1", ax_d, "C2", "--", "diversity ΣD₁ (right axis)"),
               ("member", ax_e, "C0", "-", "member loss E L(θ_k)"),
-              ("ensemble", ax_e, "C1", "-", f"ensemble loss E L(θ̄), N = {n_snap}"))
+              ("gain", ax_e, "C3", "-.", "gain E L(θ_k) − E L(θ̄)"))
     for (key, axis, color, line, label), res in zip(styles, mc.monte_carlo, strict=True):
-        axis.plot(amps, [r[key] for r in rows], line, color=color)
+        axis.plot(amps, sweep[key], line, color=color)
         ax_e.plot([], [], line, color=color, label=label)
         v, (lo, hi) = res.estimate.sample.value, res.test.interval
         axis.errorbar([p["eta0"]], [v], yerr=[[v - lo], [hi - v]], fmt="o", color=color,
                       ms=4, capsize=3)
+    ax_e.plot(amps, sweep["ensemble"], color="C1", label=f"ensemble loss E L(θ̄), N = {n_snap}")
     ax_e.plot([], [], "ko", ms=4, label="Monte Carlo, (1 − α) interval")
     ax_d.set_ylabel(r"$E\,\|\theta_{k+1}-\theta_k\|^2$")
     ax_e.set(xlabel="restart amplitude η₀", ylabel="expected loss",
@@ -363,12 +330,10 @@ def _points_h2() -> tuple[Point, ...]:
               {**base, "eta0": 0.5, "period": 400, "limit": 1.0}, regime="outside",
               monte_carlo=False, note="long cycles: diversity ∝ T^(−2/3), falling"),
         Point("T₀ = 400, η_min = 0.05: the floor", {**base, "eta0": 0.5, "period": 400,
-                                                     "eta_min": 0.05, "limit": 1.0},
-              regime="outside", monte_carlo=False,
+              "eta_min": 0.05, "limit": 1.0}, regime="outside", monte_carlo=False,
               note="η_min > 0: D_1 → 2·(stationary variance at η_min)"),
-        Point("SGDR T₀ = 5, T_mult = 2, from θ₀ = 0", {**base, "eta0": 0.5, "period": 5,
-                                                      "mult": 2, "cycles": 5},
-              monte_carlo=False,
+        Point("SGDR T₀ = 5, T_mult = 2, from θ₀ = 0",
+              {**base, "eta0": 0.5, "period": 5, "mult": 2, "cycles": 5}, monte_carlo=False,
               note="cycles of 5, 10, 20, 40, 80 steps: no stationary law; per-cycle (ρ_k, q_k)"),
     )
 
@@ -432,8 +397,7 @@ H2 = Claim(
         "T₀ = 4) gives ρ = −0.27: anti-correlated snapshots, g = 0.165 < 1/N = 0.25, better "
         "than independent members — and the chain is still stationary, as |ρ| < 1.",
         "lrtheory's additions: the seeds state the direction of the effects only; the AR(1) "
-        "chain, every closed form above, the tail asymptote and the ensemble factor are "
-        "derived here.",
+        "chain, every closed form above, the tail asymptote and g(ρ, N) are derived here.",
     ),
 )
 

@@ -1,5 +1,5 @@
-"""Searching for a good learning rate: random search and GP-UCB Bayesian optimisation on a
-synthetic accuracy-versus-log-η curve.
+"""Searching for a good learning rate: random search on a synthetic accuracy-versus-log-η
+curve, and the laws of the evaluations it needs.
 
 The search space is u ∈ [0, 1], the position of log η in a log range [η_lo, η_hi]
 (u = ln(η/η_lo)/ln(η_hi/η_lo)), so log-uniform sampling of η is uniform sampling of u. The
@@ -15,23 +15,15 @@ evaluation.
 * :func:`accuracy`, :func:`good_halfwidth`, :func:`coverage` — the curve, its ε-good set and
   the set's measure for a centre c (clipped to [0, 1]);
 * :func:`random_search_kernel` — Monte Carlo kernel of random search over random curves;
-* :func:`gp_ucb_search` — one GP-UCB run with scikit-learn's ``GaussianProcessRegressor``
-  (fixed kernel, UCB = μ + κσ maximised over a grid), :func:`gp_ucb_trials` many of them,
-  :func:`posterior_on_grid` the fitted posterior of a run;
-* :func:`gp_posterior` — the GP posterior by Gaussian conditioning in NumPy (a check of
-  scikit-learn's numbers), :func:`median_interval` — a distribution-free interval for a
-  median (order statistics).
+* :func:`first_success_law`, :func:`bump_algebra`, :func:`mixture_law` — the derived laws.
 
-scikit-learn is imported inside the functions that use it: it is the optional extra
-``lrtheory[search]``.
+GP-UCB Bayesian optimisation on the same curves is :mod:`lrtheory.models.gp_search`.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -41,7 +33,11 @@ import sympy as sp
 from numpy.typing import NDArray
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    check_int,
+    check_positive,
+    check_real,
+)
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.symbolic.series import finite_sum, geometric_series
 
@@ -89,6 +85,19 @@ def coverage(curve: Curve, centre: Any) -> Any:
     return np.minimum(1.0, np.asarray(centre) + h) - np.maximum(0.0, np.asarray(centre) - h)
 
 
+def mean_over_centres(curve: Curve, g: Callable[[float], float]) -> tuple[float, float]:
+    """E g(1 − coverage(c)) over c ~ U[centre_lo, centre_hi] by adaptive quadrature (QUADPACK,
+    split where the good set meets an edge of [0, 1], at c = h and 1 − h): (value, error
+    estimate). For g a polynomial the integrand is one on each piece."""
+    from scipy import integrate
+
+    h, lo, hi = good_halfwidth(curve), curve.centre_lo, curve.centre_hi
+    breaks = [b for b in (h, 1.0 - h) if lo < b < hi]
+    value, err = integrate.quad(lambda c: g(1.0 - float(coverage(curve, c))), lo, hi,
+                                points=breaks or None, epsabs=1e-14, epsrel=1e-13, limit=200)
+    return value / (hi - lo), err / (hi - lo)
+
+
 def random_search_kernel(curve: Curve, budget: int, cap: int) -> Kernel:
     """Monte Carlo kernel: each chain draws a curve centre c ~ U[centre_lo, centre_hi] and
     ``cap`` log-uniform learning rates (u ~ U[0, 1]); N = the index of the first ε-good one
@@ -111,160 +120,7 @@ def random_search_kernel(curve: Curve, budget: int, cap: int) -> Kernel:
 
 
 # --------------------------------------------------------------------------------------
-# GP-UCB (scikit-learn)
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ucb:
-    """GP-UCB settings: κ of the acquisition μ + κσ, the RBF length scale ℓ (in u) of a
-    kernel with fixed hyperparameters (amplitude A², noise τ² — the optimiser is off), the
-    candidate grid's size and the evaluation cap."""
-
-    kappa: float = 2.0
-    length_scale: float = 0.1
-    grid: int = 201
-    cap: int = 30
-
-    def __post_init__(self) -> None:
-        check_real("kappa", self.kappa, 0.0, lo_open=False)
-        check_positive("length_scale", self.length_scale)
-        check_int("grid", self.grid, 2)
-        check_int("cap", self.cap, 1)
-
-
-def _regressor(curve: Curve, ucb: Ucb) -> Any:
-    """scikit-learn's GP with the kernel A²·RBF(ℓ) held fixed (``optimizer=None``) and the
-    known noise variance τ² as ``alpha`` (plus a 1e-8·A² jitter for a noiseless curve)."""
-    gp = importlib.import_module("sklearn.gaussian_process")  # the optional extra
-    kernel = (gp.kernels.ConstantKernel(curve.height**2, "fixed")
-              * gp.kernels.RBF(ucb.length_scale, "fixed"))
-    return gp.GaussianProcessRegressor(kernel, alpha=curve.noise_sd**2 + 1e-8 * curve.height**2,
-                                       optimizer=None, copy_X_train=False)
-
-
-@dataclass(frozen=True)
-class Run:
-    """One search: evaluations to ε (``cap`` + 1 if not reached), the points evaluated and
-    the noisy accuracies observed there (the ε-good last point's included)."""
-
-    evaluations: int
-    points: FloatArray
-    observed: FloatArray
-
-
-@contextmanager
-def _lean_sklearn() -> Iterator[None]:
-    """BLAS held to one thread (the matrices are tiny; more threads only cost) and
-    scikit-learn's input validation skipped (the inputs are ours)."""
-    sklearn = importlib.import_module("sklearn")
-    threadpools = importlib.import_module("threadpoolctl")  # a dependency of scikit-learn
-    with threadpools.threadpool_limits(1), sklearn.config_context(
-            assume_finite=True, skip_parameter_validation=True):
-        yield
-
-
-def gp_ucb_search(curve: Curve, ucb: Ucb, centre: float, rng: np.random.Generator) -> Run:
-    """One GP-UCB run on the curve centred at ``centre``, stopped at its first ε-good
-    evaluation or after ``cap``. The first point is a log-uniform draw, as random search's;
-    each next one maximises μ(u) + κσ(u) over the grid, μ and σ from the GP posterior (prior
-    mean ``floor``) of the noisy accuracies seen so far."""
-    check_real("centre", centre, 0.0, 1.0, lo_open=False, hi_open=False)
-    with _lean_sklearn():
-        return _search(curve, ucb, centre, rng)
-
-
-def _search(curve: Curve, ucb: Ucb, centre: float, rng: np.random.Generator) -> Run:
-    grid = np.linspace(0.0, 1.0, ucb.grid)[:, None]
-    best = curve.floor + curve.height - curve.eps
-    xs: list[float] = [float(rng.uniform())]
-    ys: list[float] = []
-    for n in range(1, ucb.cap + 1):
-        true = float(accuracy(curve, xs[-1], centre))
-        ys.append(true + curve.noise_sd * float(rng.normal()))
-        if true >= best:
-            return Run(n, np.array(xs), np.array(ys))
-        if n == ucb.cap:
-            break
-        gp = _regressor(curve, ucb).fit(np.array(xs)[:, None], np.array(ys) - curve.floor)
-        mean, sd = gp.predict(grid, return_std=True)
-        xs.append(float(grid[int(np.argmax(mean + ucb.kappa * sd)), 0]))
-    return Run(ucb.cap + 1, np.array(xs), np.array(ys))
-
-
-def posterior_on_grid(curve: Curve, ucb: Ucb, run: Run) -> tuple[FloatArray, FloatArray,
-                                                                 FloatArray]:
-    """(grid, μ + floor, σ) of scikit-learn's GP fitted to a run's observations."""
-    grid = np.linspace(0.0, 1.0, ucb.grid)
-    with _lean_sklearn():
-        gp = _regressor(curve, ucb).fit(run.points[:, None], run.observed - curve.floor)
-        mean, sd = gp.predict(grid[:, None], return_std=True)
-    return grid, np.asarray(mean) + curve.floor, np.asarray(sd)
-
-
-def gp_ucb_trials(curve: Curve, ucb: Ucb, n_runs: int, seed: int) -> FloatArray:
-    """Evaluations to ε of ``n_runs`` independent GP-UCB runs (curve centres drawn
-    uniformly from [centre_lo, centre_hi]), reproducible from ``seed``."""
-    check_int("n_runs", n_runs, 1)
-    check_int("seed", seed, 0)
-    out = np.empty(n_runs)
-    streams = np.random.SeedSequence(seed).spawn(n_runs)
-    with _lean_sklearn():
-        for i, stream in enumerate(streams):
-            rng = np.random.default_rng(stream)
-            centre = curve.centre_lo + (curve.centre_hi - curve.centre_lo) * rng.uniform()
-            out[i] = _search(curve, ucb, centre, rng).evaluations
-    return out
-
-
-def gp_posterior(x: Any, y: Any, at: Any, amplitude: float, length_scale: float,
-                 noise_var: float) -> tuple[FloatArray, FloatArray]:
-    """GP posterior mean and sd at ``at`` by Gaussian conditioning (prior mean 0, kernel
-    A²exp(−(x − x')²/(2ℓ²)), noise τ²): μ = k_*ᵀ(K + τ²I)⁻¹y, σ² = A² − k_*ᵀ(K + τ²I)⁻¹k_*,
-    solved with NumPy's LU — independent of scikit-learn's Cholesky route."""
-    x, y, at = (np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in (x, y, at))
-    if x.shape != y.shape or x.ndim != 1:
-        raise ParameterError("y", y, f"one value per point of x (shape {x.shape})")
-
-    def k(a: FloatArray, b: FloatArray) -> FloatArray:
-        return np.asarray(amplitude**2 * np.exp(-0.5 * ((a[:, None] - b[None, :])
-                                                        / length_scale) ** 2))
-
-    gram = k(x, x) + noise_var * np.eye(x.size)
-    cross = k(x, at)
-    weights = np.linalg.solve(gram, np.column_stack([y, cross]))
-    mean = cross.T @ weights[:, 0]
-    var = amplitude**2 - np.sum(cross * weights[:, 1:], axis=0)
-    return mean, np.sqrt(np.maximum(var, 0.0))
-
-
-def clopper_pearson(successes: Any, n: int, alpha: float) -> tuple[FloatArray, FloatArray]:
-    """The exact (Clopper–Pearson) (1 − α) interval for binomial counts, vectorised:
-    Beta(α/2; x, n − x + 1) and Beta(1 − α/2; x + 1, n − x) quantiles."""
-    from scipy import stats as st
-
-    x = np.asarray(successes, dtype=np.float64)
-    if np.any(x < 0) or np.any(x > n):
-        raise ParameterError("successes", successes, f"counts in [0, {n}]")
-    low = np.where(x > 0, st.beta.ppf(alpha / 2, np.maximum(x, 1), n - x + 1), 0.0)
-    high = np.where(x < n, st.beta.ppf(1 - alpha / 2, x + 1, np.maximum(n - x, 1)), 1.0)
-    return np.asarray(low), np.asarray(high)
-
-
-def median_interval(samples: Any, alpha: float) -> tuple[float, float]:
-    """A distribution-free (1 − α) interval for the median: the order statistics
-    [x_(l), x_(n+1−l)] with l the α/2 quantile of Binomial(n, ½) (coverage ≥ 1 − α)."""
-    from scipy import stats as st
-
-    x = np.sort(np.asarray(samples, dtype=np.float64))
-    low = int(st.binom.ppf(alpha / 2, x.size, 0.5))
-    if low < 1:
-        return (-math.inf, math.inf)
-    return float(x[low - 1]), float(x[x.size - low])
-
-
-# --------------------------------------------------------------------------------------
-# The algebra: first-success laws and the GP-UCB acquisition
+# The algebra: first-success laws, the bump's ε-good set and the mixture over centres
 # --------------------------------------------------------------------------------------
 
 P, Q, Z = sp.symbols("p q z", positive=True)                # q = 1 − p
@@ -293,21 +149,34 @@ def first_success_law() -> dict[str, Any]:
     }
 
 
-@cache
-def gp_ucb_algebra() -> dict[str, Any]:
-    """The GP posterior after one observation y at u₁ (prior mean 0, kernel
-    A²exp(−(u − u')²/(2ℓ²)), noise τ²) by Gaussian conditioning of the joint law of
-    (f(u), y), and the UCB μ + κσ as the posterior's upper quantile at level Φ(κ)."""
-    from sympy.stats import Normal, cdf, quantile  # deferred: sympy.stats is slow to import
+U, C = sp.symbols("u c", real=True)
+A, W, EPS_, H = sp.symbols("A w epsilon h", positive=True)
 
-    x, mu = sp.symbols("u mu", real=True)
-    amp, y, tau, ell, u1, kappa, sigma, level = sp.symbols(
-        "A y tau ell u_1 kappa sigma q_level", positive=True)
-    k1 = amp**2 * sp.exp(-((x - u1) ** 2) / (2 * ell**2))
-    joint = sp.Matrix([[amp**2, k1], [k1, amp**2 + tau**2]])     # of (f(u), y)
-    post_var = joint[0, 0] - joint[0, 1] ** 2 / joint[1, 1]
-    phi = cdf(Normal("Z", 0, 1))(kappa)
-    return {"post_mean": joint[0, 1] / joint[1, 1] * y, "post_var": post_var,
-            "post_var_dy": sp.diff(post_var, y), "post_var_at": sp.factor(post_var.subs(x, u1)),
-            "gp": (y, tau, ell, u1), "phi": phi, "ucb_syms": (mu, kappa, sigma),
-            "ucb": sp.simplify(quantile(Normal("F", mu, sigma))(level).subs(level, phi))}
+
+@cache
+def bump_algebra() -> dict[str, Any]:
+    """Log-uniform η is uniform u (the law of u, integrated); the bump f = A·exp(−(u − c)²/
+    (2w²)), its maximiser ((ln f)' = 0) and the half-width of its ε-good set f ≥ A − ε (the
+    roots c ∓ h of the quadratic ln(f/A) = −ln(A/(A − ε)))."""
+    x = sp.Symbol("x", real=True)
+    lo, hi = sp.symbols("eta_lo eta_hi", positive=True)
+    u_cdf = sp.cancel(sp.integrate(1 / sp.log(hi / lo),
+                                   (x, sp.log(lo), sp.log(lo) + Z * sp.log(hi / lo))))
+    f = A * sp.exp(-((U - C) ** 2) / (2 * W**2))
+    argmax = sp.solve_linear(sp.diff(sp.expand_log(sp.log(f), force=True), U), 0, [U])[1]
+    ell = sp.Symbol("ell_epsilon", positive=True)             # ln(A/(A − ε)) > 0
+    level = sp.expand_log(sp.log(f / A), force=True) + ell
+    lo_end, hi_end = sorted(sp.roots(sp.Poly(sp.expand(level * W**2), U)),
+                            key=lambda e: e.subs({C: 0, W: 1, ell: 1}))
+    half = ((hi_end - lo_end) / 2).subs(ell, sp.log(A / (A - EPS_)))
+    return {"u_cdf": u_cdf, "curve": f, "argmax": argmax, "half": half}
+
+
+@cache
+def mixture_law() -> dict[str, Any]:
+    """The optimum anywhere in the range, c ~ U[0, 1] (h < ½): the good set's measure is
+    c + h, 2h or 1 − c + h, so P(N > j) = ∫(1 − coverage)^j dc (``mix_survival``, j = J) and
+    the mean coverage, integrated piece by piece."""
+    survival = 2 * sp.integrate((1 - (C + H)) ** J, (C, 0, H)) + (1 - 2 * H) ** (J + 1)
+    coverage = sp.expand(2 * sp.integrate(C + H, (C, 0, H)) + 2 * H * (1 - 2 * H))
+    return {"mix_survival": survival, "mix_coverage": coverage}

@@ -8,7 +8,7 @@ Per eigen-direction of L = ½Σλθ² with gradient noise of variance s², one S
 
 with ε independent of θ_start (it holds only the cycle's own noise). Repeating the same cycle
 (SGDR with T_mult = 1) makes the snapshots an AR(1) chain; its moments are derived in
-:mod:`lrtheory.claims.snapshots`. This module holds the numerical side:
+:mod:`lrtheory.symbolic.snapshots`. This module holds the numerical side:
 
 * :func:`sgdr_cycles` — the rates of each SGDR cycle, from :func:`lrtheory.schedules.warm_restarts`;
 * :func:`cycle_map` — (ρ, q) per direction, evaluated from the product and sum above;
@@ -19,11 +19,15 @@ with ε independent of θ_start (it holds only the cycle's own noise). Repeating
 * :func:`rounding_growth` — how much a rounding error can grow over a run of steps (the
   tolerance of checks against the recursion);
 * :func:`snapshot_kernel` — the Monte Carlo kernel: chains run SGD step by step and report
-  the same three quantities per chain.
+  diversity, member loss and the ensemble's gain per chain;
+* :func:`chain_numeric`, :func:`stationary_law`, :func:`chain_predictions` — the derived
+  closed forms evaluated; :func:`consecutive_diversity`, :func:`tail_errors`,
+  :func:`diversity_map` and :func:`amplitude_sweep` — D_1 over cycle lengths and amplitudes.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -35,9 +39,21 @@ from numpy.typing import NDArray
 
 from lrtheory.errors import ParameterError, check_int, check_real
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
-from lrtheory.optimizers import gradient_step
 from lrtheory.schedules import warm_restarts
-from lrtheory.symbolic.series import finite_sum, limit_geometric
+from lrtheory.symbolic.snapshots import (
+    ETA0,
+    LAM,
+    RHO,
+    T_CYC,
+    M,
+    N,
+    Q,
+    S,
+    V,
+    chain_algebra,
+    cosine_tail,
+    floor_variance,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -98,6 +114,17 @@ def cycle_map(curvatures: Any, noise_var: Any, rates: Any) -> tuple[FloatArray, 
     rho = tail[0]
     q = s2 * np.sum((eta[:, None] * after) ** 2, axis=0)
     return rho, q
+
+
+def burn_in_cycles(rho: Any, remainder: float) -> int:
+    """The cycles B after which a variance recursion started at 0 is within ``remainder``
+    of its fixed point, relatively: max|ρ|^(2B) ≤ remainder (at least 1)."""
+    worst = float(np.max(np.abs(np.asarray(rho, dtype=np.float64))))
+    check_real("rho", worst, 0.0, 1.0, lo_open=False)
+    check_real("remainder", remainder, 0.0, 1.0)
+    if worst == 0.0:
+        return 1
+    return max(1, math.ceil(math.log(remainder) / (2 * math.log(worst))))
 
 
 def rounding_growth(curvatures: Any, rates: Any) -> FloatArray:
@@ -184,6 +211,20 @@ def ensemble_moments(curvatures: Any, cov: Any) -> EnsembleMoments:
     return EnsembleMoments(np.array(lags), member, ensemble)
 
 
+def chain_pair_diversity(curvatures: Any, noise_var: Any,
+                         cycles: Sequence[Any]) -> FloatArray:
+    """E(θ_{k+1} − θ_k)² for each cycle k from θ₀ = 0, shape (d, K), by the per-cycle
+    recursion of the chain, not step by step: with (ρ_k, q_k) of cycle k (:func:`cycle_map`)
+    and v_k = E θ_k², D_{k,k+1} = (1 − ρ_k)²v_k + q_k and v_{k+1} = ρ_k²v_k + q_k."""
+    lam = _curvatures(curvatures)
+    v, out = np.zeros_like(lam), []
+    for cycle in _cycles(cycles):
+        rho, q = cycle_map(lam, noise_var, cycle)
+        out.append((1 - rho) ** 2 * v + q)
+        v = rho**2 * v + q
+    return np.array(out).T
+
+
 def pair_diversity(cov: Any) -> FloatArray:
     """E(θ_{k+1} − θ_k)² for each consecutive pair, shape (d, N − 1), from a snapshot
     covariance of shape (d, N, N) (mean-zero snapshots)."""
@@ -203,10 +244,11 @@ def snapshot_kernel(curvatures: Any, noise_sd: Any, cycles: Sequence[Any],
 
     0. the mean over k of ‖θ_{k+1} − θ_k‖² (consecutive-snapshot diversity);
     1. the mean over the K + 1 snapshots of L(θ_k) = ½Σλθ_k²;
-    2. the ensemble loss L(θ̄), θ̄ = the mean of the K + 1 snapshots.
+    2. the ensemble's gain: that mean minus L(θ̄), θ̄ = the mean of the K + 1 snapshots
+       (the ambiguity (λ/4N²)Σ_{i≠j}(θ_i − θ_j)² ≥ 0: less spread than L(θ̄) itself).
 
     Their means are exactly :func:`ensemble_moments` of :func:`snapshot_covariance` with
-    ``start_var`` = start_sd² (diversity at lag 1)."""
+    ``start_var`` = start_sd² (diversity at lag 1; member − ensemble loss)."""
     lam = _curvatures(curvatures)
     s = _per_direction("noise_sd", noise_sd, lam.size)
     sd0 = _per_direction("start_sd", start_sd, lam.size)
@@ -232,132 +274,25 @@ def snapshot_kernel(curvatures: Any, noise_sd: Any, cycles: Sequence[Any],
             previous = theta
         n_snap = len(rates) + 1
         mean = total / n_snap
-        return xp.stack([spread / len(rates), 0.5 * member / n_snap,
-                         0.5 * (curv * mean * mean).sum(axis=1)], axis=1)
+        member = 0.5 * member / n_snap
+        return xp.stack([spread / len(rates), member,
+                         member - 0.5 * (curv * mean * mean).sum(axis=1)], axis=1)
 
     return kernel
 
 
-# --------------------------------------------------------------------------------------
-# The chain of snapshots, symbolically
-# --------------------------------------------------------------------------------------
-
-LAM, Q, V, S = sp.symbols("lambda q V s", positive=True)
-RHO = sp.Symbol("rho", real=True)
-THETA, XI = sp.symbols("theta xi", real=True)
-N = sp.Symbol("N", integer=True, positive=True)        # snapshots in the ensemble
-M = sp.Symbol("m", integer=True, nonnegative=True)     # lag between two snapshots
-A, TAU, T_CYC, ETA0 = sp.symbols("a tau T eta_0", positive=True)
-T_STEP = sp.Symbol("t", nonnegative=True)
-
-
-def solve_linear(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
-    """The root of ``expr`` = 0 for ``expr`` affine in x: −expr(0)/(∂expr/∂x)."""
-    slope = sp.diff(expr, x)
-    if slope.has(x) or slope == 0:
-        raise ParameterError("expr", expr, f"affine in {x} with a non-zero slope")
-    return sp.factor(-expr.subs(x, 0) / slope)
-
-
-@cache
-def chain_algebra() -> dict[str, Any]:
-    """The AR(1) chain θ_{k+1} = ρθ_k + ε_k (ε_k independent of θ_k, Var ε = q) and the
-    ensemble of N consecutive members on L = ½λθ², derived with SymPy: the stationary
-    variance V (fixed point of V = ρ²V + q), where it exists (ρ² < 1), the lag-m covariance
-    ρᵐV (m steps of c ← ρc), the diversity D_m = 2V − 2c_m, the ensemble factor
-    g = Σ_{ij}ρ^{|i−j|}/N² = E L(θ̄)/E L(θ_k) and the ambiguity decomposition of the gain.
-    Any chain of snapshots, iterates or averages of this form can reuse it."""
-    out: dict[str, Any] = {}
-    # The snapshot chain θ_{k+1} = ρθ_k + ε_k, Var ε = q: stationary variance and lags.
-    out["stationary"] = solve_linear(RHO**2 * V + Q - V, V)
-    out["stable"] = sp.solve_univariate_inequality(RHO**2 < 1, RHO, relational=False)
-    k = sp.Symbol("k", integer=True, nonnegative=True)   # c_m = ρ c_{m−1}, m times from V
-    out["lag_cov"] = V * sp.Product(RHO, (k, 0, M - 1)).doit()
-    out["diversity"] = sp.factor(2 * V - 2 * out["lag_cov"])
-    out["d1"] = sp.factor(out["diversity"].subs(M, 1).subs(V, out["stationary"]))
-    p = sp.Symbol("p", positive=True)              # 0 < ρ < 1 for the limit m → ∞
-    out["d_far"] = limit_geometric(out["diversity"].subs(RHO, p), p, M)
-    out["d1_rho0"] = out["d1"].subs(RHO, 0)
-    # Any one cycle of any chain (cycles of unequal length too): θ' = ρ_kθ + ε, E θε = 0.
-    v_k, q_k, rho_k = sp.symbols("v_k q_k rho_k", positive=True)
-    square = sp.expand(((rho_k - 1) * THETA + XI) ** 2)
-    out["pair_moments"] = (v_k, q_k, rho_k)
-    out["pair"] = square.subs({THETA * XI: 0}).subs({THETA**2: v_k, XI**2: q_k})
-    out["d1_drho"] = sp.factor(sp.diff(out["d1"], RHO))
-    # Ensemble of N consecutive snapshots: Var θ̄ = (V/N²) Σ_{i,j} ρ^{|i−j|}.
-    # Σ_{m=1}^{N−1} (N − m)ρᵐ = N Σρᵐ − ρ d/dρ Σρᵐ (the weighted sum by differentiation).
-    powers = finite_sum(RHO**M, M, 1, N - 1)
-    inner = N * powers - RHO * sp.diff(powers, RHO)
-    out["ens_factor"] = sp.factor(sp.together((N + 2 * inner) / N**2).replace(
-        RHO ** (N - 1), RHO**N / RHO))
-    out["ens_rho0"] = out["ens_factor"].subs(RHO, 0)
-    # At ρ = 1 every pair counts fully: the double sum before summing (it is a polynomial in ρ).
-    out["ens_rho1"] = sp.factor((N + 2 * finite_sum(N - M, M, 1, N - 1)) / N**2)
-    # Ambiguity decomposition (Krogh–Vedelsby), three snapshots: mean member loss minus
-    # ensemble loss is (λ/4N²)Σ_{i,j}(θ_i − θ_j)².
-    th = sp.symbols("theta_1:4", real=True)
-    bar = sum(th) / 3
-    out["ambiguity"] = sp.expand(sum(LAM * x**2 / 2 for x in th) / 3 - LAM * bar**2 / 2)
-    out["ambiguity_stated"] = sp.expand(LAM / 36 * sum((x - y) ** 2 for x in th for y in th))
-    out["gain"] = sp.factor(LAM * V / 2 * (1 - out["ens_factor"]))
-    # Σ_{i≠j} D_{|i−j|} = Σ_m 2(N − m)·2V(1 − ρ^m), from the two sums above.
-    pairs = 4 * V * (finite_sum(N - M, M, 1, N - 1) - inner)
-    out["gain_from_diversity"] = sp.factor(LAM / (4 * N**2) * pairs)
-    return out
-
-
-@cache
-def cycle_algebra(steps: int) -> dict[str, Any]:
-    """``steps`` SGD steps (:func:`lrtheory.optimizers.gradient_step`, gradient λθ + ξ_t)
-    composed symbolically with rates η[1] … η[T]: the step, the end point, ρ = ∂θ_end/∂θ and
-    the noise terms s²(∂θ_end/∂ξ_t)², each next to the product formula it must equal
-    (``rho_stated`` = Π(1 − η_uλ), ``q_stated`` = s²η_t²Π_{u>t}(1 − η_uλ)²)."""
-    check_int("steps", steps, 1)
-    eta, xi = sp.IndexedBase("eta"), sp.IndexedBase("xi")
-    u = sp.Symbol("u", integer=True, positive=True)
-    ts = range(1, steps + 1)
-    end = THETA
-    for t in ts:
-        end = sp.expand(gradient_step(end, LAM * end + xi[t], eta[t]))
-    return {
-        "step": gradient_step(THETA, LAM * THETA + XI, eta[1]),
-        "cycle": end,
-        "rho": sp.factor(sp.diff(end, THETA)),
-        "q_terms": sp.Matrix([sp.factor(S**2 * sp.diff(end, xi[t]) ** 2) for t in ts]),
-        "rho_stated": sp.Product(1 - eta[u] * LAM, (u, 1, steps)).doit(),
-        "q_stated": sp.Matrix([sp.factor(S**2 * eta[t] ** 2 * sp.Product(
-            (1 - eta[u] * LAM) ** 2, (u, t + 1, steps)).doit()) for t in ts]),
-    }
-
-
-@cache
-def cosine_tail() -> dict[str, Any]:
-    """The noise the end of a long cosine-annealed cycle (SGDR, η_min = 0) leaves on
-    L = ½λθ²: near the end η(T − τ) ≈ aτ² (Taylor, from
-    :func:`lrtheory.schedules.warm_restarts`), and in the continuous-time limit of the
-    variance recursion, q_tail = ∫₀^∞ a²τ⁴s² exp(−2λaτ³/3) dτ ∝ s²λ^(−5/3)a^(1/3); with ρ ≈ 0
-    consecutive snapshots then differ by D_1 = 2q_tail. ``exp_T`` and ``exp_eta`` are the
-    elasticities d ln D_1/d ln T and d ln D_1/d ln η₀."""
-    sgdr = warm_restarts(ETA0, T_CYC)(T_STEP)
-    in_cycle = sgdr.subs(sp.floor(T_STEP / T_CYC), 0).subs(T_STEP, T_CYC - TAU)  # 1st cycle
-    taylor = [sp.diff(in_cycle, TAU, j).subs(TAU, 0) for j in range(3)]
-    q_tail = sp.integrate(A**2 * TAU**4 * S**2 * sp.exp(-2 * LAM * A * TAU**3 / 3),
-                          (TAU, 0, sp.oo))
-    d1 = sp.powsimp(2 * q_tail.subs(A, taylor[2] / 2))
-    log_d1 = sp.expand_log(sp.log(d1), force=True)   # D_1 is a product of powers
-    return {"sgdr": sgdr, "tail_taylor": taylor, "tail_rate": taylor[2] / 2 * TAU**2,
-            "tail_q": q_tail, "tail_d1": d1,
-            "tail_exp_T": sp.expand(T_CYC * sp.diff(log_d1, T_CYC)),
-            "tail_exp_eta": sp.expand(ETA0 * sp.diff(log_d1, ETA0))}
-
-
 @cache
 def chain_numeric() -> dict[str, Any]:
-    """:func:`chain_algebra`'s V(q, ρ), D(V, ρ, m) and g(ρ, N) as NumPy functions."""
+    """The derived closed forms as NumPy functions: :func:`chain_algebra`'s V(q, ρ),
+    D(V, ρ, m) and g(ρ, N); :func:`cosine_tail`'s D_1 → 2q_tail(s, λ, η₀, T) and
+    :func:`floor_variance`'s q_∞(s, λ, η_min)."""
     r = chain_algebra()
+    e_min, floor = floor_variance()
     return {"V": sp.lambdify((Q, RHO), r["stationary"], "numpy"),
             "D": sp.lambdify((V, RHO, M), r["diversity"], "numpy"),
-            "g": sp.lambdify((RHO, N), r["ens_factor"], "numpy")}
+            "g": sp.lambdify((RHO, N), r["ens_factor"], "numpy"),
+            "tail_d1": sp.lambdify((S, LAM, ETA0, T_CYC), cosine_tail()["tail_d1"], "numpy"),
+            "floor": sp.lambdify((S, LAM, e_min), floor, "numpy")}
 
 
 def stationary_law(curvatures: Any, noise_var: Any, rates: Any) -> dict[str, Any]:
@@ -371,13 +306,55 @@ def stationary_law(curvatures: Any, noise_var: Any, rates: Any) -> dict[str, Any
 
 def chain_predictions(curvatures: Any, law: dict[str, Any], n_snap: int) -> dict[str, float]:
     """The derived expectations for N = ``n_snap`` consecutive stationary snapshots, summed
-    over the directions: diversity at lag 1 and at lag N − 1, member loss ½ΣλV and
-    ensemble loss ½ΣλV·g(ρ, N)."""
+    over the directions: diversity at lag 1 and at lag N − 1, member loss ½ΣλV,
+    ensemble loss ½ΣλV·g(ρ, N) and the gain ½ΣλV(1 − g)."""
     lam = _curvatures(curvatures)
     check_int("n_snap", n_snap, 2)
     f = chain_numeric()
     rho, v = law["rho"], law["V"]
+    g = f["g"](rho, n_snap)
     return {"lag1": float(np.sum(f["D"](v, rho, 1))),
             "lag_far": float(np.sum(f["D"](v, rho, n_snap - 1))),
             "member": float(np.sum(0.5 * lam * v)),
-            "ensemble": float(np.sum(0.5 * lam * v * f["g"](rho, n_snap)))}
+            "ensemble": float(np.sum(0.5 * lam * v * g)),
+            "gain": float(np.sum(0.5 * lam * v * (1.0 - g)))}
+
+
+def consecutive_diversity(curvature: float, eta0: float, period: int, eta_min: float = 0.0,
+                          noise_var: float = 1.0) -> float:
+    """The exact stationary D_1 = 2q/(1 + ρ) of one direction under SGDR (T_mult = 1),
+    from the cycle's product ρ and sum q (:func:`cycle_map`)."""
+    cycle = sgdr_cycles(eta0, period, 1, 1, eta_min)[0]
+    law = stationary_law([check_real("curvature", curvature, 0.0)], noise_var, cycle)
+    return float(2 * law["q"][0] / (1 + law["rho"][0]))
+
+
+def tail_errors(periods: Sequence[int], curvature: float, eta0: float) -> FloatArray:
+    """Relative error (2q_tail − D_1)/D_1 of the cosine-tail asymptote against the exact
+    D_1 (η_min = 0, s = 1) at each cycle length."""
+    tail = chain_numeric()["tail_d1"]
+    exact = np.array([consecutive_diversity(curvature, eta0, int(T)) for T in periods])
+    return np.asarray(tail(1.0, curvature, eta0, np.asarray(periods, dtype=np.float64))
+                      / exact - 1.0)
+
+
+def diversity_map(products: Any, periods: Any) -> FloatArray:
+    """D_1λ²/s², shape (len(periods), len(products)), for λη₀ = ``products``: it depends on
+    λη₀ and T only, so one cycle with η₀ = 1 and λ = λη₀ gives every curve."""
+    x = _curvatures(products)
+    f = chain_numeric()
+    rows = []
+    for T in np.atleast_1d(periods):
+        law = stationary_law(x, 1.0, sgdr_cycles(1.0, int(T), 1)[0])
+        rows.append(x**2 * f["D"](law["V"], law["rho"], 1))
+    return np.array(rows)
+
+
+def amplitude_sweep(curvatures: Any, noise_var: float, period: int, amplitudes: Any,
+                    n_snap: int) -> dict[str, FloatArray]:
+    """:func:`chain_predictions` for SGDR cycles of ``period`` steps at each η₀ in
+    ``amplitudes``, as arrays keyed like it."""
+    lam = _curvatures(curvatures)
+    rows = [chain_predictions(lam, stationary_law(lam, noise_var, sgdr_cycles(
+        float(a), period, 1)[0]), n_snap) for a in np.atleast_1d(amplitudes)]
+    return {key: np.array([r[key] for r in rows]) for key in rows[0]}
