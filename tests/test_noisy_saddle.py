@@ -7,13 +7,14 @@ import math
 
 import numpy as np
 import pytest
-from scipy import integrate, stats
+from scipy import integrate, optimize, stats
 from scipy.special import erf, gammainc, gammaincc
 
 from lrtheory.claims import noisy_saddle as claim
 from lrtheory.errors import ParameterError
 from lrtheory.models import noisy_saddle as ns
 from lrtheory.montecarlo.runner import Ensemble
+from lrtheory.symbolic.noisy_saddle import saddle_forms
 
 
 def test_variance_path_is_the_geometric_sum() -> None:
@@ -124,6 +125,28 @@ def test_flip_bound_and_density_sup() -> None:
             float(stats.chi2.pdf(grid / 2.0, k).max() / 2.0), rel=1e-6)
     with pytest.raises(ParameterError, match="threshold"):
         ns.comparison_flip_bound(0.3, 1e-12, 0.0)
+    with pytest.raises(ParameterError, match="k"):
+        ns.chi2_density_sup(2.0, 0, 0.5)
+
+
+def test_quadratic_error_grows_with_error_and_checks_its_groups() -> None:
+    base = ns.quadratic_error([(1.0, 2, 0.5, 1e-15)])
+    assert 0 < base < ns.quadratic_error([(1.0, 2, 0.5, 1e-13)])
+    assert ns.quadratic_error([(1.0, 1, 0.0, 0.0)]) == 0.0  # exact zero stays exact
+    for bad, name in (([(1.0, 1, -0.1, 1e-16)], r"weights\[0\]\.variance"),
+                      ([(1.0, 1, 0.1, 1e-16), (1.0, 1, 0.1, -1e-16)], r"weights\[1\]\.error"),
+                      ([(1.0, 0, 0.1, 1e-16)], r"weights\[0\]\.count"),
+                      ([], "weights")):
+        with pytest.raises(ParameterError, match=name):
+            ns.quadratic_error(bad)
+
+
+def test_limit_variance_is_the_sum_of_the_martingale_steps() -> None:
+    g, h = 1.15, 0.3
+    steps = h * h * g ** (-2.0 * (np.arange(2000) + 1))
+    assert ns.limit_variance(g, h) == pytest.approx(float(steps.sum()), rel=1e-13)
+    assert float(saddle_forms().v_inf(0.15, 1.0, 2.0)) == pytest.approx(
+        ns.limit_variance(1.15, 0.3), rel=1e-14)
 
 
 @pytest.mark.parametrize(("call", "name"), [
@@ -139,7 +162,7 @@ def test_bad_input_names_the_parameter(call: object, name: str) -> None:
 
 
 def test_d7_design_puts_T_near_the_median_and_forms_agree() -> None:
-    f = claim._d7()
+    f = saddle_forms()
     for point in claim.D7.points:
         p = dict(point.params)
         law = claim._laws(claim._key(p))
@@ -151,3 +174,38 @@ def test_d7_design_puts_T_near_the_median_and_forms_agree() -> None:
     v = float(f.v_t(0.1, 1.0, 1.0, 7))
     assert float(f.fixed(0.1, 1.0, 1.0, 1.0, 1, v)) == pytest.approx(
         1 - erf(1.0 / math.sqrt(2 * v)), rel=1e-13)
+
+
+def test_d7_findings_quote_the_computed_numbers() -> None:
+    """Every number in D7's findings, recomputed from the exact laws, in its phrase."""
+    text = " ".join(claim.D7.findings)
+    f = saddle_forms()
+
+    def mean(eta: float, s: float = 1.0, k: int = 1) -> float:
+        return ns.mean_escape_time(1 + eta, eta * s, 1.0, k)
+
+    def quoted(phrase: str) -> None:
+        assert phrase in text, phrase
+
+    e = {eta: mean(eta) for eta in (0.05, 0.2, 1.0)}
+    quoted(f"E[τ] = {e[0.05]:.1f}, {e[0.2]:.2f}, {e[1.0]:.2f} at η = 0.05, 0.2, 1")
+    quoted(f"{0.05 * e[0.05]:.2f}, {0.2 * e[0.2]:.2f}, {e[1.0]:.2f}, minimal")
+    flow = optimize.minimize_scalar(lambda x: x * mean(x), bounds=(0.25, 0.6),
+                                    method="bounded", options={"xatol": 1e-3})
+    quoted(f"minimal ({float(flow.fun):.3f}) at η ≈ {float(flow.x):.2f}")
+    low = [1 - float(f.frozen_mean(eta, 1.0, 1.0, 1.0, 1)) / e[eta] for eta in e]
+    assert min(low) > 0
+    outside = float(f.frozen_mean(0.1, 1.0, 4.0, 1.0, 1)) / mean(0.1, 4.0) - 1
+    ratio = 1 / math.sqrt(float(f.v_inf(0.1, 1.0, 4.0)))
+    quoted(f"{100 * low[0]:.1f} % low at η = 0.05, {100 * low[1]:.1f} % at 0.2, "
+           f"{100 * low[2]:.1f} % at 1, and {100 * outside:.1f} % high when r/√v∞ = {ratio:.3f}")
+    p0 = dict(claim.D7.points[0].params)
+    levy = claim._laws(claim._key(p0))
+    quoted(f"({1 - float(levy.survival.values[int(p0['T'])]):.4f} vs {levy.p_fixed:.4f} at "
+           "η = 0.05")
+    quoted(f"({e[0.2]:.2f}, {mean(0.2, k=3):.2f}, {mean(0.2, k=8):.2f} steps for k = 1, 3, 8")
+    quoted(f"ln 2/(2 ln g) ≈ {math.log(2) / (2 * math.log(1.2)):.2f} steps per doubling "
+           f"({e[0.2]:.2f} → {mean(0.2, 1 / 8):.2f} for d = 1 → 64)")  # d = 64: s = 1/√64
+    vy, vx = float(f.v_t(0.2, 1.0, 1.0, 9)), float(f.vx_t(0.2, 1.0, 1.0, 9))
+    p_loss = [ns.loss_level_probability(vy / 2, 1, vx / 2, d_s, 0.5)[0] for d_s in (1, 20, 64)]
+    quoted("is {:.2f}, {:.2f}, {:.2f} for d_s = 1, 20, 64".format(*p_loss))

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from scipy.optimize import minimize_scalar
 
 from lrtheory.claim import (
     Claim,
@@ -35,11 +34,11 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
-from lrtheory.models import lyapunov as lyap
+from lrtheory.models import pac_bayes as pbm
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.kernels import sgd_diagonal_quadratic
-from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
-from lrtheory.montecarlo.stats import mean_statistic, variance_statistic
+from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, indicator_proportion
+from lrtheory.montecarlo.stats import variance_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_001
@@ -51,7 +50,7 @@ ETA, LAM, SIGMA, B, N, S0 = sp.symbols("eta lambda sigma B n s_0", positive=True
 MU = sp.Symbol("mu", real=True)
 V, M = sp.Symbol("v", positive=True), sp.Symbol("m", real=True)
 RHO = sp.Symbol("rho", positive=True)  # Bλ²v*/σ²
-DELTA = sp.Rational(1, 20)  # McAllester's confidence, for the comparison only
+DELTA = sp.nsimplify(pbm.DELTA)  # McAllester's confidence, for the comparison only
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,6 @@ class _D9Forms:
     v_star: Any  # (λ, n, s₀) -> Gibbs variance
     eta_exact: Any  # (λ, σ, B, n, s₀) -> η*
     eta_sde: Any  # (λ, σ, B, n, s₀) -> η*_SDE
-    log_ratio: Any  # (λ, n, s₀, μ, v) -> E_{N(0, v)}[ln q*(θ)/p(θ)]
 
 
 @functools.cache
@@ -95,7 +93,6 @@ def _d9() -> _D9Forms:
     (eta_kl,) = sp.solve(v_exact - v_kl, ETA)
     large_n = sp.limit(N * eta_exact, N, sp.oo)
     sde_edge = sp.solve(eta_sde * LAM - 2, SIGMA)
-    log_ratio = pb.expected_log_ratio(0, v_star, MU, S0**2, 0, V)
     mcallester = sp.diff(pb.mcallester_objective(loss, kl, N, DELTA), V)
     eq = Step.equation
     steps = (
@@ -119,7 +116,6 @@ def _d9() -> _D9Forms:
         eq("SDE's η* at the stability edge η*λ = 2", "σ", sp.FiniteSet(*sde_edge)),
         eq("McAllester's bound instead: dF/dv (ln v under a square root: no closed-form "
            "root; minimised numerically)", "dF_M/dv", mcallester),
-        eq("Monte Carlo statistic: E_{N(0,v)}[ln q*(θ) − ln p(θ)]", "E", log_ratio),
     )
     identities = (
         Identity("exact stationary variance (as D3)", v_exact,
@@ -164,78 +160,13 @@ def _d9() -> _D9Forms:
         sp.lambdify((LAM, N, S0), v_star, "math"),
         sp.lambdify((LAM, SIGMA, B, N, S0), eta_exact, "math"),
         sp.lambdify((LAM, SIGMA, B, N, S0), eta_sde, "math"),
-        sp.lambdify((LAM, N, S0, MU, V), log_ratio, "math"),
     )
 
 
 # --------------------------------------------------------------------------------------
 # the model: the bound built from SciPy's Lyapunov solvers, minimised by Brent
+# (lrtheory.models.pac_bayes)
 # --------------------------------------------------------------------------------------
-
-
-def _kl(v: float, p: dict[str, float]) -> float:
-    """KL(N(0, v)‖N(μ, s₀²)), the textbook formula (an independent implementation)."""
-    r = v / p["s0"] ** 2
-    return 0.5 * (r + p["mu"] ** 2 / p["s0"] ** 2 - 1.0 - math.log(r))
-
-
-def _variance(eta: float, p: dict[str, float], sde: bool) -> tuple[float, float]:
-    """SGD's stationary variance at η from the discrete (or continuous, ``sde``) Lyapunov
-    solver, and its a-posteriori error bound."""
-    h, c = np.array([[p["lam"]]]), np.array([[p["sigma"] ** 2]])
-    if sde:
-        s = lyap.sde_stationary_covariance(eta, h, c, p["B"])
-        return float(s[0, 0]), lyap.sde_error_bound(eta, h, c, p["B"], s)
-    s = lyap.stationary_covariance(eta, h, c, p["B"])
-    return float(s[0, 0]), lyap.stationary_error_bound(eta, h, c, p["B"], s)
-
-
-def _bound(eta: float, p: dict[str, float], sde: bool = False, form: str = "linear") -> float:
-    v, _ = _variance(eta, p, sde)
-    if form == "linear":
-        return 0.5 * p["lam"] * v + _kl(v, p) / p["n"]
-    slack = math.log(2 * math.sqrt(p["n"]) / float(DELTA))
-    return 0.5 * p["lam"] * v + math.sqrt((_kl(v, p) + slack) / (2 * p["n"]))
-
-
-@dataclass(frozen=True)
-class _Minimum:
-    eta: float
-    tolerance: float
-
-
-XATOL = 1e-10
-
-
-def _minimise(p: dict[str, float], sde: bool = False, form: str = "linear") -> _Minimum:
-    return _minimise_cached(tuple(sorted(p.items())), sde, form)
-
-
-@functools.lru_cache(maxsize=64)
-def _minimise_cached(key: tuple[tuple[str, float], ...], sde: bool, form: str) -> _Minimum:
-    """Brent on u = ln η over (10⁻⁸, 2 − 10⁻⁹)/λ (exact) or (10⁻⁸, 10⁴)/λ (SDE). Tolerance:
-    SciPy's stopping rule 2(√ε|u| + xatol/3), plus the flatness of a smooth minimum: values
-    of F within its rounding δF are indistinguishable, i.e. |u − u*| ≤ 2√(δF/F_uu), F_uu by
-    a central difference (taken at half its value for safety)."""
-    p = dict(key)
-    lam = p["lam"]
-    hi = (2 - 1e-9) / lam if not sde else 1e4 / lam
-    res = minimize_scalar(lambda u: _bound(math.exp(u), p, sde, form), method="bounded",
-                          bounds=(math.log(1e-8 / lam), math.log(hi)),
-                          options={"xatol": XATOL})
-    u = float(res.x)
-    d = 1e-3
-    f0 = _bound(math.exp(u), p, sde, form)
-    f_uu = (_bound(math.exp(u + d), p, sde, form) - 2 * f0
-            + _bound(math.exp(u - d), p, sde, form)) / d**2
-    v, dv = _variance(math.exp(u), p, sde)
-    terms = 0.5 * lam * v + (v / p["s0"] ** 2 + p["mu"] ** 2 / p["s0"] ** 2 + 1
-                             + abs(math.log(v / p["s0"] ** 2))) / (2 * p["n"])
-    delta_f = 8 * EPS * terms + dv * (lam / 2 + (1 / p["s0"] ** 2 + 1 / v) / (2 * p["n"]))
-    if not f_uu > 0:
-        raise ValueError(f"the bound is not convex at its computed minimum (F_uu = {f_uu})")
-    tol_u = 2 * (math.sqrt(EPS) * abs(u) + XATOL / 3) + 2 * math.sqrt(2 * delta_f / f_uu)
-    return _Minimum(math.exp(u), math.exp(u) * math.expm1(tol_u))
 
 
 def _closed(p: dict[str, float]) -> tuple[float, float, float]:
@@ -249,7 +180,7 @@ def _model(point: Point) -> list[ModelCheck]:
     p = dict(point.params)
     eta_x, eta_s, v_star = _closed(p)
     if p["at_sde"]:  # SGD run at the SDE's prescription: its posterior is not the optimum
-        v_at, dv = _variance(eta_s, p, sde=False)
+        v_at, dv = pbm.posterior_variance(eta_s, p, sde=False)
         v_cf = _d9().v_exact(eta_s, p["lam"], p["sigma"], p["B"])
         return [
             ModelCheck("v(η*_SDE): closed form vs discrete Lyapunov", v_cf, v_at,
@@ -257,9 +188,9 @@ def _model(point: Point) -> list[ModelCheck]:
             ModelCheck("Gibbs variance v* as an approximation of SGD's variance at η*_SDE",
                        v_star, v_at, 0.0, "approximation", exact=False),
         ]
-    lin, lin_sde = _minimise(p), _minimise(p, sde=True)
-    mcallester = _minimise(p, form="mcallester")
-    v_at, dv = _variance(eta_x, p, sde=False)
+    lin, lin_sde = pbm.minimise(p), pbm.minimise(p, sde=True)
+    mcallester = pbm.minimise(p, form="mcallester")
+    v_at, dv = pbm.posterior_variance(eta_x, p, sde=False)
     why = "Brent's stopping rule on ln η + flatness of the minimum (2√(δF/F_uu))"
     return [
         ModelCheck("η*: closed form vs Brent on the bound (discrete Lyapunov)", eta_x,
@@ -280,42 +211,44 @@ def _model(point: Point) -> list[ModelCheck]:
 # Monte Carlo: SGD's own samples as the posterior
 # --------------------------------------------------------------------------------------
 
-STATISTICS = ("posterior variance Var(θ_T)", "E_q[L]: mean of ½λθ_T²",
-              "KL estimate: mean of ln q*(θ_T)/p(θ_T)")
+#: tail levels c of the statistics P(|θ_T| > c√v*)
+TAILS = (1.0, 2.0)
+STATISTICS = ("posterior variance Var(θ_T)",
+              *(f"Gaussian tail P(|θ_T| > {'' if c == 1 else f'{c:g}'}√v*)" for c in TAILS))
 
 
 def _simulate(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     """Chains of SGD from θ₀ = 0 at the point's η (η* or η*_SDE) for T steps, T such that
-    |1 − ηλ|^{2T} ≤ 10⁻⁷ (the transient, declared as the bias). Per chain θ_T, ½λθ_T² and
-    ln q*(θ_T) − ln p(θ_T) with q* = N(0, v*) the bound-optimal posterior: their means are
-    v(η), ½λv(η) and E_{N(0, v(η))}[ln q*/p] — equal to v*, ½λv* and KL(q*‖p) at η*."""
-    p, f = dict(point.params), _d9()
+    |1 − ηλ|^{2T} ≤ 10⁻⁷ (stationary in all but name). θ_T is a linear combination of
+    Gaussian draws, so θ_T ~ N(0, v_T) exactly with v_T = v(η)(1 − (1 − ηλ)^{2T}) (the
+    variance recursion from 0): the predictions are exact, with no transient bias. Per chain
+    θ_T and the indicators |θ_T| > c√v*: Var(θ_T) = v_T tests the posterior's variance (v* at
+    η*), the tails erfc(c√(v*/2v_T)) that it is *Gaussian*, which the closed-form KL needs.
+    A tail's ``scale`` is its indicator's standard deviation √(p(1 − p)); declared bias: the
+    rounding flip bound."""
+    p = dict(point.params)
     eta_x, eta_s, v_star = _closed(p)
-    eta = eta_s if p["at_sde"] else eta_x
-    contraction = abs(1 - eta * p["lam"])
-    T = 1 if contraction == 0 else math.ceil(math.log(1e-7) / (2 * math.log(contraction)))
-    base = sgd_diagonal_quadratic(eta, np.array([p["lam"]]), p["sigma"] / math.sqrt(p["B"]), T)
-    s0, mu, lam = p["s0"], p["mu"], p["lam"]
+    eta, lam = (eta_s if p["at_sde"] else eta_x), p["lam"]
+    a, noise_sd = 1 - eta * lam, p["sigma"] / math.sqrt(p["B"])
+    T = 1 if a == 0 else math.ceil(math.log(1e-7) / (2 * math.log(abs(a))))
+    base = sgd_diagonal_quadratic(eta, np.array([lam]), noise_sd, T)
+    cuts = [c * math.sqrt(v_star) for c in TAILS]
 
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
         th = base(rng)[:, 0]
-        log_ratio = (-0.5 * math.log(v_star / s0**2) - th * th / (2 * v_star)
-                     + (th - mu) ** 2 / (2 * s0**2))
-        return xp.stack([th, 0.5 * lam * th * th, log_ratio], axis=1)
+        return xp.stack([th, *((xp.abs(th) > cut).astype(rng.dtype) for cut in cuts)], axis=1)
 
     m = ensemble.run(kernel, n, what=f"D9 SGD at {point.label}")
-    v_inf = f.v_exact(eta, lam, p["sigma"], p["B"])
-    bias = v_inf * contraction ** (2 * T)
-    slope = abs(1 / (2 * s0**2) - 1 / (2 * v_star))
-    return [
-        Estimate(STATISTICS[0], v_inf,
-                 variance_statistic(m.variance[0], m.stderr_variance[0], m.n), bias_bound=bias),
-        Estimate(STATISTICS[1], 0.5 * lam * v_inf,
-                 mean_statistic(m.mean[1], m.stderr_mean[1], m.n), bias_bound=lam * bias / 2),
-        Estimate(STATISTICS[2], f.log_ratio(lam, p["n"], s0, mu, v_inf),
-                 mean_statistic(m.mean[2], m.stderr_mean[2], m.n), bias_bound=slope * bias),
-    ]
+    v_T = _d9().v_exact(eta, lam, p["sigma"], p["B"]) * -math.expm1(2 * T * math.log(abs(a)))
+    out = [Estimate(STATISTICS[0], v_T,
+                    variance_statistic(m.variance[0], m.stderr_variance[0], m.n))]
+    for j, (name, cut) in enumerate(zip(STATISTICS[1:], cuts, strict=True), start=1):
+        tail = math.erfc(cut / math.sqrt(2 * v_T))
+        out.append(Estimate(name, tail, indicator_proportion(m, j, ensemble),
+                            scale=math.sqrt(tail * (1 - tail)),
+                            bias_bound=pbm.tail_flip_bound(a, -eta * noise_sd, T, v_T, cut**2)))
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -336,7 +269,7 @@ def _validity() -> ValidityDomain:
     errors = []
     for rho in _RHO:
         p = _rho_params(rho)
-        errors.append(_minimise(p, sde=True).eta / _minimise(p).eta - 1)
+        errors.append(pbm.minimise(p, sde=True).eta / pbm.minimise(p).eta - 1)
     return ValidityDomain(
         "η*_SDE = 2Bλv*/σ² overshoots the exact η* by the factor 1 + ρ, ρ = Bλ²v*/σ² "
         "(measured: Brent on the bound built from SciPy's Lyapunov solvers): below 1 % "
@@ -353,7 +286,7 @@ def _figure(result: ClaimResult) -> Any:
     for sde, form, style, label in ((False, "linear", "-", "linear bound, exact v(η)"),
                                     (True, "linear", "--", "linear bound, SDE v(η)"),
                                     (False, "mcallester", ":", "McAllester, exact v(η)")):
-        vals = np.array([_bound(e, p, sde, form) for e in etas])
+        vals = np.array([pbm.bound(e, p, sde, form) for e in etas])
         ax.semilogy(etas * p["lam"], vals - vals.min() + 1e-6, style, label=label)
     for e, c in ((eta_x, "C0"), (eta_s, "C1")):
         ax.axvline(e * p["lam"], color=c, lw=0.8)
@@ -382,7 +315,7 @@ def _figure(result: ClaimResult) -> Any:
     r = np.geomspace(0.01, 10, 100)
     ax_rho.loglog(r, 2 * r / (1 + r), label="exact η*λ = 2ρ/(1 + ρ)")
     ax_rho.loglog(r, 2 * r, "--", label="SDE η*λ = 2ρ")
-    ax_rho.loglog(_RHO, [_minimise(_rho_params(q)).eta for q in _RHO], "o", color="C0",
+    ax_rho.loglog(_RHO, [pbm.minimise(_rho_params(q)).eta for q in _RHO], "o", color="C0",
                   label="Brent on the bound (exact)")
     ax_rho.axhline(2.0, color="grey", ls=":", label="stability limit ηλ = 2")
     ax_rho.set(xlabel="ρ = Bλ²v*/σ²  (v* = s₀²/(1 + nλs₀²))", ylabel="η*λ",
@@ -438,7 +371,9 @@ D9 = Claim(
         "Read literally — minimise the KL alone — the answer is degenerate: v(η) = s₀², the "
         "posterior equals the prior (η_KL = 1.43 at the first point). With the expected loss "
         "the optimum is the Gibbs variance v* = s₀²/(1 + nλs₀²) and η* = 0.4; Brent on the "
-        "bound built from SciPy's Lyapunov solver agrees to 10⁻¹⁰; SGD at η* samples v* (MC).",
+        "bound built from SciPy's Lyapunov solver agrees to 10⁻¹⁰; SGD at η* samples the "
+        "Gaussian N(0, v*) that the closed-form KL assumes (MC: its variance, and its tails "
+        "at √v* and 2√v*).",
         "Curvature matters less than the source says: n·η* → 2B/σ² as n → ∞ (n = 10⁴, λ = 4: "
         "η* = 1.9992·10⁻⁴ vs 2B/(nσ²) = 2·10⁻⁴). The SDE's η* ∝ B (linear scaling); the "
         "exact one grows slower than B.",

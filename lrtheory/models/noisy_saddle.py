@@ -8,7 +8,8 @@ gradient noise s·ξ, ξ ~ N(0, I), started at the saddle θ₀ = 0 runs, per co
 The unstable block is a Gaussian AR(1) that never sees x. Its *first-passage* time
 τ = min{t ≥ 1 : ‖y_t‖ > r} has no closed form; :func:`radial_first_passage` computes its
 law by the Nyström method on the radius ρ = ‖y‖ (a Markov chain whose transition density is
-the non-central χ density), to quadrature accuracy that is *measured* by doubling the panels.
+the non-central χ density), to quadrature accuracy that is *estimated* by doubling the panels
+(an a-posteriori estimate, not a proven bound).
 The fixed-time law ‖y_T‖²/V_T ~ χ²_k is the claim's closed form; :func:`radial_exceedance`
 runs the same quadrature without absorption so that the method can be checked against it.
 
@@ -18,7 +19,8 @@ runs the same quadrature without absorption so that the method can be checked ag
   loss is below the saddle by h" at a fixed step, by quadrature, conditioning on either block;
 * :func:`escape_kernel`: the Monte Carlo kernel (per chain: ‖y_T‖ > r, τ ≤ T, min(τ, M),
   f(θ_T) < −h);
-* :func:`escape_design`, :func:`mean_escape_time`: where to look, and E[τ];
+* :func:`limit_variance`, :func:`escape_design`, :func:`mean_escape_time`: v∞, where to
+  look, and E[τ];
 * :func:`rounding_error_path`, :func:`comparison_flip_bound`, :func:`escape_rounding_bounds`:
   how far float64 rounding of the kernel can move a threshold statistic (declared as bias).
 """
@@ -133,7 +135,8 @@ def radial_first_passage(growth: float, step_sd: float, radius: float, k: int,
     τ = min{t ≥ 1 : ‖y_t‖ > r}: the chain ρ_t = ‖y_t‖ killed on leaving [0, r], by the
     Nyström method (composite Gauss–Legendre, panels ≤ 3h/g). The error is the largest
     difference from the same computation with half-width panels (the returned values): an
-    a-posteriori estimate of the coarse rule's error, which bounds the fine rule's
+    a-posteriori *estimate* of the coarse rule's error, used as the estimate of the fine
+    rule's (smaller, for a convergent rule) — an estimate, not a proven bound
     (``estimate_error=False``: the fine rule alone, error NaN — for figures)."""
     _checked(growth, step_sd, radius, k, steps)
     laws = []
@@ -151,9 +154,9 @@ def radial_exceedance(growth: float, step_sd: float, radius: float, k: int,
     v∞ = h²/(g² − 1) ≥ V_j g^{−2j}: from ‖y_t‖ ≥ R it is back inside r at step T only if
     the noise added since, of variance V_{T−t} ≤ g^{2(T−t)}v∞ per coordinate, has norm
     ≥ g^{T−t}(R − r) ≥ 10√V_{T−t}. So dropping the mass beyond R changes the answer by
-    ≤ T·Q(k/2, 50), added to the doubling estimate."""
+    ≤ T·Q(k/2, 50) (a bound), added to the doubling estimate (an estimate)."""
     _checked(growth, step_sd, radius, k, steps)
-    outer = radius + 10.0 * step_sd / math.sqrt(growth * growth - 1.0)
+    outer = radius + 10.0 * math.sqrt(limit_variance(growth, step_sd))
     laws = []
     for refine in (0, 1):
         nodes, w, dens = _survivors(growth, step_sd, k, steps, [radius, outer], refine)
@@ -248,7 +251,15 @@ def quadratic_error(weights: list[tuple[float, int, float, float]]) -> float:
     :func:`rounding_error_path`). Everything in that recursion is Gaussian or a sum of
     Gaussians, whose L4 norm is 3^{1/4} times the L2 norm, so the error's L4 norm is
     ≤ 3^{1/4}e and, by Cauchy–Schwarz, ‖ẑ² − z²‖₂ = ‖e(2z + e)‖₂ ≤ 2√3·√V·e + √3·e²; the
-    sum's own rounding adds γ_{n+2}Σ|c|·‖ẑ²‖₂ ≤ γ_{n+2}Σ|c|√3(√V + e)²."""
+    sum's own rounding adds γ_{n+2}Σ|c|·‖ẑ²‖₂ ≤ γ_{n+2}Σ|c|√3(√V + e)². Every count must be
+    ≥ 1 and every V and e ≥ 0."""
+    if not weights:
+        raise ParameterError("weights", weights, "at least one group (c, count, V, e)")
+    for i, (c, count, v, e) in enumerate(weights):
+        check_real(f"weights[{i}].c", c)
+        check_int(f"weights[{i}].count", count, 1)
+        check_real(f"weights[{i}].variance", v, 0.0, lo_open=False)
+        check_real(f"weights[{i}].error", e, 0.0, lo_open=False)
     n = sum(count for _, count, _, _ in weights)
     r3 = math.sqrt(3.0)
     total = sum(abs(c) * count * r3 * (2 * math.sqrt(v) * e + e * e) for c, count, v, e in weights)
@@ -258,8 +269,9 @@ def quadratic_error(weights: list[tuple[float, int, float, float]]) -> float:
 
 def chi2_density_sup(scale: float, k: int, lower: float) -> float:
     """sup over a ≥ ``lower`` > 0 of the density of scale·χ²_k (decreasing for k ≤ 2,
-    largest at the mode (k − 2)·scale otherwise)."""
+    largest at the mode (k − 2)·scale otherwise); k ≥ 1."""
     scale, lower = check_positive("scale", scale), check_positive("lower", lower)
+    check_int("k", k, 1, 4096)
     z = max(lower / scale, float(k - 2))
     log_f = (k / 2 - 1) * math.log(z) - z / 2 - (k / 2) * math.log(2) - float(gammaln(k / 2))
     return math.exp(log_f) / scale
@@ -280,14 +292,21 @@ def comparison_flip_bound(density: float, error_l2: float, threshold: float) -> 
     return (error_l2 / u) ** 2 + 2 * u * density
 
 
+def limit_variance(growth: float, step_sd: float) -> float:
+    """v∞ = h²/(g² − 1) = Σ_{t≥0} h²g^{−2(t+1)}: the variance of the limit M_∞ of the
+    martingale M_t = g^{−t}y_t, per coordinate (g > 1)."""
+    g = check_real("growth", growth, 1.0)
+    h = check_positive("step_sd", step_sd)
+    return h * h / (g * g - 1)
+
+
 def escape_design(growth: float, step_sd: float, radius: float, k: int) -> tuple[int, int]:
     """Where a Monte Carlo of the escape looks: (T, M) with T the median of the frozen
     escape time (‖y_t‖ ≈ g^t‖M_∞‖, ‖M_∞‖² ~ v∞χ²_k, v∞ = h²/(g² − 1)) and M = T + ⌈3/ln g⌉
     the cap of the mean (the predictions come from the exact laws; this only chooses)."""
-    g = check_real("growth", growth, 1.0)
-    h, r = check_positive("step_sd", step_sd), check_positive("radius", radius)
+    r = check_positive("radius", radius)
     check_int("k", k, 1, 64)
-    v_inf, lng = h * h / (g * g - 1), math.log(g)
+    v_inf, lng = limit_variance(growth, step_sd), math.log(growth)
     t_med = math.log(r * r / (2 * v_inf * float(gammainccinv(k / 2, 0.5)))) / (2 * lng)
     T = max(1, round(t_med))
     return T, T + math.ceil(3 / lng)
