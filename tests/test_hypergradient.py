@@ -68,14 +68,33 @@ def test_mgf_of_a_product_of_independent_normals() -> None:
         hg.form_moments(np.array([0.5, -0.5]), 0.5)
 
 
-def test_stationary_kernel_agrees_with_the_exact_moments() -> None:
+def test_sgd_kernel_from_zero_agrees_with_the_finite_time_moments() -> None:
     H, C = rotated_quadratic([1.0, 0.4], 0.3), np.diag([0.6, 0.2])
-    eta, alpha = 1.1, 0.1
-    a, s, _ = hg.signal_form(eta, H, C)
+    eta, alpha, steps = 1.1, 0.1, 1
+    a, s, sigma = hg.signal_form(eta, H, C, steps)
+    g = np.eye(2) - eta * H
+    brute = np.zeros((2, 2))
+    for _ in range(steps):
+        brute = g @ brute @ g + eta**2 * C
+    np.testing.assert_allclose(sigma, brute, rtol=1e-14)
     mom = hg.form_moments(hg.form_eigenvalues(a, s), alpha * eta)
-    m = Ensemble(seed=2, threads=1).run(hg.stationary_signal(eta, H, C, alpha), 60_000)
+    m = Ensemble(seed=2, threads=1).run(hg.sgd_signal(eta, H, C, alpha, steps), 60_000)
     z = (m.mean - [mom["mean"], mom["mgf"]]) / m.stderr_mean
     assert np.all(np.abs(z) < 5), z
+    # 1-D at ηλ = 1.9, one step from 0: E[h] = λ²(1 − ηλ)η²s² − ληs² = −5.149, not the
+    # stationary −ληs²/(2 − ηλ) = −19; the kernel sees the transient
+    m = Ensemble(seed=3, threads=1).run(hg.sgd_signal(1.9, 1.0, 1.0, 0.001, 1), 20_000)
+    assert abs(m.mean[0] - (-0.9 * 1.9**2 - 1.9)) < 5 * m.stderr_mean[0]
+    assert abs(m.mean[0] + 19.0) > 20 * m.stderr_mean[0]
+
+
+def test_bad_inputs_raise_parameter_errors() -> None:
+    with pytest.raises(ParameterError, match=r"^eta0"):
+        hg.annealing_kernel(1.0, 1.0, 2.0, 0.01, 10, [0], exponential=False)
+    with pytest.raises(ParameterError, match=r"^H"):
+        hg.line_search_check(np.diag([1.0, -0.5]), [0.7, -0.4])
+    with pytest.raises(ParameterError, match=r"^steps"):
+        hg.signal_form(0.5, 1.0, 1.0, -1)
 
 
 def test_signal_form_needs_a_stable_rate() -> None:

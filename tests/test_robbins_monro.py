@@ -169,3 +169,9 @@ def test_power_law_moments_batch_equals_one_schedule_at_a_time() -> None:
     np.testing.assert_array_equal(paths[:, index[(0.5, 1.5)], 0], single[:, 0])
     clean = sgd_second_moments(2.0, 0.0, rm.power_law_rates(0.75 / 2.0, [1.0], 50)[:, 0], 1.0)
     np.testing.assert_array_equal(paths[:, index[(1.0, 0.75)], 1], clean[:, 0])
+
+
+@pytest.mark.parametrize("pair", [(1.0, 0.0), (1.0, -0.5), (-1.0, 1.0), (1.0, math.nan)])
+def test_power_law_moments_rejects_bad_pairs(pair: tuple[float, float]) -> None:
+    with pytest.raises(ParameterError, match=r"^pairs"):
+        rm.power_law_moments(1.0, 0.25, 1.0, [(0.5, 1.0), pair], 10)

@@ -19,9 +19,11 @@ Var h = 2Σμ_j² = 2tr((AS)²) and E[e^{kh}] = ∏(1 − 2kμ_j)^{−½} for 2k
 Gaussian integral), all exact (:func:`signal_form`, :func:`form_moments`,
 :func:`signal_moments` with the numerical error bounds).
 
-:func:`complex_step_check` and :func:`line_search_check` test the hypergradient and its
-noiseless zero numerically; :func:`noiseless_run`, :func:`stall_bracket`,
-:func:`annealing_kernel` and :func:`mean_field_eta` describe the dynamics of η itself.
+:func:`sgd_signal` is the Monte Carlo kernel: SGD from θ₀ = 0, run for T steps (θ_T is
+then exactly N(0, Σ_T), Σ_T from the covariance recursion). :func:`complex_step_check` and
+:func:`line_search_check` test the hypergradient and its noiseless zero numerically;
+:func:`noiseless_run`, :func:`stall_bracket`, :func:`annealing_kernel` and :func:`mean_field_eta`
+describe the dynamics of η itself.
 """
 
 from __future__ import annotations
@@ -35,7 +37,11 @@ from scipy.optimize import brentq
 from scipy.special import lambertw
 
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
-from lrtheory.models.lyapunov import stationary_covariance, stationary_error_bound
+from lrtheory.models.lyapunov import (
+    covariance_recursion,
+    stationary_covariance,
+    stationary_error_bound,
+)
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.optimizers import gradient_step
@@ -76,15 +82,19 @@ def _matrix(name: str, m: Any) -> FloatArray:
     return arr
 
 
-def signal_form(eta: float, H: Any, C: Any) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(A, S, Σ): h = zᵀAz with z ~ N(0, S) at SGD's stationary law for this η (module
-    docstring); Σ from ``solve_discrete_lyapunov`` (η must be in (0, 2/λ_max))."""
+def signal_form(eta: float, H: Any, C: Any,
+                steps: int | None = None) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(A, S, Σ): h = zᵀAz with z ~ N(0, S) (module docstring). With ``steps`` = None, θ_t
+    is at SGD's stationary law for this η, Σ from ``solve_discrete_lyapunov`` (η must be in
+    (0, 2/λ_max)); with ``steps`` = T, θ_T is SGD's iterate after T steps from θ₀ = 0, whose
+    law is exactly N(0, Σ_T), Σ_{t+1} = GΣ_tG + η²C, Σ₀ = 0 (any η > 0)."""
     eta = check_positive("eta", eta)
     h, c = _matrix("H", H), _matrix("C", C)
     if h.shape != c.shape:
         raise ParameterError("C", C, f"of the shape of H, {h.shape}")
     d = h.shape[0]
-    sigma = stationary_covariance(eta, h, c, 1.0)
+    sigma = (stationary_covariance(eta, h, c, 1.0) if steps is None
+             else covariance_recursion(eta, h, c, 1.0, check_int("steps", steps, 0)))
     eye, zero = np.eye(d), np.zeros((d, d))
     p0 = np.hstack([h, eye, zero])
     p1 = np.hstack([h @ (eye - eta * h), -eta * h, eye])
@@ -178,6 +188,12 @@ def line_search_check(H: Any, theta0: Any) -> tuple[float, float, float]:
     theta = np.asarray(theta0, dtype=np.float64)
     g = h_ @ theta
     lam = np.linalg.eigvalsh(h_)
+    if lam[0] <= 0:
+        raise ParameterError("H", H, "positive definite (the line search has no minimum "
+                                     "otherwise)")
+    if theta.shape != (h_.shape[0],) or not np.any(h_ @ theta):
+        raise ParameterError("theta0", theta0, f"a vector of length {h_.shape[0]} with "
+                                               "∇L(θ₀) ≠ 0")
     gg, ghg = float(g @ g), float(g @ h_ @ g)
     xtol = 1e-15 / float(lam[-1])
     root = brentq(lambda e: float((h_ @ (theta - e * g)) @ g), 0.5 / lam[-1], 2.0 / lam[0],
@@ -187,23 +203,30 @@ def line_search_check(H: Any, theta0: Any) -> tuple[float, float, float]:
     return exact, float(root), tol
 
 
-def stationary_signal(eta: float, H: Any, C: Any, alpha: float) -> Kernel:
-    """Monte Carlo kernel: per chain θ_t ~ N(0, Σ) (the stationary law), ξ_t, ξ_{t+1} ~ N(0, C),
-    one SGD step θ_{t+1} = θ_t − ηg_t, then the columns (h = g_{t+1}ᵀg_t,
-    η_{t+1}/η from :func:`exp_lr_step` with hyper-rate α)."""
-    _, s, _ = signal_form(eta, H, C)
-    alpha = check_positive("alpha", alpha)
-    h = _matrix("H", H)
+def sgd_signal(eta: float, H: Any, C: Any, alpha: float, steps: int) -> Kernel:
+    """Monte Carlo kernel: per chain SGD θ_{t+1} = θ_t − ηg_t, g_t = Hθ_t + ξ_t,
+    ξ_t ~ N(0, C), run from θ₀ = 0 for ``steps`` = T steps at the fixed η, then one more step,
+    and the columns (h = g_{T+1}ᵀg_T, η_{T+1}/η from :func:`exp_lr_step` with hyper-rate α).
+    θ_T ~ N(0, Σ_T) exactly (``signal_form(eta, H, C, steps)``), independent of ξ_T, ξ_{T+1}:
+    the means are the exact E[h] = Σμ_j and E[e^{αηh}] = ∏(1 − 2αημ_j)^{−½} at step T."""
+    eta, alpha = check_positive("eta", eta), check_positive("alpha", alpha)
+    h, c = _matrix("H", H), _matrix("C", C)
+    if h.shape != c.shape:
+        raise ParameterError("C", C, f"of the shape of H, {h.shape}")
+    check_int("steps", steps, 0)
     d = h.shape[0]
-    root = _root(s)
+    root_c = _root(c)
 
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
-        z = rng.normal(3 * d) @ xp.asarray(root, dtype=rng.dtype)
-        theta, xi, xi_next = z[:, :d], z[:, d:2 * d], z[:, 2 * d:]
-        hx = xp.asarray(h, dtype=rng.dtype)
-        grad = theta @ hx + xi
-        grad_next = gradient_step(theta, grad, eta) @ hx + xi_next
+        hx, rc = xp.asarray(h, dtype=rng.dtype), xp.asarray(root_c, dtype=rng.dtype)
+        theta = xp.zeros((rng.n, d), dtype=rng.dtype)
+        grad = rng.normal(d) @ rc
+        for _ in range(steps):
+            theta = gradient_step(theta, theta @ hx + grad, eta)
+            grad = rng.normal(d) @ rc
+        grad = theta @ hx + grad
+        grad_next = gradient_step(theta, grad, eta) @ hx + rng.normal(d) @ rc
         ratio = exp_lr_step(eta, grad_next, grad, alpha, xp) / eta
         return xp.stack([-hypergradient(grad_next, grad), ratio], axis=1)
 
@@ -255,6 +278,8 @@ def annealing_kernel(lam: float, noise_sd: float, eta0: float, alpha: float, ste
     eta0, alpha = check_positive("eta0", eta0), check_positive("alpha", alpha)
     check_int("steps", steps, 1)
     rec = [check_int(f"record[{i}]", int(r), 0, steps) for i, r in enumerate(record)]
+    if eta0 * lam >= 2:
+        raise ParameterError("eta0", eta0, f"< 2/λ = {2 / lam:g} (a stationary start)")
     start_sd = math.sqrt(eta0 * sd**2 / (lam * (2 - eta0 * lam)))
 
     def kernel(rng: ChunkRNG) -> Any:

@@ -137,6 +137,9 @@ def power_law_moments(lam: float, noise_var: float, m0: float,
     lam = check_positive("lam", lam)
     if not pairs:
         raise ParameterError("pairs", pairs, "at least one (p, λc)")
+    for p, a in pairs:
+        if not (math.isfinite(p) and p >= 0 and math.isfinite(a) and a > 0):
+            raise ParameterError("pairs", pairs, "pairs (p ≥ 0, λc > 0), all finite")
     rates = np.hstack([power_law_rates(a / lam, [p], steps) for p, a in pairs])
     paths = sgd_second_moments([lam, lam], [noise_var, 0.0], rates, m0)
     return {pair: i for i, pair in enumerate(pairs)}, paths
