@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
+import sympy as sp
 
 from lrtheory import Settings, Verdict, verify
 from lrtheory.claims import batch_scaling as d2
 from lrtheory.errors import ParameterError
 from lrtheory.models import batch_scaling as bs
 from lrtheory.models import nqm
+from lrtheory.symbolic import batch_scaling as sb
+from lrtheory.symbolic.identity import identical
 
 LAM = np.array([1.0, 0.3])
 C = np.array([2.0, 0.5])
@@ -70,14 +75,25 @@ def test_stationary_edge_is_the_heavy_ball_bound(beta: float) -> None:
     assert slack < 1e-10
 
 
+def test_update_noise_is_eta_squared_c_over_b() -> None:
+    np.testing.assert_allclose(bs.update_noise(LAM, C, 0.3, 4), 0.09 * C / 4, rtol=1e-15)
+    # the linear rule: Var(Δθ) × B/B₀, temperature kept; the √ rule: the reverse
+    assert bs.noise_ratios(LAM, C, 0.1, 2, 8, 1.0) == pytest.approx((4.0, 1.0), rel=1e-14)
+    assert bs.noise_ratios(LAM, C, 0.1, 2, 8, 0.5) == pytest.approx((1.0, 0.5), rel=1e-14)
+
+
 def test_bad_input_names_the_parameter() -> None:
-    cases = [
+    cases: list[tuple[Callable[[], object], str]] = [
         (lambda: bs.scaled_rate(0.1, 1, 4, 2.0), "power"),
         (lambda: bs.scaled_rate(-0.1, 1, 4, 1.0), "eta0"),
         (lambda: bs.loss_vs_examples(LAM, C, 0.1, 8, 4), "examples"),
         (lambda: bs.loss_vs_examples(LAM, -C, 0.1, 1, 4), "per_example_var"),
         (lambda: bs.loss_vs_examples(LAM, C, 0.1, 1, 4, beta=1.0), "beta"),
         (lambda: bs.stationary_moment(0.1, 1.0, 0.0, 0.0), "noise_var"),
+        (lambda: bs.update_noise(LAM, C, 0.0, 4), "rate"),
+        (lambda: bs.update_noise(LAM, -C, 0.1, 4), "per_example_var"),
+        (lambda: bs.noise_ratios(LAM, C, 0.1, 1, 4, 1.5), "power"),
+        (lambda: sb.curve_loss(LAM, C, 0.1, 0, 10), "batch"),
     ]
     for call, name in cases:
         with pytest.raises(ParameterError, match=name):
@@ -91,15 +107,37 @@ def test_derived_curve_and_first_order_term_against_the_recursion() -> None:
     for b in (1, 4, 16, 64):
         rate = d2.RATE0 * b
         curve = d2._curve(b, rate, 0.0)
-        assert d2._closed_loss(b, rate, curve.examples[-1]) == pytest.approx(curve.loss[-1],
-                                                                             rel=1e-12)
+        closed = sb.curve_loss(d2.CURVATURES, d2.NOISE, rate, b, curve.examples[-1])
+        assert closed == pytest.approx(curve.loss[-1], rel=1e-12)
     # (L_B − L_{B₀})/(η_B − η₀) → Σ½λ²m₁ as the rates shrink (here η₀λ_max = 10⁻⁴, B = 2).
     lam, c, rho, n = d2.CURVATURES, d2.NOISE, 1e-4, 20_000
     base = bs.loss_vs_examples(lam, c, rho, 1, n)
     two = bs.loss_vs_examples(lam, c, 2 * rho, 2, n)
-    m1 = d2._numeric()["m1"](rho * lam * n, rho * c / lam, 1.0)
-    slope = float(np.sum(0.5 * lam**2 * m1))
-    assert (two.loss[-1] - base.loss[-1]) / rho == pytest.approx(slope, rel=1e-3)
+    gap = sb.first_order_gap(lam, c, rho, 1, 2 * rho, n)
+    assert two.loss[-1] - base.loss[-1] == pytest.approx(gap, rel=1e-3)
+
+
+def test_derived_rules_and_temperature() -> None:
+    r = sb.scaling_rules()
+    assert identical(r["linear_rate"], sb.ETA0 * sb.B / sb.B0)
+    assert identical(r["temperature"], sb.ETA * sb.C / sb.B)
+    assert identical(r["temperature_linear"], sb.ETA0 * sb.C / sb.B0)  # B-free
+    assert not identical(r["temperature_sqrt"], sb.ETA0 * sb.C / sb.B0)
+    assert identical(r["sqrt_ratio"], 1)
+    # the cheap expansion of the curve equals SymPy's series of the whole curve
+    whole = sp.series(r["curve"], sb.U, 0, 2).removeO()
+    assert identical(whole.coeff(sb.U, 0), r["m0"])
+    assert identical(whole.coeff(sb.U, 1), r["m1"])
+
+
+def test_unstable_heavy_ball_point_is_named_a_fixed_point() -> None:
+    names = {p.label: [c.name for c in d2.D2.model(p)] for p in d2.D2.points
+             if p.params["beta"] > 0}
+    stable, unstable = (next(v for k, v in names.items() if f"B = {b}" in k) for b in (48, 64))
+    assert any(n.startswith("derived stationary Σ_θθ") for n in stable)
+    assert any(n.startswith("fixed point of the covariance map (no stationary law: unstable)")
+               for n in unstable)
+    assert not any("stationary Σ_θθ" in n for n in unstable)
 
 
 def test_claim_verifies_with_a_coarse_resolution() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -13,6 +15,7 @@ from lrtheory.claims import minibatch as d1
 from lrtheory.errors import ParameterError
 from lrtheory.models import minibatch as mb
 from lrtheory.montecarlo.runner import Ensemble
+from lrtheory.symbolic import minibatch as sm
 from lrtheory.symbolic.identity import identical
 
 DATA = [3, -1, 4, 1, -5, 9, 2]  # n = 7: not a power of two
@@ -100,6 +103,12 @@ def test_full_batch_without_replacement_is_deterministic() -> None:
     assert m.mean[0] == np.mean(g)
 
 
+def test_column_is_exact_python_ints() -> None:
+    g = np.array([[2**60 + 1, -3], [5, 7]], dtype=np.int64)
+    assert mb.column(g, 0) == [2**60 + 1, 5]
+    assert all(type(v) is int for v in mb.column(g, 1))
+
+
 def test_sampling_distance() -> None:
     assert mb.sampling_distance(16, 4, True, np.float64) == 0.0
     assert mb.sampling_distance(16, 16, False, np.float64) == 0.0
@@ -109,7 +118,7 @@ def test_sampling_distance() -> None:
 
 
 def test_bad_input_names_the_parameter() -> None:
-    cases = [
+    cases: list[tuple[Callable[[], object], str]] = [
         (lambda: mb.minibatch_moments(DATA, 8, False), "batch"),
         (lambda: mb.minibatch_moments(DATA, 0, True), "batch"),
         (lambda: mb.minibatch_moments(["a"], 1, True), "values"),
@@ -119,6 +128,11 @@ def test_bad_input_names_the_parameter() -> None:
         (lambda: mb.enumerated_moments(list(range(30)), 15, False), "batch"),
         (lambda: mb.sign_design(12, 3, 0), "n"),
         (lambda: mb.least_squares_gradients(np.ones((3, 2)), np.ones(2), np.ones(2)), "x"),
+        (lambda: mb.column(np.ones((3, 2)), 0), "per_example"),  # floats: not exact ints
+        (lambda: mb.column(np.arange(3), 0), "per_example"),  # not (n, d)
+        (lambda: mb.column(np.zeros((0, 2), dtype=np.int64), 0), "per_example"),
+        (lambda: mb.column(np.arange(6).reshape(3, 2), 2), "j"),
+        (lambda: mb.column(np.arange(6).reshape(3, 2), -1), "j"),
     ]
     for call, name in cases:
         with pytest.raises(ParameterError, match=name):
@@ -132,6 +146,30 @@ def test_derived_variances_reduce_to_each_other_at_b_equal_one() -> None:
     r = d1._derive()
     assert identical(r["wr"][3].subs(d1.B, 1), r["wo"][3].subs(d1.B, 1))
     assert identical(r["factor"], (d1.N - d1.B) / (d1.N - 1))
+
+
+@pytest.mark.parametrize("replacement", [True, False])
+def test_count_moments_respect_the_batch_size(replacement: bool) -> None:
+    """Σc_i = B always: n·E[c] = B and Var(Σc_i) = n·Var(c) + n(n − 1)·Cov(c, c′) = 0."""
+    mean_c, same, other = sm.count_moments(replacement)
+    var_c, cov_c, _, _ = sm.weighted_sum_moments(mean_c, same, other)
+    n, b = sm.N, sm.B
+    assert identical(n * mean_c, b)
+    assert identical(n * var_c + n * (n - 1) * cov_c, 0)
+    # against brute force at n = 5, B = 3: Var(c_1) over all batches
+    batches = (list(itertools.product(range(5), repeat=3)) if replacement
+               else list(itertools.combinations(range(5), 3)))
+    counts = [row.count(0) for row in batches]
+    mean = Fraction(sum(counts), len(counts))
+    brute = Fraction(sum(c * c for c in counts), len(counts)) - mean**2
+    assert sm.exact_fraction(var_c, {n: 5, b: 3}) == brute
+
+
+def test_exact_fraction_refuses_a_non_rational_result() -> None:
+    assert sm.exact_fraction(sm.SIGMA**2 / sm.B, {sm.SIGMA**2: Fraction(3, 4), sm.B: 3}) == \
+        Fraction(1, 4)
+    with pytest.raises(ParameterError, match="values"):
+        sm.exact_fraction(sm.SIGMA / sm.B, {sm.B: 2})
 
 
 def test_closed_variance_is_exact_on_the_claims_data() -> None:

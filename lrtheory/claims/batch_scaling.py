@@ -31,75 +31,38 @@ from lrtheory.claim import (
 )
 from lrtheory.models import batch_scaling as bs
 from lrtheory.models import nqm
-from lrtheory.models.batch_scaling import ETA, LAM, M0, TAU, TO_U, B, C, S, U
 from lrtheory.models.rounding import RECURSION_ROUNDING_REASON, recursion_rounding
-from lrtheory.models.second_moments import noisy_linear_map
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
-from lrtheory.optimizers import heavy_ball_lr_in_velocity
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_000, SEED_003
+from lrtheory.symbolic import batch_scaling as sb
 from lrtheory.symbolic import lyapunov as sl
-from lrtheory.symbolic.heavy_ball import half_line, heavy_ball_polynomial
-from lrtheory.symbolic.jury import jury_conditions
-from lrtheory.symbolic.linear import stable_interval
 
-B0, ETA0, BETA = sp.symbols("B_0 eta_0 beta", positive=True)
-Z = sp.Symbol("z")
+ETA, ETA0, LAM, C, B, B0, BETA = sb.ETA, sb.ETA0, sb.LAM, sb.C, sb.B, sb.B0, sb.BETA
+U, U0, TAU, S, M0 = sb.U, sb.U0, sb.TAU, sb.S, sb.M0
 
 # --------------------------------------------------------------------------------------
-# D2 batch-scaling-rules: the derivation
+# D2 batch-scaling-rules: the derivation (lrtheory.symbolic.batch_scaling)
 # --------------------------------------------------------------------------------------
-
-
-@cache
-def _derive() -> dict[str, Any]:
-    r: dict[str, Any] = dict(bs.symbolic_examples_curve())
-    # The rules: constant update variance, and η ∝ B.
-    r["sqrt_rate"] = sp.solve(sp.Eq(r["update_var"], r["update_var"].subs({ETA: ETA0, B: B0})),
-                              ETA)[0]
-    linear = ETA0 * B / B0
-    r["linear_ratio"] = sp.simplify(r["update_var"].subs(ETA, linear)
-                                    / r["update_var"].subs({ETA: ETA0, B: B0}))
-    r["per_sample"] = sp.simplify(linear / B)
-    r["curve_free"] = sp.FiniteSet(*sorted(r["curve"].free_symbols, key=str))
-    r["floor_ratio"] = sp.factor(r["floor"] / r["floor"].subs(U, sp.Symbol("u_0", positive=True)))
-    # Where linear scaling breaks: the stable set in η, then η = η₀B/B₀ solved for B.
-    interval = stable_interval(sp.diff(r["step"], sl.X), ETA)  # |∂θ_{t+1}/∂θ_t| < 1
-    r["stable"] = interval
-    r["b_star"] = sp.solve(sp.Eq(linear, interval.end), B)[0]
-    poly = heavy_ball_polynomial(ETA, LAM, BETA, Z)
-    conditions = jury_conditions(poly, Z)
-    r["hb_poly"], r["hb_conditions"] = poly, conditions
-    r["hb_edge"] = half_line(conditions[1], ETA).end
-    r["b_star_hb"] = sp.solve(sp.Eq(linear, r["hb_edge"]), B)[0]
-    # Heavy ball's stationary covariance, from the rule's own linear map (θ, v) ↦ A(θ, v) + bξ.
-    th, vel = sp.symbols("theta v", real=True)
-    matrix, column = noisy_linear_map(
-        lambda t_, v_: heavy_ball_lr_in_velocity(t_, v_, LAM * t_ + sl.XI, ETA, BETA), (th, vel),
-        sl.XI)
-    r["hb_map"] = (matrix, column)
-    r["hb_sigma"] = sl.discrete_lyapunov(matrix, C / B * column * column.T)
-    r["hb_floor"] = sp.factor(r["hb_sigma"][0, 0].subs(TO_U, simultaneous=True))
-    r["hb_leading"] = sp.factor(sp.limit(r["hb_floor"], U, 0))
-    # The √ rule against examples: m₀ depends on B only through ρ = η/B.
-    r["m0_free"] = sp.FiniteSet(*sorted(r["m0"].free_symbols, key=str))
-    r["sqrt_per_sample"] = sp.simplify(r["sqrt_rate"] / B)
-    return r
 
 
 def _derive_d2() -> Derivation:
-    r = _derive()
-    u0 = sp.Symbol("u_0", positive=True)
+    r = sb.scaling_rules()
     steps = (
         Step.equation("update noise Var(Δθ | θ), batch B", "Var(Δθ)", r["update_var"]),
         Step.equation("expected-loss recursion per eigen-direction", "m_{t+1}", r["rhs"]),
         Step.equation("its solution", "m_t", r["path"]),
         Step.equation("√ rule: solve Var(Δθ)(η, B) = Var(Δθ)(η₀, B₀) for η", "η_B",
                       r["sqrt_rate"]),
-        Step.equation("linear rule η = η₀B/B₀: update variance ratio", "ratio",
+        Step.equation("linear rule: solve η/B = η₀/B₀ (per-example rate) for η", "η_B",
+                      r["linear_rate"]),
+        Step.equation("linear rule: update variance over the base", "ratio",
                       r["linear_ratio"]),
+        Step.equation("SDE temperature: Var(Δθ)/Δt at Δt = η (diffusion_limit)", "D",
+                      r["temperature"]),
+        Step.equation("… under the linear rule", "D", r["temperature_linear"]),
         Step.equation("against examples N = tB: u = ηλ, τ = (η/B)λN, s = (η/B)c/λ", "m(N)",
                       r["curve"]),
         Step.equation("leading order in u (every batch size alike)", "m₀(τ)", r["m0"]),
@@ -122,9 +85,18 @@ def _derive_d2() -> Derivation:
         Identity("update noise η²c/B", r["update_var"], ETA**2 * C / B),
         Identity("√B scaling keeps Var(Δθ) constant: η = η₀√(B/B₀)", r["sqrt_rate"],
                  ETA0 * sp.sqrt(B / B0), note="seed 000: η²/B constant, η ∝ √B"),
+        Identity("holding the per-sample rate η/B fixed is the linear rule η = η₀B/B₀",
+                 r["linear_rate"], ETA0 * B / B0, "modelled",
+                 note="a definition (seed 000's principle), true by construction"),
         Identity("linear scaling multiplies Var(Δθ) by B/B₀", r["linear_ratio"], B / B0,
                  "derived", note="seed 000 says only that it 'increases it'"),
-        Identity("linear scaling keeps the per-sample rate η/B", r["per_sample"], ETA0 / B0),
+        Identity("seed 003's 'effective gradient noise' as Var(Δθ): kept by linear scaling",
+                 r["linear_ratio"], sp.Integer(1), "derived", expect_equal=False,
+                 note="it grows by B/B₀; what linear scaling keeps is the temperature"),
+        Identity("linear scaling keeps the SDE temperature D = ηc/B at η₀c/B₀",
+                 r["temperature_linear"], ETA0 * C / B0, "derived",
+                 note="seed 003's 'effective gradient noise level'; the √ rule gives "
+                      "η₀c/√(BB₀)"),
         Identity("expected-loss recursion", r["rhs"], (1 - ETA * LAM) ** 2 * sl.V
                  + ETA**2 * C / B, "derived", note="the catalog's NQM recursion"),
         Identity("against examples the curve depends on B only through u = ηλ",
@@ -136,7 +108,7 @@ def _derive_d2() -> Derivation:
         Identity("first-order term", r["m1"], S / 4 * (1 - sp.exp(-2 * TAU))
                  - TAU * sp.exp(-2 * TAU) * (M0 - S / 2), "derived"),
         Identity("linear scaling: floors in the ratio (2 − u₀)/(2 − u_B)", r["floor_ratio"],
-                 (2 - u0) / (2 - U), "derived"),
+                 (2 - U0) / (2 - U), "derived"),
         Identity("the leading-order curve depends on (η, B) only through ρ = η/B (in τ, s)",
                  r["m0_free"], sp.FiniteSet(M0, S, TAU), "derived"),
         Identity("√B scaling: η/B = (η₀/B₀)√(B₀/B), falling with B", r["sqrt_per_sample"],
@@ -154,14 +126,6 @@ def _derive_d2() -> Derivation:
                  S / (2 * (1 - BETA)), "derived"),
     )
     return Derivation(steps, identities)
-
-
-@cache
-def _numeric() -> dict[str, Any]:
-    r = _derive()
-    return {"curve": sp.lambdify((TAU, U, S, M0), r["curve"], "numpy"),
-            "m1": sp.lambdify((TAU, S, M0), r["m1"], "numpy"),
-            "hb_sigma": sp.lambdify((ETA, LAM, C, B, BETA), r["hb_sigma"], "numpy")}
 
 
 # --------------------------------------------------------------------------------------
@@ -185,31 +149,24 @@ def _curve(batch: int, rate: float, beta: float) -> bs.ExamplesCurve:
     return bs.loss_vs_examples(CURVATURES, NOISE, rate, batch, EXAMPLES, beta)
 
 
-def _closed_loss(batch: int, rate: float, examples: float) -> float:
-    """Σ_i ½λ_i m(τ_i, u_i) from the derived curve (SGD), m₀ = 1 in every direction."""
-    rho = rate / batch
-    m = _numeric()["curve"](rho * CURVATURES * examples, rate * CURVATURES,
-                            rho * NOISE / CURVATURES, 1.0)
-    return float(0.5 * np.sum(CURVATURES * m))
-
-
-def _first_order_gap(batch: int, rate: float, examples: Any) -> Any:
-    """(η_B − η₀)·Σ_i ½λ_i² m₁(τ_i): the derived leading gap between the linear-scaled
-    curve at batch B and the base curve, at ``examples`` (an array)."""
-    rho = RATE0 / BATCH0
-    n = np.asarray(examples, dtype=float)[..., None]
-    m1 = _numeric()["m1"](rho * CURVATURES * n, rho * NOISE / CURVATURES, 1.0)
-    return (rate - RATE0) * np.sum(0.5 * CURVATURES**2 * m1, axis=-1)
-
-
 def _break_check(beta: float) -> ModelCheck:
     """The derived B*_β against the batch size where the stationary solve (linear rule, top
     direction) stops being positive, bisected over [B*/2, 2B*]."""
-    closed = float(_derive()["b_star_hb"].subs({B0: BATCH0, ETA0: RATE0, LAM: 1.0,
-                                               BETA: beta}))
+    closed = float(sb.scaling_rules()["b_star_hb"].subs({B0: BATCH0, ETA0: RATE0,
+                                                          LAM: float(CURVATURES[0]), BETA: beta}))
     return bs.edge_check("B*_β = 2(1 + β)B₀/(η₀λ_max)" if beta else "B* = 2B₀/(η₀λ_max)",
                          closed, lambda b: RATE0 * b / BATCH0, float(CURVATURES[0]), beta,
                          lambda b: float(NOISE[0]) / b, closed / 2, 2 * closed)
+
+
+def _noise_checks(batch: int, power: float) -> list[ModelCheck]:
+    """The derived update-variance and temperature ratios of the rule vs the recursion."""
+    r, rule = sb.scaling_rules(), ("linear" if power == 1.0 else "sqrt")
+    at, base = {B: batch, B0: BATCH0, ETA0: RATE0, C: NOISE[0]}, {ETA: RATE0, B: BATCH0}
+    temperature = r[f"temperature_{rule}"] / r["temperature"].subs(base)
+    closed = (float(r[f"{rule}_ratio"].subs(at)), float(temperature.subs(at)))
+    return bs.noise_checks(f"{'linear' if power == 1.0 else '√'} rule at B = {batch}", closed,
+                           bs.noise_ratios(CURVATURES, NOISE, RATE0, BATCH0, batch, power))
 
 
 def _model_d2(point: Point) -> list[ModelCheck]:
@@ -219,24 +176,29 @@ def _model_d2(point: Point) -> list[ModelCheck]:
     checks = []
     if beta == 0.0:
         steps = curve.loss.size - 1
-        closed = _closed_loss(batch, rate, float(curve.examples[-1]))
+        closed = sb.curve_loss(CURVATURES, NOISE, rate, batch, float(curve.examples[-1]))
         checks.append(ModelCheck(
             f"E[L] after N = {EXAMPLES}: derived m(τ, u) vs the NQM recursion ({steps} steps)",
             closed, float(curve.loss[-1]),
             recursion_rounding(steps, float(max(np.max(curve.loss), abs(closed)))),
             RECURSION_ROUNDING_REASON))
         if power == 1.0 and batch != BATCH0:
-            gap = float(_first_order_gap(batch, rate, curve.examples[-1]))
+            gap = float(sb.first_order_gap(CURVATURES, NOISE, RATE0, BATCH0, rate,
+                                           curve.examples[-1]))
             checks.append(ModelCheck(
                 "first-order gap (η_B − η₀)Σ½λ_i²m₁(τ_i) vs the exact L_B(N) − L_{B₀}(N)",
                 gap, float(curve.loss[-1] - base.loss[EXAMPLES // BATCH0]), 0.0,
                 "approximation", exact=False))
+        checks += _noise_checks(batch, power)
     else:
         lam, c = float(CURVATURES[0]), float(NOISE[0])
-        sigma = _numeric()["hb_sigma"](rate, lam, c, batch, beta)
-        checks.append(bs.fixed_point_check("derived stationary Σ_θθ (top direction) vs one step "
-                                           "of the exact covariance recursion", sigma, rate,
-                                           lam, beta, c / batch))
+        sigma = sb.heavy_ball_stationary(rate, lam, c, batch, beta)
+        edge = float(sb.scaling_rules()["hb_edge"].subs({LAM: lam, BETA: beta}))  # 2(1 + β)/λ
+        what = ("derived stationary Σ_θθ" if rate < edge else
+                "fixed point of the covariance map (no stationary law: unstable)")
+        checks.append(bs.fixed_point_check(f"{what}: top direction, vs one step of the exact "
+                                           "covariance recursion", sigma, rate, lam, beta,
+                                           c / batch))
     if point.regime != "inside":
         checks.append(_break_check(beta))
     checks.append(ModelCheck(
@@ -254,13 +216,6 @@ D2_STATISTICS = ("E[L] after the first step", "E[L] half-way (step ⌈T/2⌉)",
                  "E[L] after all N examples (step T)")
 
 
-def _recorded(steps: int) -> list[int]:
-    """Steps 1, ⌈T/2⌉ and T: three points of the curve, tested one by one (the figure
-    shows every step); testing all T would multiply the checks while neighbouring steps
-    are strongly correlated."""
-    return [1, -(-steps // 2), steps]
-
-
 def _simulate_d2(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     """Chains of SGD or heavy ball on the NQM with Gaussian minibatch noise of variance c_i/B
     (:func:`nqm.scheduled_sgd`) from θ₀ = 1; the loss at three recorded steps against the
@@ -268,7 +223,7 @@ def _simulate_d2(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     batch, rate, beta, _ = _setting(point)
     curve = _curve(batch, rate, beta)
     steps = curve.loss.size - 1
-    record = _recorded(steps)
+    record = [1, -(-steps // 2), steps]  # three points of the curve; the figure shows all
     kernel = nqm.scheduled_sgd(CURVATURES, np.sqrt(NOISE / batch), np.full(steps, rate), record,
                                x0=1.0, beta=beta)
     m = ensemble.run(kernel, n, what=f"D2 NQM chains at {point.label}")
@@ -284,13 +239,7 @@ VALIDITY_BATCHES = (2, 3, 4, 6, 8, 11, 16, 22, 28, 32, 35, 37, 38, 39)
 
 
 def _gaps(batch: int) -> tuple[float, float]:
-    """(max over N of |L_B − L_{B₀}|/L_{B₀}, the same from the first-order term) for the
-    linear-scaled batch B, over every N = B, 2B, … ≤ N examples."""
-    curve, base = _curve(batch, RATE0 * batch / BATCH0, 0.0), _curve(BATCH0, RATE0, 0.0)
-    ref = base.loss[(curve.examples // BATCH0).astype(int)]
-    first = _first_order_gap(batch, RATE0 * batch / BATCH0, curve.examples)
-    return (float(np.max(np.abs(bs.relative_gap(curve, base)))),
-            float(np.max(np.abs(first / ref))))
+    return sb.linear_scaling_gaps(CURVATURES, NOISE, RATE0, BATCH0, batch, EXAMPLES)
 
 
 def _validity_d2() -> ValidityDomain:
@@ -382,6 +331,17 @@ def _points_d2() -> tuple[Point, ...]:
     )
 
 
+def _noise_finding() -> str:
+    """Seed 003's 'effective gradient noise levels' in numbers from the recursion."""
+    (v16, t16), (v64, t64), (sv, st) = (bs.noise_ratios(CURVATURES, NOISE, RATE0, BATCH0, b, p)
+                                        for b, p in ((16, 1.0), (64, 1.0), (16, 0.5)))
+    return (f"Seed 003's linear scaling 'to maintain effective gradient noise levels' holds for "
+            f"the temperature η/B (the SDE diffusion Var(Δθ)/η: {t16:.3g} × B₀'s at B = 16, "
+            f"{t64:.3g} × at B = 64), not for the update noise, which linear scaling multiplies "
+            f"by B/B₀: Var(Δθ) is {v16:.3g} × B₀'s at B = 16 and {v64:.3g} × at B = 64. The √ "
+            f"rule is the reverse: Var(Δθ) {sv:.3g} ×, temperature {st:.3g} × at B = 16.")
+
+
 D2 = Claim(
     id="D2",
     slug="batch-scaling-rules",
@@ -431,6 +391,7 @@ D2 = Claim(
         "40), where the top direction stops contracting; heavy-ball momentum β moves the "
         "break to 2(1 + β)B₀/(η₀λ_max) (60 at β = ½), so B = 48 diverges without momentum "
         "and not with it.",
+        _noise_finding(),
         "The √B rule keeps Var(Δθ) = η²c/B fixed as seed 000 says, but not the curve against "
         "examples: its per-example rate η₀/√(BB₀) falls with B, so larger batches need more "
         "examples for the same transient (and reach a lower floor).",

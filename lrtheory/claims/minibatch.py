@@ -35,47 +35,27 @@ from lrtheory.optimizers import gradient_step
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_000
+from lrtheory.symbolic import minibatch as sm
 from lrtheory.symbolic.moments import centred_moments, expectation
 
-N, B = sp.symbols("n B", integer=True, positive=True)
-MU, E = sp.symbols("mu e", real=True)
-SIGMA, ETA = sp.symbols("sigma eta", positive=True)
-EXAMPLE, J, L = sp.symbols("i j l", integer=True, positive=True)
+N, B, MU, SIGMA = sm.N, sm.B, sm.MU, sm.SIGMA
+E = sp.Symbol("e", real=True)
+ETA = sp.Symbol("eta", positive=True)
+EXAMPLE = sp.Symbol("i", integer=True, positive=True)
 
 # --------------------------------------------------------------------------------------
 # D1 minibatch-variance: the derivation
 # --------------------------------------------------------------------------------------
 
 
-def _batch_moments(mean_c: sp.Expr, second_same: sp.Expr, second_other: sp.Expr,
-                   ) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]:
-    """(Var c_i, Cov(c_i, c_k), E[ĝ], Var ĝ) from E[c_i], E[c_i²], E[c_ic_k] (i ≠ k).
-
-    Var(Σc_ig_i) = Var(c)·Σg_i² + Cov(c)·Σ_{i≠k}g_ig_k = Var(c)·S₂ + Cov(c)·(S₁² − S₂), with
-    the population mean and variance entering through S₁ = nμ and S₂ = n(σ² + μ²)."""
-    var_c = sp.factor(sp.cancel(second_same - mean_c**2))
-    cov_c = sp.factor(sp.cancel(second_other - mean_c**2))
-    s1, s2 = N * MU, N * (SIGMA**2 + MU**2)
-    mean_g = sp.cancel(mean_c * s1 / B)
-    var_g = sp.factor(sp.cancel((var_c * s2 + cov_c * (s1**2 - s2)) / B**2))
-    return var_c, cov_c, mean_g, var_g
-
-
 @cache
 def _derive() -> dict[str, Any]:
     r: dict[str, Any] = {}
-    # With replacement: draws I_1 … I_B i.i.d. uniform; c_i = Σ_j [I_j = i]. Sum the draw
-    # probabilities over the B draws (j = l: one draw, P = 1/n or 0) and over the B² − B
-    # ordered pairs of distinct draws (independent: P = 1/n²).
-    draws = sp.summation(1, (J, 1, B))
-    pairs = sp.summation(sp.summation(1, (L, 1, B)), (J, 1, B)) - draws
-    r["wr_mean_c"] = draws / N
-    r["wr"] = _batch_moments(draws / N, draws / N + pairs / N**2, pairs / N**2)
-    # Without replacement: a uniform B-subset; z_i = [i ∈ S], z_i² = z_i. Count subsets.
-    p1 = sp.gammasimp(sp.binomial(N - 1, B - 1) / sp.binomial(N, B))
-    p2 = sp.gammasimp(sp.binomial(N - 2, B - 2) / sp.binomial(N, B))
-    r["wo_probs"] = (p1, p2)
-    r["wo"] = _batch_moments(p1, p1, p2)
+    # The counts' moments: draw probabilities summed (with replacement), subsets counted
+    # (without); then the mean and variance of (1/B)Σc_ig_i from them.
+    with_rep, without = sm.count_moments(replacement=True), sm.count_moments(replacement=False)
+    r["wr_mean_c"], r["wo_probs"] = with_rep[0], (without[0], without[2])
+    r["wr"], r["wo"] = sm.weighted_sum_moments(*with_rep), sm.weighted_sum_moments(*without)
     var_wr, var_wo = r["wr"][3], r["wo"][3]
     r["factor"] = sp.factor(sp.cancel(var_wo / var_wr))
     # The SGD step Δθ = −ηĝ, ĝ = μ + e with E[e] = 0, Var(e) = Var(ĝ).
@@ -162,11 +142,8 @@ def _derive_d1() -> Derivation:
 
 def _closed_variance(sigma2: Fraction, n: int, b: int, replacement: bool) -> Fraction:
     """The derived Var(ĝ_B), evaluated exactly at σ², n, B."""
-    expr = _derive()["wr" if replacement else "wo"][3]
-    value = sp.nsimplify(expr.subs({SIGMA: sp.sqrt(sp.Rational(sigma2.numerator,
-                                                                sigma2.denominator)),
-                                    N: n, B: b}))
-    return Fraction(int(sp.numer(value)), int(sp.denom(value)))
+    return sm.exact_fraction(_derive()["wr" if replacement else "wo"][3],
+                          {SIGMA**2: sigma2, N: n, B: b})
 
 
 # --------------------------------------------------------------------------------------
@@ -362,9 +339,9 @@ def _points_d1() -> tuple[Point, ...]:
               {**base, "B": 12.0, "replacement": 0.0}, regime="outside",
               note="the seed's σ²/B is 3.75 × the true variance"),
         Point("without replacement, B = n = 16: zero variance",
-              {**base, "B": 16.0, "replacement": 0.0}, regime="boundary",
-              note="the batch is the whole data set; integer gradients make every batch sum "
-                   "exact, so ĝ_B = ∇L to the last bit and the sample variance is exactly 0"),
+              {**base, "B": 16.0, "replacement": 0.0}, regime="boundary", monte_carlo=False,
+              note="the batch is the whole data set: every draw gives ĝ_B = ∇L, so a Monte "
+                   "Carlo would be deterministic (SE 0); the exact model checks it"),
         Point("B = 1: both schemes agree", {**base, "B": 1.0, "replacement": 0.0},
               regime="boundary", monte_carlo=False),
         Point("with replacement, B = n = 16", {**base, "B": 16.0, "replacement": 1.0},

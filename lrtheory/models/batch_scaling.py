@@ -19,22 +19,19 @@ examples; comparing batch sizes at equal N is what "loss against examples proces
   stationary covariance into model checks against these numerical models;
 * :func:`simulated_curve` is the Monte Carlo curve at every step, :func:`onset` the first
   grid value where an error reaches a level (for validity statements);
-* :func:`symbolic_examples_curve` derives (SymPy) the per-direction curve against examples:
-  with ρ = η/B, τ = ρλN, s = ρc/λ and u = ηλ,
+* :func:`update_noise` is the update variance Var(Δθ | θ) = η²c_i/B of one step of the
+  exact recursion (from θ = 0), the quantity the √ rule holds fixed; :func:`noise_ratios`
+  compares it, and the temperature Var(Δθ)/η, with the base batch's under a rule.
 
-      m(N) = ((1 − u)²)^{τ/u}(m₀ − s/(2 − u)) + s/(2 − u) = m₀(τ) + u·m₁(τ) + O(u²),
-
-  so batch sizes with equal ρ share the leading curve m₀ and differ at first order in ηλ.
+The curve against examples, derived with SymPy, is in :mod:`lrtheory.symbolic.batch_scaling`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import numpy as np
-import sympy as sp
 from numpy.typing import NDArray
 from scipy.linalg import solve_discrete_lyapunov
 
@@ -42,12 +39,10 @@ from lrtheory.claim import ModelCheck
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 from lrtheory.models import nqm
 from lrtheory.models.heavy_ball import numeric_matrix
-from lrtheory.models.rounding import EPS
+from lrtheory.models.rounding import EPS, recursion_rounding
 from lrtheory.models.threshold import Threshold, bisect_threshold
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.optimizers import heavy_ball_lr_in_velocity
-from lrtheory.symbolic import lyapunov as sl
-from lrtheory.symbolic.moments import centred_moments, expectation, gaussian_moments
 
 FloatArray = NDArray[np.float64]
 
@@ -90,6 +85,40 @@ def loss_vs_examples(curvatures: Any, per_example_var: Any, rate: float, batch: 
                                                         m0))
     loss = nqm.expected_loss(curvatures, moments)
     return ExamplesCurve(batch, rate, np.arange(steps + 1, dtype=np.float64) * batch, loss)
+
+
+def update_noise(curvatures: Any, per_example_var: Any, rate: float,
+                 batch: float) -> FloatArray:
+    """Var(Δθ_i | θ) of one SGD step at batch B, per direction: E[θ₁²] of the exact NQM
+    recursion (:func:`nqm.sgd_second_moments`) from θ₀ = 0, where Δθ = −ηξ, E[ξ²] = c_i/B."""
+    rate, batch = check_positive("rate", rate), check_positive("batch", batch)
+    c = np.asarray(per_example_var, dtype=np.float64)
+    if np.any(~np.isfinite(c)) or np.any(c < 0):
+        raise ParameterError("per_example_var", per_example_var, "finite and ≥ 0")
+    out: FloatArray = nqm.sgd_second_moments(curvatures, c / batch, [rate], 0.0)[1]
+    return out
+
+
+def noise_ratios(curvatures: Any, per_example_var: Any, eta0: float, batch0: float,
+                 batch: float, power: float) -> tuple[float, float]:
+    """(Var(Δθ), temperature Var(Δθ)/η) in the top direction (the first) at batch B under
+    the rule η_B = η₀(B/B₀)^p, each over its value at (η₀, B₀) (:func:`update_noise`)."""
+    rate = scaled_rate(eta0, batch0, batch, power)
+    var = update_noise(curvatures, per_example_var, rate, batch)[0]
+    base = update_noise(curvatures, per_example_var, eta0, batch0)[0]
+    return float(var / base), float(var / rate / (base / eta0))
+
+
+def noise_checks(label: str, closed: tuple[float, float],
+                 measured: tuple[float, float]) -> list[ModelCheck]:
+    """Derived (Var(Δθ), temperature) ratios of a rule (``label``) against
+    :func:`noise_ratios`: each side of each ratio is one step of the recursion, so float64
+    rounding bounds the difference (:func:`recursion_rounding` of one step, twice)."""
+    reason = "float64 rounding of one recursion step at B and at B₀ (a ratio of the two)"
+    names = ("Var(Δθ) over B₀'s (derived ratio) vs one step of the NQM recursion",
+             "temperature Var(Δθ)/η over B₀'s (derived ratio) vs the recursion")
+    return [ModelCheck(f"{label}: {name}", c, m, 2 * recursion_rounding(1, abs(c)), reason)
+            for name, c, m in zip(names, closed, measured, strict=True)]
 
 
 def relative_gap(curve: ExamplesCurve, reference: ExamplesCurve) -> FloatArray:
@@ -205,43 +234,3 @@ def onset(values: Any, errors: Any, level: float) -> float:
     """The first grid value (``values`` increasing) whose error reaches ``level``; ∞ if none."""
     reached = [float(v) for v, e in zip(values, errors, strict=True) if e >= level]
     return min(reached) if reached else float("inf")
-
-
-# --------------------------------------------------------------------------------------
-# Symbolic: the curve against examples processed
-# --------------------------------------------------------------------------------------
-
-ETA, LAM, C, B, RHO = sp.symbols("eta lambda c B rho", positive=True)
-U, TAU, S, M0 = sp.symbols("u tau s m_0", positive=True)
-TO_U = {ETA: U / LAM, B: U / (RHO * LAM), C: S * LAM / RHO}  # (η, B, c) → (u, ρ, s)
-_A, _Q = sp.symbols("a q", positive=True)
-
-
-@cache
-def symbolic_examples_curve() -> dict[str, Any]:
-    """SGD x ← x − η(λx + ξ), E[ξ²] = c/B, per direction, derived in the symbols of this
-    module: ``step`` (x + Δx), ``update_var`` Var(Δx | x); ``rhs`` E[x_{t+1}²] in V = E[x_t²];
-    ``path`` m_t from m₀ (:func:`lrtheory.symbolic.lyapunov.geometric_solution`); then,
-    against examples (t = N/B = τ/u), ``start`` (m₀ − floor), ``floor`` s/(2 − u) and
-    ``curve`` m(τ, u); ``m0`` and ``m1`` its terms of order u⁰ and u¹ at fixed τ, s (the
-    decay expanded as exp((τ/u)·log a))."""
-    x, xi, v = sl.X, sl.XI, sl.V
-    noise = {xi: gaussian_moments(C / B)}
-    step = -ETA * (LAM * x + xi)
-    r: dict[str, Any] = {"step": x + step}
-    r["update_var"] = expectation((step - expectation(step, noise)) ** 2, noise)
-    r["rhs"] = expectation((x + step) ** 2, {x: centred_moments(v), **noise})
-    a, q = sl.affine_coefficients(r["rhs"], v)
-    path = sl.geometric_solution(_A, _Q, sl.V0, sl.STEP)
-    r["path"] = path.subs({_A: a, _Q: q})
-    # The path is a^t(m₀ − q/(1 − a)) + q/(1 − a): split off the decay a^t, change variables.
-    split = sp.Poly(sp.expand(path), _A**sl.STEP)
-    start, floor = split.coeff_monomial(_A**sl.STEP), split.coeff_monomial(1)
-    a_u = sp.factor(a.subs(TO_U))
-    r["floor"] = sp.factor(floor.subs({_A: a, _Q: q}).subs(TO_U, simultaneous=True))
-    r["start"] = sp.factor(start.subs({_A: a, _Q: q, sl.V0: M0}).subs(TO_U, simultaneous=True))
-    r["curve"] = a_u ** (TAU / U) * r["start"] + r["floor"]
-    expanded = sp.series(sp.exp(TAU / U * sp.log(a_u)) * r["start"] + r["floor"], U, 0, 2)
-    r["m0"] = sp.factor(expanded.removeO().coeff(U, 0))
-    r["m1"] = sp.factor(expanded.removeO().coeff(U, 1))
-    return r

@@ -255,6 +255,12 @@ def sign_design(n: int, d: int, seed: int) -> tuple[np.ndarray[Any, Any], np.nda
     return np.tile(patterns, (n // 2**d, 1)), gen.integers(-1, 2, size=n)
 
 
-def column(per_example: np.ndarray[Any, Any], j: int) -> Sequence[int]:
-    """Column j of an integer array as Python ints (exact input for the moment functions)."""
-    return [int(v) for v in per_example[:, j]]
+def column(per_example: Any, j: int) -> Sequence[int]:
+    """Column j of an (n, d) integer array as Python ints (exact input for the moment
+    functions); a float array is refused rather than rounded."""
+    data = np.asarray(per_example)
+    if data.ndim != 2 or data.shape[0] < 1 or data.dtype.kind not in "iu":
+        raise ParameterError("per_example", getattr(data, "shape", per_example),
+                             f"a non-empty (n, d) integer array (got dtype {data.dtype})")
+    j = check_int("j", j, 0, data.shape[1] - 1)
+    return [int(v) for v in data[:, j]]
