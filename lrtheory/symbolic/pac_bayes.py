@@ -20,26 +20,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from lrtheory.errors import ParameterError
+from lrtheory.symbolic.inputs import check_expr
 from lrtheory.symbolic.moments import expectation, gaussian_moments_about
 
 THETA = sp.Symbol("theta", real=True)
 
 
-def _expr(name: str, value: object, positive: bool = False) -> sp.Expr:
-    try:
-        expr = sp.sympify(value, strict=True)
-    except (sp.SympifyError, TypeError):
-        raise ParameterError(name, value, "a SymPy expression or number") from None
-    if not isinstance(expr, sp.Expr) or (positive and expr.is_positive is False):
-        raise ParameterError(name, value, "a positive SymPy expression" if positive
-                             else "a SymPy expression")
-    return expr
-
-
 def gaussian_log_density(mean: sp.Expr, var: sp.Expr, x: sp.Expr = THETA) -> sp.Expr:
     """ln N(x; mean, var) = −½ln(2π·var) − (x − mean)²/(2·var)."""
-    mean, var = _expr("mean", mean), _expr("var", var, positive=True)
+    mean, var = check_expr("mean", mean), check_expr("var", var, positive=True)
     return -sp.log(2 * sp.pi * var) / 2 - (x - mean) ** 2 / (2 * var)
 
 
@@ -47,7 +36,7 @@ def expected_log_ratio(m_q: sp.Expr, v_q: sp.Expr, m_p: sp.Expr, v_p: sp.Expr,
                        m: sp.Expr, v: sp.Expr) -> sp.Expr:
     """E[ln q(θ) − ln p(θ)] for θ ~ N(m, v), q = N(m_q, v_q), p = N(m_p, v_p): the log-ratio
     is a quadratic in θ, so its expectation needs only the first two moments (exact)."""
-    m, v = _expr("m", m), _expr("v", v, positive=True)
+    m, v = check_expr("m", m), check_expr("v", v, positive=True)
     ratio = gaussian_log_density(m_q, v_q) - gaussian_log_density(m_p, v_p)
     return sp.expand(expectation(sp.expand(ratio), {THETA: gaussian_moments_about(m, sp.sqrt(v))}))
 
@@ -59,13 +48,14 @@ def gaussian_kl(m_q: sp.Expr, v_q: sp.Expr, m_p: sp.Expr, v_p: sp.Expr) -> sp.Ex
 
 def linear_objective(expected_loss: sp.Expr, kl: sp.Expr, n: sp.Expr) -> sp.Expr:
     """The q-dependent part of the linear PAC-Bayes bound at β = n: E_q[r̂] + KL(q‖p)/n."""
-    return _expr("expected_loss", expected_loss) + _expr("kl", kl) / _expr("n", n, True)
+    loss, divergence = check_expr("expected_loss", expected_loss), check_expr("kl", kl)
+    return loss + divergence / check_expr("n", n, True)
 
 
 def mcallester_objective(expected_loss: sp.Expr, kl: sp.Expr, n: sp.Expr,
                          delta: sp.Expr) -> sp.Expr:
     """McAllester's bound's right-hand side: E_q[r̂] + √((KL + ln(2√n/δ))/(2n))."""
-    n = _expr("n", n, True)
-    delta = _expr("delta", delta, True)
-    return _expr("expected_loss", expected_loss) + sp.sqrt(
-        (_expr("kl", kl) + sp.log(2 * sp.sqrt(n) / delta)) / (2 * n))
+    n = check_expr("n", n, True)
+    delta = check_expr("delta", delta, True)
+    return check_expr("expected_loss", expected_loss) + sp.sqrt(
+        (check_expr("kl", kl) + sp.log(2 * sp.sqrt(n) / delta)) / (2 * n))
