@@ -14,6 +14,7 @@ from scipy.integrate import quad
 from lrtheory import schedules as sch
 from lrtheory.errors import ParameterError
 from lrtheory.models import nqm
+from lrtheory.models import schedule_ranking as sr
 from lrtheory.models import sde_moments as sm
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.symbolic import sde_moments as ss
@@ -197,12 +198,45 @@ def test_common_noise_kernel_means_and_differences() -> None:
         sm.common_noise_sgd(curv, 1.0, rates[:, 0], 1.0)
 
 
+def test_unrolled_kernel_is_the_step_by_step_chain() -> None:
+    """The kernel's unrolled θ_T equals T steps of θ ← aθ − bξ on the same draws."""
+    rng = np.random.default_rng(5)
+    a, b = rng.uniform(-1, 1, (9, 3, 2)), rng.uniform(0, 1, (9, 3, 2))
+    x0, xi = rng.normal(size=2), rng.normal(size=(9, 2))
+    theta = np.broadcast_to(x0, (3, 2)).copy()
+    for t in range(9):
+        theta = a[t] * theta - b[t] * xi[t]
+    prod, g = sm.unrolled_linear_chain(a, b)
+    np.testing.assert_allclose(prod * x0 - np.einsum("tsd,td->sd", g, xi), theta, atol=1e-15)
+    with pytest.raises(ParameterError, match="b"):
+        sm.unrolled_linear_chain(a, b[:, :2])
+
+
+def test_family_formulas_are_the_schedules() -> None:
+    """Compiled once per family in symbolic (η₀, T), evaluated at a member's values: the
+    same rates, jumps and derivatives as the member's own formula."""
+    from dataclasses import replace
+
+    for eta0, total in ((0.25, 32), (0.01, 800), (1.0, 27)):
+        family = sm.standard_schedules(eta0, total)
+        plain = tuple(replace(s, family=None, args=()) for s in family)
+        assert sm.breakpoints(family, total) == pytest.approx(sm.breakpoints(plain, total))
+        # the numeric exponential rounds γ = 0.01^{1/T} once and γ^t carries t times that
+        # relative error; the other formulas differ in evaluation order only (a few ulps)
+        tol = (total + 8) * np.finfo(float).eps * eta0
+        for t in np.linspace(0.0, total, 13):
+            np.testing.assert_allclose(sm.rate_function(family)(t), sm.rate_function(plain)(t),
+                                       rtol=0, atol=tol)
+        cos = sm.select(family, ("cosine",))[0]
+        assert sm.rate_at(cos, total / 2, 1) == pytest.approx(-eta0 * np.pi / (2 * total))
+
+
 def test_ranking_orders_and_measures_gaps() -> None:
-    ranked = sm.ranking({"a": 2.0, "b": 1.0, "c": 1.5})
+    ranked = sr.ranking({"a": 2.0, "b": 1.0, "c": 1.5})
     assert [n for n, _, _ in ranked] == ["b", "c", "a"]
     assert ranked[2][2] == pytest.approx(1.0)
     with pytest.raises(ParameterError):
-        sm.ranking({})
+        sr.ranking({})
 
 
 # ---------------------------------------------------------------------- D4 numbers
@@ -212,7 +246,7 @@ def test_d4_findings_quote_the_validity_domain() -> None:
     """D4's findings quote 0.5 %, 5 % and 68 % at η₀λ = 0.01, 0.1, 1 (worst schedule)."""
     from lrtheory.claims import sde_schedules as d4
 
-    _, err = d4._validity_errors()
+    _, err = sr.sde_error_grid(d4.VALIDITY_GRID, d4.RELAXATIONS)
     worst = dict(zip(d4.VALIDITY_GRID, err.max(axis=1), strict=True))
     assert worst[0.01] == pytest.approx(0.005, rel=0.05)
     assert worst[0.1] == pytest.approx(0.05, rel=0.05)

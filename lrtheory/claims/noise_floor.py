@@ -7,10 +7,8 @@ import math
 from functools import cache
 from typing import Any
 
-import mpmath
 import numpy as np
 import sympy as sp
-from scipy.optimize import brentq
 
 from lrtheory import schedules as sch
 from lrtheory.claim import (
@@ -24,7 +22,7 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
-from lrtheory.models import nqm
+from lrtheory.models import schedule_ranking as sr
 from lrtheory.models import sde_moments as sm
 from lrtheory.models.rounding import EPS, gamma
 from lrtheory.montecarlo.runner import Ensemble
@@ -130,94 +128,39 @@ def _numeric() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------
-# The problem at a point, and the exact model
+# The exact model (the NQM and its final losses: lrtheory.models.schedule_ranking)
 # --------------------------------------------------------------------------------------
 
 
-def _problem(params: dict[str, float]) -> dict[str, Any]:
-    """The NQM of a point: d curvatures log-spaced on [λ_min, λ_max], per-example noise
-    variance σ_i² = λ_i (gradient covariance ∝ Hessian), batch B, E[θ₀²] = m₀, peak η₀,
-    budget T."""
-    d, total = int(params["d"]), int(params["steps"])
-    curv = np.geomspace(params["lam_min"], params["lam_max"], d)
-    schedules = sm.standard_schedules(params["eta0"], total)
-    return {"lam": curv, "s2": curv / params["B"], "m0": params["m0"], "T": total,
-            "eta0": params["eta0"], "B": params["B"], "schedules": schedules,
-            "names": tuple(s.name for s in schedules)}
-
-
-@cache
-def _exact(key: tuple[tuple[str, float], ...]) -> tuple[dict[str, Any], np.ndarray[Any, Any],
-                                                        np.ndarray[Any, Any]]:
-    """(problem, m_T per schedule and direction (S, d), E[L_T] per schedule (S,))."""
-    pr = _problem(dict(key))
-    m = nqm.sgd_second_moments(pr["lam"], pr["s2"], sm.rates(pr["schedules"], pr["T"]),
-                               pr["m0"])[-1]
-    return pr, m, nqm.expected_loss(pr["lam"], m)
-
-
-def final_losses(params: dict[str, float]) -> dict[str, float]:
-    """Exact E[L_T] per schedule at a point's parameters."""
-    pr, _, loss = _exact(tuple(sorted(params.items())))
-    return dict(zip(pr["names"], (float(v) for v in loss), strict=True))
-
-
-def _closed_path(pr: dict[str, Any], stages: list[tuple[float, int]]) -> float:
-    """Σ½λ_i m_{T,i} from the derived finite-t path at constant rate (rsolve), composed over
-    ``stages`` (rate, steps) from m₀, at 30 digits. A schedule constant on [k, k + s) with
-    integer k, s gives s steps at that rate."""
-    f = _numeric()["path"]
-    total = mpmath.mpf(0)
-    with mpmath.workdps(30):
-        for li, si in zip(pr["lam"], pr["s2"], strict=True):
-            v = mpmath.mpf(pr["m0"])
-            for rate, steps in stages:
-                v = f(rate, li, mpmath.sqrt(si * pr["B"]), pr["B"], v, steps)
-            total += li * v / 2
-        return float(total)
-
-
 def _model_d5(point: Point) -> list[ModelCheck]:
-    pr, _, loss = _exact(tuple(sorted(point.params.items())))
-    names = pr["names"]
-    rates = sm.rates(pr["schedules"], pr["T"])
+    pr, _, loss = sr.exact_final(point.params)
+    names = pr.names
+    rates = sm.rates(pr.schedules, pr.T)
     checks = []
     for name, label in (("constant", "rsolve path"),
                         ("step decay", "rsolve path composed over the stages")):
         j = names.index(name)
-        stages = sm.constant_stages(pr["schedules"][j], pr["T"])
-        closed = _closed_path(pr, [(rate, round(span)) for rate, span in stages])
-        err = sum(0.5 * li * sm.recursion_error_bound(rates[:, j], li, si, pr["m0"])
-                  for li, si in zip(pr["lam"], pr["s2"], strict=True))
-        tol = err + gamma(2 * pr["lam"].size) * float(loss[j]) + EPS * closed
+        stages = sm.constant_stages(pr.schedules[j], pr.T)
+        closed = sr.staged_loss(_numeric()["path"], pr,
+                                [(rate, round(span)) for rate, span in stages])
+        err = sum(0.5 * li * sm.recursion_error_bound(rates[:, j], li, si, pr.m0)
+                  for li, si in zip(pr.lam, pr.s2, strict=True))
+        tol = err + gamma(2 * pr.lam.size) * float(loss[j]) + EPS * closed
         checks.append(ModelCheck(
             f"{name}: Σ½λ_i·({label}, 30 digits) vs recursion E[L_T]", closed, float(loss[j]),
             tolerance=tol, tolerance_reason="float64 rounding of the recursion (running "
             "bound per direction) and of the sum over directions"))
-    floor = sum(_numeric()["floor"](pr["eta0"], li, math.sqrt(li), pr["B"]) for li in pr["lam"])
-    checks.append(ModelCheck("constant: noise floor E[L]_∞ = Σησ_i²/(2B(2 − ηλ_i)) vs E[L_T]",
-                             floor, float(loss[0]), tolerance=0.0, exact=False,
-                             tolerance_reason="approximation: the transient left at T"))
-    sde = _sde(pr, SDE_CHECKED)
+    floor = sum(_numeric()["floor"](pr.eta0, li, math.sqrt(li), pr.B) for li in pr.lam)
+    checks.append(sr.approximation("constant: noise floor E[L]_∞ = Σησ_i²/(2B(2 − ηλ_i)) vs "
+                                   "E[L_T]", floor, loss[0], "the transient left at T"))
+    sde = sr.sde_final_losses(pr, SDE_CHECKED)
     for j, name in enumerate(SDE_CHECKED):
-        checks.append(ModelCheck(f"E[L_T] {name}: SDE (solve_ivp) vs exact recursion",
-                                 float(sde[j]), float(loss[names.index(name)]), tolerance=0.0,
-                                 exact=False, tolerance_reason="approximation"))
+        checks.append(sr.approximation(f"E[L_T] {name}: SDE (solve_ivp) vs exact recursion",
+                                       sde[j], loss[names.index(name)]))
     i_c, i_l = names.index("cosine"), names.index(REFERENCE)
-    checks.append(ModelCheck("cosine/linear decay − 1: SDE vs exact recursion",
-                             float(sde[2] / sde[1] - 1), float(loss[i_c] / loss[i_l] - 1),
-                             tolerance=0.0, exact=False, tolerance_reason="approximation"))
+    checks.append(sr.approximation("cosine/linear decay − 1: SDE vs exact recursion",
+                                   sde[2] / sde[1] - 1, loss[i_c] / loss[i_l] - 1))
     return checks
-
-
-def _sde(pr: dict[str, Any], names: tuple[str, ...]) -> np.ndarray[Any, Any]:
-    """E[L_T] of the schedules ``names`` from the SDE moment ODE (solve_ivp, all directions
-    at once; D4 checks the SDE against the recursion for every schedule)."""
-    chosen = sm.select(pr["schedules"], names)
-    path = sm.solve_moment_ode(sm.rate_function(chosen), pr["lam"], pr["s2"], pr["m0"],
-                               [float(pr["T"])], sm.breakpoints(chosen, pr["T"]),
-                               rtol=1e-8, atol=1e-14)
-    return np.asarray(nqm.expected_loss(pr["lam"], path.values[-1]))
 
 
 # --------------------------------------------------------------------------------------
@@ -229,12 +172,12 @@ def _simulate_d5(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     """Final losses of the schedules in ``SIMULATED`` on the same noise per chain, θ₀ = √m₀,
     and the differences of ``PAIRS``: means are exactly the recursion's E[L_T] and their
     differences; a difference's negative control is 2 % of the larger of its two losses."""
-    pr, _, loss = _exact(tuple(sorted(point.params.items())))
-    chosen = sm.select(pr["schedules"], SIMULATED)
-    exact = {name: float(loss[pr["names"].index(name)]) for name in SIMULATED}
+    pr, _, loss = sr.exact_final(point.params)
+    chosen = sm.select(pr.schedules, SIMULATED)
+    exact = {name: float(loss[pr.names.index(name)]) for name in SIMULATED}
     pairs = [(SIMULATED.index(a), SIMULATED.index(b)) for a, b in PAIRS]
-    kernel = sm.common_noise_sgd(pr["lam"], np.sqrt(pr["s2"]), sm.rates(chosen, pr["T"]),
-                                 math.sqrt(pr["m0"]), pairs)
+    kernel = sm.common_noise_sgd(pr.lam, np.sqrt(pr.s2), sm.rates(chosen, pr.T),
+                                 math.sqrt(pr.m0), pairs)
     mom = ensemble.run(kernel, n, what=f"D5 schedules on common noise at {point.label}")
     out = [Estimate(f"E[L_T] {name}", exact[name],
                     mean_statistic(mom.mean[j], mom.stderr_mean[j], mom.n))
@@ -255,34 +198,10 @@ VALIDITY_K = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 VALIDITY_ETA_LAM = 0.1
 
 
-def _ratio_exact(k_value: float, total: int | None = None) -> float:
-    """V_cos(T)/V_lin(T) of the exact recursion, one direction, noise only (m₀ = 0), at
-    k = λη₀T: with T given, λ = k/(η₀T) at η₀ = 1; else η₀λ = 0.1 and T = 10k."""
-    if total is None:
-        total = round(k_value / VALIDITY_ETA_LAM)
-        e0, curv = VALIDITY_ETA_LAM, 1.0
-    else:
-        e0, curv = 1.0, k_value / total
-    return float(sm.final_moment_ratio(sch.cosine(e0, total), sch.linear_decay(e0, total),
-                                       [curv], total)[0])
-
-
-def _ratio_curve(ks: np.ndarray[Any, Any], total: int = 2000) -> np.ndarray[Any, Any]:
-    """:func:`_ratio_exact` at T = ``total`` for many k at once (one recursion, λ = k/T)."""
-    return sm.final_moment_ratio(sch.cosine(1.0, total), sch.linear_decay(1.0, total),
-                                 np.asarray(ks) / total, total)
-
-
-@cache
-def _crossover() -> float:
-    """k where cosine and linear decay leave equal noise (exact recursion, T = 2000, so
-    η₀λ = k/2000 ≤ 0.05 near the crossing: close to the SDE regime)."""
-    return float(brentq(lambda x: _ratio_exact(x, 2000) - 1.0, 5.0, 100.0, xtol=1e-3))
-
-
 def _validity_d5() -> ValidityDomain:
     law = _numeric()["ratio"]
-    exact = [_ratio_exact(x) for x in VALIDITY_K]
+    exact = sr.cosine_linear_ratio(VALIDITY_K, eta_lam=VALIDITY_ETA_LAM)
+    cross = sr.cosine_linear_crossover()
     errors = tuple(abs(law(x) - e) / e for x, e in zip(VALIDITY_K, exact, strict=True))
     return ValidityDomain(
         statement=(
@@ -292,8 +211,8 @@ def _validity_d5() -> ValidityDomain:
             f"(η₀λ = {VALIDITY_ETA_LAM}) the law is off by {errors[0]:.0%} at k = 1, "
             f"{errors[3]:.0%} at k = 30 and {errors[-1]:.1%} at k = {VALIDITY_K[-1]:g}. It "
             f"puts the crossover at k* = 16πΓ(2/3)⁶/9 = {_numeric()['k_star']:.1f}; the exact "
-            f"recursion crosses at k = {_crossover():.1f}: cosine ends lower only in "
-            f"directions that relax ≳ {_crossover():.0f} times during the run."),
+            f"recursion crosses at k = {cross:.1f}: cosine ends lower only in directions that "
+            f"relax ≳ {cross:.0f} times during the run."),
         parameter="k = λη₀T",
         values=VALIDITY_K,
         errors=errors,
@@ -311,17 +230,16 @@ def _figure_d5(result: ClaimResult) -> Any:
     fig, axes = new_figure(ncols=2, nrows=2, width=12.0, height=8.0)
     mc_points = [pr for pr in result.points if pr.monte_carlo][:2]
     for ax, pr in zip(axes[0], mc_points, strict=False):
-        values = final_losses(dict(pr.point.params))
+        values = sr.final_losses(dict(pr.point.params))
         order = sorted(values, key=values.__getitem__)
         y = np.arange(len(order))
         ax.plot([values[nm] for nm in order], y, "s", color="0.6", ms=5,
                 label="exact recursion")
         for est in pr.monte_carlo[:len(SIMULATED)]:
             name = est.estimate.name.removeprefix("E[L_T] ")
-            lo, hi = est.test.interval
-            v = est.estimate.sample.value
-            ax.errorbar([v], [order.index(name)], xerr=[[v - lo], [hi - v]], fmt="o",
-                        color="C3", ms=3, capsize=3)
+            value, bar = sr.ci_bar(est)
+            ax.errorbar([value], [order.index(name)], xerr=bar, fmt="o", color="C3", ms=3,
+                        capsize=3)
         ax.plot([], [], "o", color="C3", ms=3, label="Monte Carlo, (1 − α) CI")
         ax.set_yticks(y, order, fontsize=7)
         ax.invert_yaxis()
@@ -334,11 +252,10 @@ def _figure_d5(result: ClaimResult) -> Any:
     key = f"E[L_T] cosine − {REFERENCE}"
     for i, pr in enumerate(mc_points):
         est = next(e for e in pr.monte_carlo if e.estimate.name == key)
-        ref = final_losses(dict(pr.point.params))[REFERENCE] / 100  # in % of linear decay
-        lo, hi = est.test.interval
-        v = est.estimate.sample.value
-        ax.errorbar([i], [v / ref], yerr=[[(v - lo) / ref], [(hi - v) / ref]], fmt="o", ms=4,
-                    capsize=4, color="C3", label="Monte Carlo, (1 − α) CI" if i == 0 else None)
+        ref = sr.final_losses(dict(pr.point.params))[REFERENCE] / 100  # in % of linear decay
+        value, bar = sr.ci_bar(est, ref)
+        ax.errorbar([i], [value], yerr=bar, fmt="o", ms=4, capsize=4, color="C3",
+                    label="Monte Carlo, (1 − α) CI" if i == 0 else None)
         ax.plot([i], [est.estimate.prediction / ref], "x", color="k", ms=7,
                 label="exact recursion" if i == 0 else None)
     ax.axhline(0.0, color="grey", lw=1)
@@ -350,11 +267,13 @@ def _figure_d5(result: ClaimResult) -> Any:
     ax = axes[1][1]
     ks = np.geomspace(1.0, 1000.0, 25)
     law = _numeric()["ratio"]
-    ax.semilogx(ks, _ratio_curve(ks) - 1, "o-", ms=3, label="exact recursion, T = 2000")
+    ax.semilogx(ks, sr.cosine_linear_ratio(ks, 2000) - 1, "o-", ms=3,
+                label="exact recursion, T = 2000")
     ax.semilogx(ks, [law(x) - 1 for x in ks], "--", label="relaxed law 1.80·k^(−1/6) − 1")
     ax.axhline(1 / 8, color="C2", ls=":", label="unrelaxed limit 9/8 − 1")
     ax.axhline(0.0, color="grey", lw=1)
-    ax.axvline(_crossover(), color="C3", lw=1, label=f"crossover k = {_crossover():.1f}")
+    cross = sr.cosine_linear_crossover()
+    ax.axvline(cross, color="C3", lw=1, label=f"crossover k = {cross:.1f}")
     ax.set_xlabel("k = λη₀T (relaxation times in the run)")
     ax.set_ylabel("V_cos(T)/V_lin(T) − 1 (one direction, noise only)")
     ax.set_title("Who ends lower depends on λη₀T")
@@ -392,8 +311,8 @@ def _ranking_findings() -> tuple[str, ...]:
     """The ranking per setting, from the exact recursion (computed, never typed in)."""
     lines = []
     for key in ("A", "B", "C", "D"):
-        losses = final_losses(SETTINGS[key])
-        names = [n for n, _, _ in sm.ranking(losses)]
+        losses = sr.final_losses(SETTINGS[key])
+        names = [n for n, _, _ in sr.ranking(losses)]
         gap = losses["cosine"] / losses[REFERENCE] - 1
         verdict = "practically a tie" if abs(gap) < 0.01 else (
             "cosine wins" if gap < 0 else "linear decay wins")
@@ -402,11 +321,11 @@ def _ranking_findings() -> tuple[str, ...]:
         lines.append(
             f"Setting {key}: order {', '.join(names[:4])}, …, {names[-1]}; cosine − linear "
             f"decay = {gap:+.1%} of linear decay's loss ({verdict}); linear decay {best}.")
-    short = final_losses({**SETTINGS["A"], "steps": 48})
+    short = sr.final_losses({**SETTINGS["A"], "steps": 48})
     lines.append(
         f"The budget alone can flip it: setting A with T = 48 instead of 64 steps has cosine "
         f"{short['cosine'] / short[REFERENCE] - 1:+.1%} against linear decay (winner: "
-        f"{sm.ranking(short)[0][0]}).")
+        f"{sr.ranking(short)[0][0]}).")
     return tuple(lines)
 
 

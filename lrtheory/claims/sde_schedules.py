@@ -23,6 +23,7 @@ from lrtheory.claim import (
     ValidityDomain,
 )
 from lrtheory.models import nqm
+from lrtheory.models import schedule_ranking as sr
 from lrtheory.models import sde_moments as sm
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import Ensemble
@@ -191,13 +192,9 @@ def _closed_value(name: str, c: dict[str, Any], time: float) -> float:
 def _solved(key: tuple[tuple[str, float], ...]) -> tuple[Any, Any]:
     """(SDE path at T/2 and T, exact recursion m_0 … m_T) for every schedule at a point."""
     c = _setup(Point("", dict(key)))
-    schedules = c["schedules"]
-    times = [c["T"] / 2, float(c["T"])]
-    path = sm.solve_moment_ode(sm.rate_function(schedules), [c["lam"]], c["s2"], c["v0"], times,
-                               sm.breakpoints(schedules, c["T"]), rtol=1e-8, atol=1e-14)
-    rates = sm.rates(schedules, c["T"])
-    m = nqm.sgd_second_moments([c["lam"]], c["s2"], rates, c["v0"])[:, :, 0]
-    return path, m
+    path, m = sr.sde_and_recursion(c["schedules"], [c["lam"]], c["s2"], c["v0"], c["T"],
+                                   [c["T"] / 2, float(c["T"])], rtol=1e-8, atol=1e-14)
+    return path, m[:, :, 0]
 
 
 def _model_d4(point: Point) -> list[ModelCheck]:
@@ -206,9 +203,8 @@ def _model_d4(point: Point) -> list[ModelCheck]:
     names = [s.name for s in c["schedules"]]
     checks = []
     for j, name in enumerate(names):
-        checks.append(ModelCheck(f"{name}: SDE V(T) (solve_ivp) vs exact recursion m_T",
-                                 float(path.values[1, j, 0]), float(m[-1, j]), tolerance=0.0,
-                                 tolerance_reason="approximation", exact=False))
+        checks.append(sr.approximation(f"{name}: SDE V(T) (solve_ivp) vs exact recursion m_T",
+                                       path.values[1, j, 0], m[-1, j]))
     for name in CLOSED:
         j = names.index(name)
         closed = _closed_value(name, c, float(c["T"]))
@@ -221,17 +217,14 @@ def _model_d4(point: Point) -> list[ModelCheck]:
     half = c["T"] / 2
     for name in ADIABATIC:
         j = names.index(name)
-        expr = sm.formulas([c["schedules"][j]])[0]
-        rate, slope = (float(sp.sympify(e).subs(t, half)) for e in (expr, sp.diff(expr, t)))
+        rate, slope = (sm.rate_at(c["schedules"][j], half, k) for k in (0, 1))
         sde = float(path.values[0, j, 0])
-        checks.append(ModelCheck(f"{name}: adiabatic η(t)σ²/(2Bλ) vs SDE at t = T/2",
-                                 rate * c["s2"] / (2 * c["lam"]), sde, tolerance=0.0,
-                                 tolerance_reason="approximation", exact=False))
+        checks.append(sr.approximation(f"{name}: adiabatic η(t)σ²/(2Bλ) vs SDE at t = T/2",
+                                       rate * c["s2"] / (2 * c["lam"]), sde))
         eps = -slope / (2 * c["lam"] * rate**2)
-        checks.append(ModelCheck(
+        checks.append(sr.approximation(
             f"{name}: first order V_ad(1 + ε) vs SDE at t = T/2 (ε = {eps:.3g})",
-            float(first(rate, slope, c["lam"], c["sigma"], c["B"])), sde, tolerance=0.0,
-            tolerance_reason="approximation", exact=False))
+            float(first(rate, slope, c["lam"], c["sigma"], c["B"])), sde))
     return checks
 
 
@@ -265,26 +258,8 @@ VALIDITY_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 RELAXATIONS = 8.0
 
 
-@cache
-def _validity_errors() -> tuple[tuple[str, ...], np.ndarray[Any, Any]]:
-    """|V_SDE(T) − m_T|/m_T per schedule (columns) and η₀λ (rows), λ = σ = B = 1,
-    T = λη₀T/(η₀λ), V₀ the peak's quasi-static value."""
-    rows = []
-    names: tuple[str, ...] = ()
-    for u in VALIDITY_GRID:
-        total = round(RELAXATIONS / u)
-        schedules = sm.standard_schedules(u, total)
-        names = tuple(s.name for s in schedules)
-        v0 = u / 2
-        path = sm.solve_moment_ode(sm.rate_function(schedules), [1.0], 1.0, v0, [float(total)],
-                                   sm.breakpoints(schedules, total), rtol=1e-6, atol=1e-12)
-        m = nqm.sgd_second_moments([1.0], 1.0, sm.rates(schedules, total), v0)[-1, :, 0]
-        rows.append(np.abs(path.values[-1, :, 0] - m) / m)
-    return names, np.array(rows)
-
-
 def _validity_d4() -> ValidityDomain:
-    names, err = _validity_errors()
+    names, err = sr.sde_error_grid(VALIDITY_GRID, RELAXATIONS)
     worst = err.max(axis=1)
     slope = float(np.polyfit(np.log(VALIDITY_GRID[:3]), np.log(worst[:3]), 1)[0])
     const = err[:, names.index("constant")]
@@ -313,22 +288,16 @@ def _figure_d4(result: ClaimResult) -> Any:
     c = _setup(mc.point)
     chosen = sm.select(c["schedules"], PLOTTED)
     scale = c["eta0"] * c["s2"] / (2 * c["lam"])
-    m = nqm.sgd_second_moments([c["lam"]], c["s2"], sm.rates(chosen, c["T"]), c["v0"])
-    steps = np.arange(c["T"] + 1)
-    grid = np.linspace(0.0, c["T"], 17)[1:]
-    sde = sm.solve_moment_ode(sm.rate_function(chosen), [c["lam"]], c["s2"], c["v0"],
-                              list(grid), sm.breakpoints(chosen, c["T"]))
+    steps, grid = np.arange(c["T"] + 1), np.linspace(0.0, c["T"], 17)[1:]
+    sde, m = sr.sde_and_recursion(chosen, [c["lam"]], c["s2"], c["v0"], c["T"], list(grid))
     for j, s in enumerate(chosen):
         ax.plot(steps, m[:, j, 0] / scale, color=f"C{j}", label=f"{s.name}: exact recursion")
         ax.plot(grid, sde.values[:, j, 0] / scale, "--", color=f"C{j}", lw=1)
         ax.plot(steps, s.schedule(steps) * c["s2"] / (2 * c["lam"]) / scale, ":",
                 color=f"C{j}", lw=1)
         est = next(e for e in mc.monte_carlo if e.estimate.name == f"E[θ_T²], {s.name}")
-        lo, hi = est.test.interval
-        ax.errorbar([c["T"]], [est.estimate.sample.value / scale],
-                    yerr=[[(est.estimate.sample.value - lo) / scale],
-                          [(hi - est.estimate.sample.value) / scale]],
-                    fmt="o", color=f"C{j}", ms=3, capsize=3)
+        value, bar = sr.ci_bar(est, scale)
+        ax.errorbar([c["T"]], [value], yerr=bar, fmt="o", color=f"C{j}", ms=3, capsize=3)
     ax.plot([], [], "k--", lw=1, label="SDE (solve_ivp)")
     ax.plot([], [], "k:", lw=1, label="adiabatic η(t)σ²/(2Bλ)")
     ax.plot([], [], "ko", ms=3, label="Monte Carlo E[θ_T²], (1 − α) CI")
@@ -352,20 +321,13 @@ def _figure_d4(result: ClaimResult) -> Any:
 def _adiabatic_panel(ax: Any) -> None:
     """V/V_ad − 1 against the decay speed ε(t) along exponential and linear decays
     (closed forms), with the derived first order ε."""
-    f = _closed_forms()
-    total, u0 = 400, 0.05  # λ = σ = B = 1, η₀λ = 0.05, start at V_ad(0)
-    times = np.linspace(0.3, 0.97, 14) * total
-    with mpmath.workdps(20):
-        for name, label in (("exponential", "exponential"), ("linear decay", "linear decay")):
-            if name == "exponential":
-                k = math.log(100.0) / total
-                eta_t, d_eta = u0 * np.exp(-k * times), -k * u0 * np.exp(-k * times)
-                v = [float(f[name](u0, 1, 1, 1, u0 / 2, k, s)) for s in times]
-            else:
-                eta_t, d_eta = u0 * (1 - times / total), -u0 / total * np.ones_like(times)
-                v = [float(f[name](u0, 1, 1, 1, u0 / 2, total, s)) for s in times]
-            eps = -d_eta / (2 * eta_t**2)
-            ax.loglog(eps, np.array(v) / (eta_t / 2) - 1, "o", ms=3, label=label)
+    c = _setup(Point("", {"lam": 1.0, "sigma": 1.0, "B": 1.0, "eta_lam": 0.05, "steps": 400}))
+    times = np.linspace(0.3, 0.97, 14) * c["T"]  # from V₀ = V_ad(0)
+    for named in sm.select(c["schedules"], ("exponential", "linear decay")):
+        rate, slope = (np.array([sm.rate_at(named, s, k) for s in times]) for k in (0, 1))
+        v = np.array([_closed_value(named.name, c, s) for s in times])
+        ax.loglog(-slope / (2 * c["lam"] * rate**2), v / (rate * c["s2"] / (2 * c["lam"])) - 1,
+                  "o", ms=3, label=named.name)
     e = np.geomspace(1e-2, 3, 30)
     ax.loglog(e, e, "k--", lw=1, label="first order: ε")
     ax.set_xlabel("decay speed ε = −η′/(2λη²)")

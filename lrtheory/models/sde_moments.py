@@ -1,6 +1,5 @@
 """Second moments of SGD under schedules: the SDE moment ODE by ``solve_ivp`` with its error
-bound, the exact discrete recursion beside it, Monte Carlo with common random numbers, and
-the ranking of schedules by final loss.
+bound, the exact discrete recursion beside it, and Monte Carlo with common random numbers.
 
 Per curvature λ and noise variance s² = σ²/B the exact recursion (:mod:`lrtheory.models.nqm`)
 and its diffusion limit (:mod:`lrtheory.symbolic.sde_moments`) are
@@ -10,7 +9,9 @@ and its diffusion limit (:mod:`lrtheory.symbolic.sde_moments`) are
 * :func:`standard_schedules`: every schedule of H1 at one peak rate η₀ and budget T, each
   shape parameter a fixed fraction of T, so that T and η₀ are the only knobs;
 * :func:`rate_function` and :func:`breakpoints`: the schedules' SymPy formulas as one fast
-  vector function of t, and the times in (0, T) where one of them jumps or has a corner;
+  vector function of t (compiled once per family, in symbolic η₀ and T; :func:`rate_at`
+  for η and its derivatives), and the times in (0, T) where one of them jumps or has a
+  corner;
   :func:`constant_stages` cuts a piecewise-constant schedule into (rate, duration) stages;
 * :func:`solve_moment_ode`: the ODE for S schedules × d curvatures at once, by DOP853
   between breakpoints (a jump inside a step would void the error estimate), with the bound
@@ -20,14 +21,15 @@ and its diffusion limit (:mod:`lrtheory.symbolic.sde_moments`) are
 * :func:`common_noise_sgd`: a Monte Carlo kernel running S schedules on the *same* noise
   (common random numbers), returning final losses and their pairwise differences — the
   difference of two schedules' losses then has a far smaller variance than either loss;
-* :func:`final_moment_ratio`: m_T under one schedule over m_T under another, per curvature;
-* :func:`ranking`: schedules ordered by a value, with gaps relative to the best.
+* :func:`unrolled_linear_chain`: the weights of θ_T as a sum over the noise of a linear chain.
+
+Final losses and rankings of schedules on an NQM: :mod:`lrtheory.models.schedule_ranking`.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -40,7 +42,6 @@ from scipy.optimize import brentq
 
 from lrtheory import schedules as sch
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
-from lrtheory.models import nqm
 from lrtheory.models.ode import dop853_error_bound
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -51,7 +52,7 @@ RTOL = 1e-10
 ATOL = 1e-14
 
 
-def _vector(name: str, value: Any) -> FloatArray:
+def positive_vector(name: str, value: Any) -> FloatArray:
     """A non-empty finite 1-D float64 array of positive entries (a scalar becomes length 1)."""
     arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
@@ -61,17 +62,51 @@ def _vector(name: str, value: Any) -> FloatArray:
 
 @dataclass(frozen=True)
 class NamedSchedule:
-    """A schedule (numbers, arrays and SymPy, :mod:`lrtheory.schedules`) with its name."""
+    """A schedule (numbers, arrays and SymPy, :mod:`lrtheory.schedules`) with its name.
+
+    ``family`` (η₀, T) ↦ schedule with ``args`` = (η₀, T), when the schedule is a member of
+    a family: its SymPy formula is then built and compiled once, in symbolic η₀ and T, for
+    every member (:func:`rate_function`, :func:`breakpoints`)."""
 
     name: str
     schedule: sch.Schedule
     shape: str = ""
+    family: Callable[[Any, Any], sch.Schedule] | None = None
+    args: tuple[float, ...] = ()
+
+
+def _every(total: Any) -> Any:
+    """⌈T/3⌉: the step-decay interval (SymPy's ceiling on a symbol)."""
+    return sp.ceiling(total / 3) if isinstance(total, sp.Basic) else -(-int(total) // 3)
+
+
+def _end_factor(total: Any) -> Any:
+    """γ with γ^T = 1/100: the decay factor per step of exponential decay and exp_range."""
+    return sp.Rational(1, 100) ** (1 / total) if isinstance(total, sp.Basic) else \
+        0.01 ** (1.0 / total)
+
+
+#: The schedules of H1 as families (name, (η₀, T) ↦ schedule), module-level functions so
+#: that their compiled formulas are shared by every (η₀, T).
+FAMILIES: tuple[tuple[str, Callable[[Any, Any], sch.Schedule]], ...] = (
+    ("constant", lambda e, n: sch.constant(e)),
+    ("step decay", lambda e, n: sch.step_decay(e, 0.1, _every(n))),
+    ("exponential", lambda e, n: sch.exponential_decay(e, _end_factor(n))),
+    ("linear decay", lambda e, n: sch.linear_decay(e, n)),
+    ("cosine", lambda e, n: sch.cosine(e, n)),
+    ("polynomial p=2", lambda e, n: sch.polynomial_decay(e, n, 2)),
+    ("SGDR", lambda e, n: sch.warm_restarts(e, n / 4)),
+    ("triangular", lambda e, n: sch.triangular(0, e, n / 8)),
+    ("triangular2", lambda e, n: sch.triangular2(0, e, n / 8)),
+    ("exp_range", lambda e, n: sch.exp_range(0, e, n / 8, _end_factor(n))),
+    ("warm-up + cosine", lambda e, n: sch.linear_warmup(sch.cosine(e, 0.9 * n), 0.1 * n)),
+)
 
 
 @cache
 def standard_schedules(eta0: float, total: int) -> tuple[NamedSchedule, ...]:
-    """The schedules of H1 at peak rate η₀ over T = ``total`` steps, shapes fixed as fractions
-    of T (the end rate of exponential decay and exp_range is η₀/100):
+    """The schedules of H1 (:data:`FAMILIES`) at peak rate η₀ over T = ``total`` steps, shapes
+    fixed as fractions of T (the end rate of exponential decay and exp_range is η₀/100):
 
     constant; step decay ×0.1 every ⌈T/3⌉; exponential γ = 0.01^{1/T}; linear decay;
     cosine (η_min = 0); polynomial p = 2; SGDR warm restarts, period T/4; triangular,
@@ -80,23 +115,13 @@ def standard_schedules(eta0: float, total: int) -> tuple[NamedSchedule, ...]:
     """
     eta0 = check_positive("eta0", eta0)
     total = check_int("total", total, 8)
-    gamma = 0.01 ** (1.0 / total)
-    every = -(-total // 3)
-    return (
-        NamedSchedule("constant", sch.constant(eta0), "η₀"),
-        NamedSchedule("step decay", sch.step_decay(eta0, 0.1, every), f"×0.1 every {every}"),
-        NamedSchedule("exponential", sch.exponential_decay(eta0, gamma), "γ^T = 0.01"),
-        NamedSchedule("linear decay", sch.linear_decay(eta0, total), "to 0 at T"),
-        NamedSchedule("cosine", sch.cosine(eta0, total), "to 0 at T"),
-        NamedSchedule("polynomial p=2", sch.polynomial_decay(eta0, total, 2), "to 0 at T"),
-        NamedSchedule("SGDR", sch.warm_restarts(eta0, total / 4), "4 cycles"),
-        NamedSchedule("triangular", sch.triangular(0, eta0, total / 8), "4 cycles"),
-        NamedSchedule("triangular2", sch.triangular2(0, eta0, total / 8), "4 cycles, halved"),
-        NamedSchedule("exp_range", sch.exp_range(0, eta0, total / 8, gamma),
-                      "4 cycles, γ^T = 0.01"),
-        NamedSchedule("warm-up + cosine", sch.linear_warmup(sch.cosine(eta0, 0.9 * total),
-                                                            0.1 * total), "warm-up T/10"),
-    )
+    shapes = {"constant": "η₀", "step decay": f"×0.1 every {_every(total)}",
+              "exponential": "γ^T = 0.01", "linear decay": "to 0 at T", "cosine": "to 0 at T",
+              "polynomial p=2": "to 0 at T", "SGDR": "4 cycles", "triangular": "4 cycles",
+              "triangular2": "4 cycles, halved", "exp_range": "4 cycles, γ^T = 0.01",
+              "warm-up + cosine": "warm-up T/10"}
+    return tuple(NamedSchedule(name, family(eta0, total), shapes[name], family,
+                               (eta0, float(total))) for name, family in FAMILIES)
 
 
 def select(schedules: Sequence[NamedSchedule], names: Sequence[str]) -> tuple[NamedSchedule, ...]:
@@ -127,14 +152,48 @@ def _formula(named: NamedSchedule) -> sp.Expr:
     return sp.sympify(named.schedule(TIME))
 
 
+_PEAK, _TOTAL = sp.symbols("eta_peak T_total", positive=True)
+
+
+@cache
+def _family_formula(family: Callable[[Any, Any], sch.Schedule]) -> sp.Expr:
+    return sp.sympify(family(_PEAK, _TOTAL)(TIME))
+
+
+def _template(named: NamedSchedule) -> tuple[sp.Expr, tuple[sp.Symbol, ...], tuple[float, ...]]:
+    """(formula, its parameter symbols, their values): the family's formula in symbolic
+    (η₀, T) with the schedule's values, or the schedule's own formula with none."""
+    if named.family is None:
+        return _formula(named), (), ()
+    return _family_formula(named.family), (_PEAK, _TOTAL), named.args
+
+
+@cache
+def _compiled(expr: sp.Expr, params: tuple[sp.Symbol, ...]) -> Callable[..., float]:
+    return sp.lambdify((TIME, *params), expr, "math")  # type: ignore[no-any-return]
+
+
+def rate_at(named: NamedSchedule, t: float, order: int = 0) -> float:
+    """η(t) (``order`` 0) or its derivative dᵏη/dtᵏ at t, from the SymPy formula."""
+    expr, params, values = _template(named)
+    return float(_compiled(_derivative(expr, check_int("order", order, 0)), params)(t, *values))
+
+
+@cache
+def _derivative(expr: sp.Expr, order: int) -> sp.Expr:
+    return sp.diff(expr, TIME, order) if order else expr
+
+
 @cache
 def rate_function(schedules: tuple[NamedSchedule, ...]) -> Callable[[float], FloatArray]:
-    """t ↦ (η_1(t), …, η_S(t)) from the SymPy formulas, compiled once with ``lambdify``
-    (about a microsecond per schedule, where the NumPy path costs tens on a scalar)."""
-    compiled = sp.lambdify(TIME, formulas(schedules), "math")
+    """t ↦ (η_1(t), …, η_S(t)) from the SymPy formulas, compiled with ``lambdify`` once per
+    family (about a microsecond per schedule, where the NumPy path costs tens on a
+    scalar)."""
+    parts = [_template(s) for s in schedules]
+    compiled = [(_compiled(expr, params), values) for expr, params, values in parts]
 
     def rate(t: float) -> FloatArray:
-        return np.array(compiled(t), dtype=np.float64)
+        return np.array([f(t, *values) for f, values in compiled], dtype=np.float64)
 
     return rate
 
@@ -146,24 +205,26 @@ def breakpoints(schedules: Sequence[NamedSchedule], upper: float) -> tuple[float
     logarithmic index); the crossings are found by ``brentq`` to full precision."""
     upper = check_positive("upper", upper)
     cuts: set[float] = set()
-    for expr in formulas(schedules):
-        for f in expr.atoms(sp.floor):
-            if f.has(TIME):
-                cuts.update(_crossings(f.args[0], upper, integers=True))
+    for named in schedules:
+        expr, params, values = _template(named)
+        args: list[tuple[sp.Expr, bool]] = [
+            (f.args[0], True) for f in expr.atoms(sp.floor) if f.has(TIME)]
         for piecewise in expr.atoms(sp.Piecewise):
-            for _, cond in piecewise.args:
-                if isinstance(cond, sp.Rel) and cond.has(TIME):
-                    cuts.update(_crossings(cond.lhs - cond.rhs, upper, integers=False))
+            args += [(cond.lhs - cond.rhs, False) for _, cond in piecewise.args
+                     if isinstance(cond, sp.Rel) and cond.has(TIME)]
+        for arg, integers in args:
+            cuts.update(_crossings(_compiled(arg, params), values, upper, integers))
     return tuple(sorted(c for c in cuts if 0.0 < c < upper))
 
 
-def _crossings(arg: sp.Expr, upper: float, integers: bool) -> list[float]:
-    """Times in (0, upper) where the monotone g = ``arg`` crosses an integer (or 0)."""
-    g = sp.lambdify(TIME, arg, "math")
-    g0, g1 = float(g(0.0)), float(g(upper))
+def _crossings(g: Callable[..., float], values: tuple[float, ...], upper: float,
+               integers: bool) -> list[float]:
+    """Times in (0, upper) where the monotone g(·, *values) crosses an integer (or 0)."""
+    g0, g1 = float(g(0.0, *values)), float(g(upper, *values))
     levels = range(int(np.floor(min(g0, g1))) + 1, int(np.ceil(max(g0, g1)))) if integers \
         else [0]
-    return [float(brentq(lambda s, k=k: g(s) - k, 0.0, upper, xtol=1e-15, rtol=4 * EPS))
+    return [float(brentq(lambda s, k=k: g(s, *values) - k, 0.0, upper, xtol=1e-15,
+                         rtol=4 * EPS))
             for k in levels if (g0 - k) * (g1 - k) < 0]
 
 
@@ -203,7 +264,7 @@ def solve_moment_ode(rate: Callable[[float], FloatArray], curvatures: Any, noise
     (:func:`dop853_error_bound`, growth 0: the ODE is contractive, so earlier errors are
     carried with a factor ≤ 1); the bound at a time is the sum over the pieces before it.
     """
-    lam = _vector("curvatures", curvatures)
+    lam = positive_vector("curvatures", curvatures)
     s2 = np.broadcast_to(np.asarray(noise_var, dtype=np.float64), lam.shape)
     if not np.all(np.isfinite(s2)) or np.any(s2 < 0):
         raise ParameterError("noise_var", noise_var, "≥ 0: a number or one per curvature")
@@ -271,8 +332,14 @@ def common_noise_sgd(curvatures: Any, noise_sd: Any, step_rates: Any, x0: Any = 
     random numbers), all from θ₀ = ``x0``. Returns per chain the final losses
     L_s = ½Σλ_iθ_{T,s,i}² (S columns; mean = the recursion's exact E[L_T]) followed by
     L_a − L_b for each pair (a, b) of ``pairs``: same mean as the difference of the exact
-    values, far smaller variance than independent runs give."""
-    lam = _vector("curvatures", curvatures)
+    values, far smaller variance than independent runs give.
+
+    The step is linear, θ_{t+1} = a_t θ_t − b_t ξ_t with a_t = 1 − η_tλ and b_t = η_t s, so
+    the chain is run unrolled: θ_T = (Π_t a_t)θ₀ − Σ_t g_t ξ_t with g_t = b_t Π_{u>t} a_u,
+    the same random variable (to rounding) as T steps of the loop, but one matrix product
+    (chains × T)·(T × S) per direction instead of T passes over (chains, S, d) arrays.
+    """
+    lam = positive_vector("curvatures", curvatures)
     sd = np.broadcast_to(np.asarray(noise_sd, dtype=np.float64), lam.shape)
     if not np.all(np.isfinite(sd)) or np.any(sd < 0):
         raise ParameterError("noise_sd", noise_sd, "≥ 0: a number or one per curvature")
@@ -286,42 +353,32 @@ def common_noise_sgd(curvatures: Any, noise_sd: Any, step_rates: Any, x0: Any = 
     start = np.broadcast_to(np.asarray(x0, dtype=np.float64), lam.shape)
     if not np.all(np.isfinite(start)):
         raise ParameterError("x0", x0, "finite: a number or one per curvature")
-
-    # θ_{t+1} = a_t ⊙ θ_t − b_t ⊙ ξ_t with a = 1 − η_{t,s}λ_i, b = η_{t,s}s_i, shape (T, S, d)
-    a_all = 1.0 - eta[:, :, None] * lam
-    b_all = eta[:, :, None] * sd
+    mean_t, weights = unrolled_linear_chain(1.0 - eta[:, :, None] * lam, eta[:, :, None] * sd)
+    mean_t = mean_t * start  # E[θ_T] = (Π a_t)θ₀, shape (S, d)
+    per_direction = [np.ascontiguousarray(weights[:, :, i]) for i in range(lam.size)]
 
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
-        curv = xp.asarray(lam, dtype=rng.dtype)
-        a_t, b_t = xp.asarray(a_all, dtype=rng.dtype), xp.asarray(b_all, dtype=rng.dtype)
-        theta = xp.empty((rng.n, n_s, lam.size), dtype=rng.dtype)
-        theta[...] = xp.asarray(start, dtype=rng.dtype)
-        for t in range(eta.shape[0]):
-            noise = rng.normal(lam.size)[:, None, :]
-            theta *= a_t[t]
-            theta -= noise * b_t[t]
-        loss = 0.5 * (curv * theta * theta).sum(axis=2)
+        centre = xp.asarray(mean_t, dtype=rng.dtype)
+        loss = xp.zeros((rng.n, n_s), dtype=rng.dtype)
+        for i, g in enumerate(per_direction):
+            # einsum, not matmul: a (n × T)·(T × S) product with S ~ 4 gains nothing from
+            # a threaded BLAS, whose idle threads would spin beside the runner's own
+            theta = centre[:, i] - xp.einsum("nt,ts->ns", rng.normal(eta.shape[0]),
+                                             xp.asarray(g, dtype=rng.dtype))
+            loss += (0.5 * float(lam[i])) * theta * theta
         diffs = [loss[:, a] - loss[:, b] for a, b in pairs]
         return xp.concatenate([loss, xp.stack(diffs, axis=1)], axis=1) if diffs else loss
 
     return kernel
 
 
-def final_moment_ratio(first: sch.Schedule, second: sch.Schedule, curvatures: Any, total: int,
-                       noise_var: float = 1.0, m0: float = 0.0) -> FloatArray:
-    """m_T under ``first`` over m_T under ``second`` (exact recursion, T = ``total`` steps),
-    per curvature: one recursion for all curvatures at once."""
-    pair = (NamedSchedule("first", first), NamedSchedule("second", second))
-    m = nqm.sgd_second_moments(_vector("curvatures", curvatures), noise_var,
-                               rates(pair, total), m0)[-1]
-    return np.asarray(m[0] / m[1])
-
-
-def ranking(values: Mapping[str, float]) -> list[tuple[str, float, float]]:
-    """(name, value, value/best − 1) from the lowest value up."""
-    if not values:
-        raise ParameterError("values", values, "at least one schedule")
-    order = sorted(values.items(), key=lambda kv: kv[1])
-    best = order[0][1]
-    return [(k, v, v / best - 1.0 if best else np.inf) for k, v in order]
+def unrolled_linear_chain(a: Any, b: Any) -> tuple[FloatArray, FloatArray]:
+    """(Π_t a_t, g) for the linear chain θ_{t+1} = a_t θ_t − b_t ξ_t (``a``, ``b`` of shape
+    (T, …)), so that θ_T = (Π_t a_t)θ₀ − Σ_t g_t ξ_t with g_t = b_t Π_{u>t} a_u (suffix
+    products, one cumulative product)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.ndim == 0 or a.shape != b.shape:
+        raise ParameterError("b", b.shape, f"the shape of a, {a.shape}, with a time axis")
+    after = np.cumprod(np.concatenate([np.ones_like(a[:1]), a[:0:-1]]), axis=0)[::-1]
+    return np.prod(a, axis=0), b * after

@@ -38,6 +38,8 @@ from sympy.integrals.manualintegrate import manualintegrate
 
 from lrtheory.errors import ParameterError
 from lrtheory.symbolic import lyapunov as sl
+from lrtheory.symbolic.inputs import check_expr as _expr
+from lrtheory.symbolic.inputs import check_symbol as _symbol
 from lrtheory.symbolic.moments import centred_moments, expectation, gaussian_moments
 
 TIME = sl.TIME
@@ -45,22 +47,6 @@ V = sl.V
 V0 = sl.V0
 ETA = sp.Function("eta")
 """A generic schedule η(t), for results that hold for every schedule."""
-
-
-def _expr(name: str, value: object) -> sp.Expr:
-    try:
-        expr = sp.sympify(value, strict=True)
-    except (sp.SympifyError, TypeError):
-        raise ParameterError(name, value, "a SymPy expression or number") from None
-    if not isinstance(expr, sp.Expr):
-        raise ParameterError(name, value, "a SymPy expression or number")
-    return expr
-
-
-def _symbol(name: str, value: object) -> sp.Symbol:
-    if not isinstance(value, sp.Symbol):
-        raise ParameterError(name, value, "a SymPy symbol")
-    return value
 
 
 @cache
