@@ -1,5 +1,6 @@
 """H1 and its toolbox (lrtheory.models.schedule_noise): SGD on a linear loss, exact step
-values, quadrature, cells of a schedule, and the claim's closed forms against brute force."""
+values, quadrature, and the claim's closed forms against brute force (the cells of a
+schedule: tests/test_schedule_cells.py)."""
 
 from __future__ import annotations
 
@@ -10,37 +11,23 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from lrtheory.claims.schedule_forms import (
-    CASES,
-    E0,
-    EMIN,
-    H1,
-    NK,
-    _at,
-    _closed,
-    _exact_rates,
-    _forms,
-)
+from lrtheory.claims.schedule_forms import H1, _at, _closed, _exact_rates
 from lrtheory.errors import ParameterError
 from lrtheory.models.schedule_noise import (
-    cell_integrals,
     cell_step_values,
-    cell_sums,
     exact_step_values,
     linear_loss_moments,
     linear_loss_sgd,
-    on_cell,
     rates_at_steps,
     schedule_quadrature,
     step_sums,
 )
 from lrtheory.montecarlo.runner import Ensemble
-from lrtheory.schedules import cosine, step_decay, warm_restarts
+from lrtheory.schedules import cosine, step_decay
+from lrtheory.symbolic.schedule_forms import CASES, E0, EMIN, NK, closed_forms
 
 t = sp.Symbol("t", nonnegative=True)
 u = sp.Symbol("u", positive=True)
-k = sp.Symbol("k", integer=True, nonnegative=True)
-L = sp.Symbol("L", integer=True, positive=True)
 
 
 # -- SGD on a linear loss ---------------------------------------------------------------
@@ -118,50 +105,6 @@ def test_cell_step_values_take_the_value_after_a_jump() -> None:
         cell_step_values(cells[:2], u, 6)
 
 
-# -- cells --------------------------------------------------------------------------------
-
-
-def test_on_cell_resolves_by_monotonicity() -> None:
-    assert on_cell(sp.floor(k + u), u) == k
-    assert on_cell(sp.floor(k + u / 2 + sp.Rational(1, 2)), u) == k
-    assert sp.simplify(on_cell(sp.Abs(u - 1), u) - (1 - u)) == 0
-    assert on_cell(sp.Max(0, u - 2), u) == 0
-    assert sp.simplify(on_cell(sp.Mod(3 * k + 3 * u, 3), u) - 3 * u) == 0
-
-
-def test_on_cell_refuses_what_is_not_constant_on_the_cell() -> None:
-    with pytest.raises(ValueError, match="not constant"):
-        on_cell(sp.floor(2 * u), u)
-    with pytest.raises(ValueError, match="switches"):
-        on_cell(sp.Max(0, u - sp.Rational(1, 2)), u)
-
-
-def test_sgdr_cell_matches_the_library_numerically() -> None:
-    # cycle k = 2 of SGDR with T₀ = 10, T_mult = 2 spans t ∈ [30, 70)
-    rate = on_cell(warm_restarts(1, 10, 2, sp.Rational(1, 10))(t).subs(
-        t, 10 * (2**k - 1) + 10 * 2**k * u), u)
-    grid = np.array([30.0, 41.0, 55.5, 69.0])
-    expected = warm_restarts(1.0, 10, 2, 0.1)(grid)
-    got = [float(rate.subs({k: 2, u: sp.Rational(str((x - 30) / 40))})) for x in grid]
-    np.testing.assert_allclose(got, expected, rtol=1e-14)
-
-
-def test_cell_integrals_and_sums_of_a_ramp_and_a_cosine() -> None:
-    first, second = cell_integrals(u, u, L)
-    assert sp.simplify(first - L / 2) == 0
-    assert sp.simplify(second - L / 3) == 0
-    s1, _ = cell_sums(u, u, L)
-    assert sp.simplify(s1 - (L - 1) / 2) == 0
-    c1, c2 = cell_sums((1 + sp.cos(sp.pi * u)) / 2, u, L)
-    assert sp.simplify(c1 - (L + 1) / 2) == 0  # trapezoid-exact: ∫ = L/2, gap ½
-    assert sp.simplify(c2 - (3 * L / 8 + sp.Rational(1, 2))) == 0
-
-
-def test_cell_sums_keep_a_cycle_index_named_k() -> None:
-    s1, _ = cell_sums(2**-k * u, u, L)  # schedule_sum sums over its own k: must not clash
-    assert sp.simplify(s1 - 2**-k * (L - 1) / 2) == 0
-
-
 # -- H1's closed forms against brute force ------------------------------------------------
 
 
@@ -192,9 +135,9 @@ def test_numbers_quoted_in_the_findings() -> None:
 
 
 def test_sgdr_restarts_each_add_the_cosine_gap() -> None:
-    forms = _forms()
+    forms = closed_forms()
     index = next(i for i, c in enumerate(CASES) if c.label.startswith("SGDR"))
-    gap = forms["sum"][index][0] - forms["int"][index][0]
+    gap = forms.sums[index][0] - forms.integrals[index][0]
     assert sp.simplify(gap - NK * (E0 - EMIN) / 2) == 0
     # and at numbers: two cycles of T₀ = 10, 20 from 0.1 to 0.001 (the point's SGDR)
     at = _at(next(p for p in H1.points if p.params["case"] == index))

@@ -335,3 +335,48 @@ def test_cyclical_bad_input_names_the_parameter() -> None:
         exp_range(0.1, 1.0, 5, 1.5)
     with pytest.raises(ParameterError, match="t"):
         triangular(0.1, 1.0, 5)(np.inf)
+
+
+def test_jumps_are_found_by_inverting_the_floor_argument() -> None:
+    from lrtheory.schedules.integrals import _crossings
+
+    x = sp.Symbol("x", nonnegative=True)
+    # SGDR's log(1 + μt/T₀)/log(1 + μ) = k, undone step by step: t = T₀((1 + μ)^k − 1)/μ
+    assert _crossings(sp.log(1 + x / 6) / sp.log(sp.Rational(3, 2)), x, 3) == [
+        sp.Rational(57, 4)]
+    assert _crossings(sp.exp(x / 5) - 1, x, 2) == [5 * sp.log(3)]
+    assert _crossings(sp.sqrt(x / 3), x, 2) == [12]
+    # t in two terms: sympy.solve's roots, the crossing among them
+    roots = _crossings(x**2 / 10 + x, x, 2)
+    assert any(sp.simplify(r - (3 * sp.sqrt(5) - 5)) == 0 for r in roots)
+
+
+def test_integrals_with_t_mult_not_an_integer_against_quadrature() -> None:
+    from scipy.integrate import quad
+
+    x = sp.Symbol("x", nonnegative=True)
+    sgdr = warm_restarts(0.3, 4.0, 1.5, 0.03)  # cycles of 4, 6, 9: restarts at 4, 10, 19
+    got = [float(v) for v in integrals(sgdr, x, 23)]
+    for power, value in zip((1, 2), got, strict=True):
+        want = sum(quad(lambda y, p=power: float(sgdr(y)) ** p, a, b, epsabs=1e-13)[0]
+                   for a, b in pairwise([0.0, 4.0, 10.0, 19.0, 23.0]))
+        assert value == pytest.approx(want, rel=1e-11)
+
+
+def test_warmup_integrals_split_at_a_symbolic_breakpoint() -> None:
+    from lrtheory.schedules import linear_warmup
+
+    x = sp.Symbol("x", nonnegative=True)
+    e, total, warm = sp.symbols("e T_total W", positive=True)
+    sched = linear_warmup(cosine(e, total), warm)
+    # cut at t = W (W ≤ W + T is decidable): the cosine's antiderivative vanishes outright
+    first, second = integrals(sched, x, warm + total)
+    assert not first.has(sp.sin)
+    assert not second.has(sp.sin)
+    assert sp.expand(first - e * (warm + total) / 2) == 0
+    assert sp.expand(second - e**2 * warm / 3 - 3 * e**2 * total / 8) == 0
+    # W ≤ T undecidable: SymPy integrates the Piecewise whole; at W = 3, T = 7 it agrees
+    first, _ = integrals(sched, x, total)
+    numbers = {e: 1, warm: 3, total: 7}
+    want = integrals(linear_warmup(cosine(1, 7), 3), x, 7)[0]
+    assert float(first.subs(numbers)) == pytest.approx(float(want), rel=1e-13)

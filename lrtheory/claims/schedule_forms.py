@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -25,205 +24,51 @@ from lrtheory.claim import (
 )
 from lrtheory.errors import ParameterError
 from lrtheory.models import schedule_noise as sn
-from lrtheory.models.decay_product import schedule_sum
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.montecarlo.stats import mean_statistic, variance_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.schedules import Schedule
 from lrtheory.sources import SEED_001, SEED_003
-from lrtheory.symbolic.series import finite_sum
-
-# Symbols: η₀ (peak), η_min, horizon T, γ (step factor), c (exponential: γ = e^{−c}), power
-# p, warm-up W, CLR half-cycle s, SGDR T₀ and T_mult = 1 + μ, cycle index k, cycles K.
-E0, EMIN, C, P, W, MU, G = sp.symbols("eta_0 eta_min c p W mu gamma", positive=True)
-T, S, T0, NK = sp.symbols("T s T_0 K", integer=True, positive=True)
-K = sp.Symbol("k", integer=True, nonnegative=True)
-TIME = sp.Symbol("t", nonnegative=True)
-U = sp.Symbol("u", positive=True)  # position in a cell of the schedule, 0 < u < 1
-HALF, AMP = sp.Rational(1, 2), E0 - EMIN
-Cells = tuple[tuple[sp.Expr, sp.Expr], ...]  # (t at u in cycle k, cell length) per cycle
-
-
-@dataclass(frozen=True)
-class Case:
-    """One schedule, built from symbols or numbers; its horizon; the closed forms (∫₀ᵀη,
-    ∫₀ᵀη²) expected; whether Σ_{t<T}η_t, Σ_{t<T}η_t² equal them (derived below). A schedule
-    that jumps has ``cells``: t(u) and length of its pieces in cycle k, and a horizon of K
-    whole cycles; its integrals and sums are derived cell by cell for every k at once."""
-
-    label: str
-    make: Callable[[Mapping[sp.Symbol, Any]], Schedule]
-    upper: sp.Expr
-    expected: tuple[sp.Expr, sp.Expr]
-    sum_is_integral: tuple[bool, bool] = (False, False)
-    cells: Cells = ()
-
-
-def _exp(q: Mapping[sp.Symbol, Any]) -> Schedule:
-    c = q[C]
-    return sch.exponential_decay(q[E0], sp.exp(-c) if isinstance(c, sp.Basic) else math.exp(-c))
-
-
-_SGDR_START = T0 * ((1 + MU) ** K - 1) / MU
-_CLR_CELLS: Cells = ((S * (2 * K + U), S), (S * (2 * K + 1 + U), S))
-_GEOM = (1 - (1 + MU) ** NK) / (1 - (1 + MU))  # Σ_{k<K} (1 + μ)^k
-CASES: tuple[Case, ...] = (
-    Case("constant", lambda q: sch.constant(q[E0]), T, (E0 * T, E0**2 * T), (True, True)),
-    Case("step decay η₀γ^⌊t/s⌋", lambda q: sch.step_decay(q[E0], q[G], q[S]), S * NK,
-         (E0 * S * (1 - G**NK) / (1 - G), E0**2 * S * (1 - G ** (2 * NK)) / (1 - G**2)),
-         (True, True), ((S * (K + U), S),)),
-    Case("exponential η₀γᵗ", _exp, T,
-         (E0 * (1 - sp.exp(-C * T)) / C, E0**2 * (1 - sp.exp(-2 * C * T)) / (2 * C))),
-    Case("linear", lambda q: sch.linear_decay(q[E0], q[T]), T, (E0 * T / 2, E0**2 * T / 3)),
-    Case("polynomial (1 − t/T)^p", lambda q: sch.polynomial_decay(q[E0], q[T], q[P]), T,
-         (E0 * T / (P + 1), E0**2 * T / (2 * P + 1))),
-    Case("cosine to η_min", lambda q: sch.cosine(q[E0], q[T], q[EMIN]), T,
-         (T * (E0 + EMIN) / 2, T * (3 * E0**2 + 2 * E0 * EMIN + 3 * EMIN**2) / 8)),
-    Case("triangular (CLR)", lambda q: sch.triangular(q[EMIN], q[E0], q[S]), 2 * S * NK,
-         (2 * S * NK * EMIN + S * NK * AMP,
-          2 * S * NK * (EMIN**2 + EMIN * AMP + AMP**2 / 3)), (True, False), _CLR_CELLS),
-    Case("triangular2 (CLR)", lambda q: sch.triangular2(q[EMIN], q[E0], q[S]), 2 * S * NK,
-         (2 * S * NK * EMIN + 2 * S * AMP * (1 - 2**-NK),
-          2 * S * NK * EMIN**2 + 4 * S * EMIN * AMP * (1 - 2**-NK)
-          + 8 * S * AMP**2 * (1 - 4**-NK) / 9), (True, False), _CLR_CELLS),
-    Case("SGDR (T₀, T_mult = 1 + μ)", lambda q: sch.warm_restarts(q[E0], q[T0], 1 + q[MU], q[EMIN]),
-         T0 * _GEOM, (T0 * _GEOM * (E0 + EMIN) / 2,
-                      T0 * _GEOM * (3 * E0**2 + 2 * E0 * EMIN + 3 * EMIN**2) / 8),
-         cells=((_SGDR_START + T0 * (1 + MU) ** K * U, T0 * (1 + MU) ** K),)),
-    Case("warm-up W + cosine over T", lambda q: sch.linear_warmup(sch.cosine(q[E0], q[T]), q[W]),
-         W + T, (E0 * (W + T) / 2, E0**2 * W / 3 + 3 * E0**2 * T / 8), (True, False)),
+from lrtheory.symbolic.schedule_forms import (
+    AMP,
+    CASES,
+    E0,
+    EMIN,
+    HALVED,
+    MU,
+    NK,
+    SYMBOLS,
+    T0,
+    TIME,
+    C,
+    Case,
+    G,
+    K,
+    P,
+    S,
+    T,
+    U,
+    W,
+    case_cells,
+    closed_forms,
+    published_identities,
 )
-SYMBOLS: dict[sp.Symbol, Any] = {x: x for x in (E0, EMIN, T, G, C, P, W, S, T0, MU)}
-
-
-@cache
-def _cells(index: int) -> tuple[sp.Expr, ...]:
-    """η on each cell of cycle k of a jumping case, ⌊·⌋ resolved (:func:`on_cell`)."""
-    case = CASES[index]
-    rate = case.make(SYMBOLS)(TIME)
-    return tuple(sn.on_cell(rate.subs(TIME, at), U) for at, _ in case.cells)
-
 
 # --------------------------------------------------------------------------------------
 # the derivation
 # --------------------------------------------------------------------------------------
 
 
-def _published() -> list[Identity]:
-    """Each schedule against the source's formula (seed 003) or its published definition,
-    on a generic cell of cycle k (0 < u < 1), so for every k at once."""
-    a_min, a_max = sp.symbols("alpha_min alpha_max", positive=True)
-    cyc = sp.floor(1 + TIME / (2 * S))  # Smith (2017): cycle c; x = |t/s − 2c + 1|
-    tri = sp.Max(0, 1 - sp.Abs(TIME / S - 2 * cyc + 1))
-    warm = sch.linear_warmup(sch.cosine(a_max, T), W)(TIME)
-    m1_cell = T0 * (K + U)
-    out = [
-        Identity("exponential: α_t = α₀γ^t", sch.exponential_decay(a_max, G)(TIME),
-                 a_max * G**TIME),
-        Identity("linear: α_t = α₀(1 − t/T)", sch.linear_decay(a_max, T)(TIME),
-                 a_max * (1 - TIME / T)),
-        Identity("cosine: α_t = α_min + ½(α_max − α_min)(1 + cos(πt/T))",
-                 sch.cosine(a_max, T, a_min)(TIME),
-                 a_min + HALF * (a_max - a_min) * (1 + sp.cos(sp.pi * TIME / T))),
-        Identity("step decay, α₀ = 0.1 halved every 10 epochs: stage k is 0.1·0.5^k",
-                 _cells(1)[0].subs({E0: sp.Rational(1, 10), G: HALF}),
-                 sp.Rational(1, 10) * HALF**K, note="the stage is t ∈ [ks, ks + s)"),
-        Identity("linear warm-up (t < W): α_t = α_min + (α_max − α_min)t/W with α_min = 0",
-                 warm.args[0].expr, a_max * TIME / W,
-                 note="the library warms up from 0 (Goyal et al. 2017)"),
-        Identity("warm-up ends at the decay's start: η(W⁻) = η_d(0)",
-                 sp.limit(warm.args[0].expr, TIME, W), a_max, "derived"),
-        Identity("polynomial decay with p = 1 is linear decay",
-                 sch.polynomial_decay(E0, T, 1)(TIME), sch.linear_decay(E0, T)(TIME), "derived"),
-        Identity("SGDR on cycle k: η_min + ½(η₀ − η_min)(1 + cos(πT_cur/T_i)), T_cur = uT_i",
-                 _cells(8)[0], EMIN + HALF * AMP * (1 + sp.cos(sp.pi * U)), "modelled",
-                 note="Loshchilov & Hutter (2017), eq. (5); T_i = T₀(1 + μ)^k"),
-        Identity("SGDR, T_mult = 1: the same with T_cur = t mod T₀",
-                 sp.expand(sn.on_cell(sch.warm_restarts(E0, T0, 1, EMIN)(TIME).subs(
-                     TIME, m1_cell), U)),
-                 sn.on_cell((EMIN + HALF * AMP * (1 + sp.cos(sp.pi * sp.Mod(TIME, T0) / T0)))
-                         .subs(TIME, m1_cell), U), "modelled"),
-    ]
-    smith = {6: tri, 7: tri / 2 ** (cyc - 1), -1: tri * sp.exp(-C * TIME)}
-    for index, wave in smith.items():
-        name = CASES[index].label if index >= 0 else "exp_range (CLR)"
-        lib = _cells(index) if index >= 0 else tuple(
-            sn.on_cell(sch.exp_range(EMIN, E0, S, sp.exp(-C))(TIME).subs(TIME, at), U)
-            for at, _ in _CLR_CELLS)
-        pub = tuple(sn.on_cell((EMIN + AMP * wave).subs(TIME, at), U) for at, _ in _CLR_CELLS)
-        out.append(Identity(f"{name}: Smith (2017) on both half-cycles 2k, 2k + 1",
-                            sp.Tuple(*lib), sp.Tuple(*pub), "modelled",
-                            note="max(0, 1 − |t/s − 2c + 1|), c = ⌊1 + t/(2s)⌋"))
-    return out
-
-
-#: triangular2 on cycle k is triangular with its amplitude η₀ − η_min halved k times.
-_HALVED = {E0: EMIN + AMP / 2**K}
-
-
-Pair = tuple[sp.Expr, sp.Expr]
-
-
-def _pair(exprs: list[Pair], sub: Mapping[sp.Basic, Any]) -> Pair:
-    """The sums of the first and of the second entries, with ``sub`` substituted."""
-    return (sp.expand(sp.Add(*(e[0] for e in exprs)).subs(sub)),
-            sp.expand(sp.Add(*(e[1] for e in exprs)).subs(sub)))
-
-
 @cache
-def _per_cycle(index: int) -> tuple[Pair, Pair]:
-    """((∫η, ∫η²), (Ση_t, Ση_t²)) over cycle k of a schedule that jumps, cell by cell."""
-    if index == 7:  # from triangular's, by the identity of their cells (checked below)
-        ints, sums = _per_cycle(6)
-        return _pair([ints], _HALVED), _pair([sums], _HALVED)
-    case = CASES[index]
-    # In the amplitude a = η₀ − η_min, η² has fewer terms for SymPy to integrate and sum.
-    amp = sp.Symbol("a", positive=True)
-    cells = [(r.subs(E0, EMIN + amp), length) for r, (_, length) in zip(
-        _cells(index), case.cells, strict=True)]
-    return (_pair([sn.cell_integrals(r, U, length) for r, length in cells], {amp: AMP}),
-            _pair([sn.cell_sums(r, U, length) for r, length in cells], {amp: AMP}))
-
-
-def _squared_sums(schedule: Schedule) -> Pair:
-    """(Σ_{t<T} η(t), Σ_{t<T} η(t)²) by schedule_sum."""
-    return schedule_sum(schedule, T), schedule_sum(lambda t: schedule(t) ** 2, T)
-
-
-@cache
-def _forms() -> dict[str, Any]:
-    """(∫η, ∫η²) of every case and (Ση_t, Ση_t²) where SymPy sums them: by
-    lrtheory.schedules.integrals and schedule_sum; for schedules that jump, per cycle k
-    (:func:`_per_cycle`) and then over K whole cycles."""
-    ints: list[Pair] = []
-    sums: dict[int, Pair] = {}
-    for index, case in enumerate(CASES):
-        if not case.cells:
-            first, second = sch.integrals(case.make(SYMBOLS), TIME, case.upper)
-            # the warm-up's cosine ends at sin(−π) = 0: let SymPy see it, for the reader
-            ints.append((sp.expand(first), sp.expand(second)))
-            continue
-        cycle_ints, cycle_sums = _per_cycle(index)
-        ints.append(_pair([(finite_sum(cycle_ints[0], K, 0, NK - 1),
-                            finite_sum(cycle_ints[1], K, 0, NK - 1))], {}))
-        sums[index] = _pair([(finite_sum(cycle_sums[0], K, 0, NK - 1),
-                              finite_sum(cycle_sums[1], K, 0, NK - 1))], {})
-    for index in (2, 3, 5):  # exponential, linear, cosine: T symbolic
-        sums[index] = _squared_sums(CASES[index].make(SYMBOLS))
-    # warm-up + cosine: the ramp's steps t < W, then the cosine's T steps (W an integer).
-    j = sp.Symbol("j", integer=True, nonnegative=True)
-    ramp = [finite_sum((E0 * j / W) ** e, j, 0, W - 1) for e in (1, 2)]
-    sums[9] = (ramp[0] + sums[5][0].subs(EMIN, 0), ramp[1] + sums[5][1].subs(EMIN, 0))
-    return {"int": ints, "sum": sums}
-
-
 def _derive_h1() -> Derivation:
-    identities = _published()
-    forms = _forms()
-    ints, sums = forms["int"], forms["sum"]
+    """The published formulas on generic cells, then the closed forms, their identities with
+    the catalog's forms, and where Σ_{t<T} and ∫₀ᵀ meet (cached: the derivation is pure)."""
+    identities = published_identities()
+    forms = closed_forms()
+    ints, sums = forms.integrals, forms.sums
     steps = [Step.equation(f"{CASES[i].label}: η on cell {n} of cycle k (0 < u < 1)", "eta", r)
-             for i in (1, 6, 8) for n, r in enumerate(_cells(i))]
+             for i in (1, 6, 8) for n, r in enumerate(case_cells(i))]
     for case, pair in zip(CASES, ints, strict=True):
         steps.append(Step.equation(f"{case.label}: (∫₀ᵀη, ∫₀ᵀη²)", "(∫η, ∫η²)", sp.Tuple(*pair)))
         identities.append(Identity(f"{case.label}: ∫₀ᵀη and ∫₀ᵀη² in closed form",
@@ -248,19 +93,22 @@ def _derive_h1() -> Derivation:
         equal(7, "first"),
         equal(9, "first", "the warm-up's gap −η₀/2 cancels the cosine's +η₀/2"),
         Identity("triangular2 on cycle k = triangular with amplitude (η₀ − η_min)/2^k",
-                 sp.Tuple(*_cells(7)), sp.Tuple(*(r.subs(_HALVED) for r in _cells(6))),
+                 sp.Tuple(*case_cells(7)), sp.Tuple(*(r.subs(HALVED) for r in case_cells(6))),
                  "derived", note="so its cycle integrals and sums are triangular's, rescaled"),
         Identity("triangular: Σ η_t² − ∫ η² = K(η₀ − η_min)²/(3s)", gap(6, 1),
                  NK * AMP**2 / (3 * S), "derived"),
         Identity("linear: Σ_{t<T}η_t − ∫₀ᵀη = (η(0) − η(T))/2", gap(3, 0), E0 / 2, "derived"),
         Identity("cosine: Σ − ∫ = (η₀ − η_min)/2 and Σ η² − ∫ η² = (η₀² − η_min²)/2",
                  sp.Tuple(gap(5, 0), gap(5, 1)), sp.Tuple(AMP / 2, (E0**2 - EMIN**2) / 2),
-                 "derived", note="the trapezoid rule is exact for the cosine"),
+                 "derived", note="the trapezoid rule is exact for the cosine; Σ η² needs "
+                 "T ≥ 2 (Σ cos² has the ratio e^{2πi/T}, which is 1 at T = 1)"),
         Identity("SGDR: each restart adds the cosine's gap: Σ − ∫ = K(η₀ − η_min)/2, "
                  "Σ η² − ∫ η² = K(η₀² − η_min²)/2", sp.Tuple(gap(8, 0), gap(8, 1)),
-                 sp.Tuple(NK * AMP / 2, NK * (E0**2 - EMIN**2) / 2), "derived"),
+                 sp.Tuple(NK * AMP / 2, NK * (E0**2 - EMIN**2) / 2), "derived",
+                 note="cycles of T₀(1 + μ)^k ≥ 2 steps, as for the cosine"),
         Identity("exponential: Σ_{t<T}η_t / ∫₀ᵀη = c/(1 − e^{−c}), γ = e^{−c}",
-                 sp.simplify(sums[2][0] / ints[2][0]), C / (1 - sp.exp(-C)), "derived"),
+                 sp.factor(sp.powsimp(sp.expand(sums[2][0] / ints[2][0]))),
+                 C / (1 - sp.exp(-C)), "derived"),
     ]
     return Derivation(tuple(steps), tuple(identities))
 
@@ -286,7 +134,8 @@ class _At:
 
 
 def _at(point: Point) -> _At:
-    """The numbers of a point (built once per parameter set: SymPy substitution is slow)."""
+    """The numbers of a point (built once per parameter set). Numbers enter the SymPy forms by
+    ``xreplace`` (all at once, no pattern matching: exact, and far faster than ``subs``)."""
     return _at_params(tuple(sorted(point.params.items())))
 
 
@@ -300,9 +149,9 @@ def _at_params(items: tuple[tuple[str, float], ...]) -> _At:
     exact: dict[sp.Symbol, Any] = {sym: sp.Rational(str(v)) for sym, v in numbers.items()}
     numbers[C], exact[C] = -math.log(numbers[G]), -sp.log(exact[G])
     case = CASES[index]
-    steps = int(case.upper.subs(exact))
+    steps = int(case.upper.xreplace(exact))
     # Where η jumps or kinks: the starts of the cells of cycles k < K, and the warm-up's end.
-    starts = {float(at.subs(exact).subs({K: k, U: 0})) for at, _ in case.cells
+    starts = {float(at.xreplace({**exact, K: k, U: 0})) for at, _ in case.cells
               for k in range(int(exact[NK]))} | ({float(exact[W])} if index == 9 else set())
     return _At(case, index, case.make(numbers), exact, steps,
                tuple(sorted(x for x in starts if 0 < x < steps)))
@@ -311,23 +160,23 @@ def _at_params(items: tuple[tuple[str, float], ...]) -> _At:
 @cache
 def _closed(at: _At, which: str) -> tuple[float, float] | None:
     """(∫η, ∫η²) (``which`` = "int") or (Ση, Ση²) ("sum", where derived) at the point."""
-    forms = _forms()
-    pair = forms["int"][at.index] if which == "int" else forms["sum"].get(at.index)
+    forms = closed_forms()
+    pair = forms.integrals[at.index] if which == "int" else forms.sums.get(at.index)
     if pair is None:
         return None
-    return float(pair[0].subs(at.exact)), float(pair[1].subs(at.exact))
+    return float(pair[0].xreplace(at.exact)), float(pair[1].xreplace(at.exact))
 
 
 def _exact_rates(at: _At) -> np.ndarray[Any, Any]:
     """η_t, t < T, from the SymPy formula in exact numbers; for a schedule that jumps, from
-    its cells (:func:`_cells`) for k < K."""
+    its cells (:func:`case_cells`) for k < K."""
     if not at.case.cells:
-        formula = at.case.make(SYMBOLS)(TIME).subs(at.exact)
+        formula = at.case.make(SYMBOLS)(TIME).xreplace(at.exact)
         return sn.exact_step_values(formula, TIME, at.steps)
-    cells = [(start.subs(at.exact).subs({K: k, U: 0}), length.subs(at.exact).subs(K, k),
-              rate.subs(at.exact).subs(K, k))
+    cells = [(start.xreplace({**at.exact, K: k, U: 0}), length.xreplace({**at.exact, K: k}),
+              rate.xreplace({**at.exact, K: k}))
              for k in range(int(at.exact[NK]))
-             for (start, length), rate in zip(at.case.cells, _cells(at.index), strict=True)]
+             for (start, length), rate in zip(at.case.cells, case_cells(at.index), strict=True)]
     return sn.cell_step_values(cells, U, at.steps)
 
 
@@ -511,7 +360,9 @@ H1 = Claim(
         "steps give Σ_{t<T}η_t, and Σ − ∫ is exactly (η(0) − η(T))/2 for linear and cosine "
         "decay (the trapezoid rule is exact for the cosine, also for η²: Σ η² − ∫ η² = "
         "(η₀² − η_min²)/2), so every SGDR restart adds (η₀ − η_min)/2 of progress the "
-        "integral misses. At T = 10 the cosine's Σ exceeds ∫ by 9.8 %; Monte Carlo resolves it.",
+        "integral misses. At T = 10 the cosine's Σ exceeds ∫ by 9.8 %; Monte Carlo resolves it. "
+        "The η² forms need T ≥ 2 steps per cosine (Σ cos²(πt/T) is geometric with ratio "
+        "e^{2πi/T}, which is 1 at T = 1).",
         "Σ = ∫ exactly for step decay with whole-step stages (also for η²), for whole "
         "triangular and triangular2 CLR cycles, and for a linear warm-up into a cosine to 0 "
         "(the warm-up's gap −η₀/2 cancels the cosine's +η₀/2) — but for the triangle Σ η² "

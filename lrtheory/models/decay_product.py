@@ -84,11 +84,14 @@ def schedule_sum(schedule: Schedule, horizon: sp.Symbol) -> sp.Expr:
     function of w before factoring."""
     if not isinstance(horizon, sp.Symbol):
         raise ParameterError("horizon", horizon, "a SymPy symbol")
-    k = sp.Symbol("k", integer=True, nonnegative=True)
+    # Dummies: a caller's own Symbol("k", integer=True, nonnegative=True) (a cycle index in
+    # the schedule's parameters) or Symbol("w") stays a separate symbol, never summed over
+    # or merged with the phase.
+    k = sp.Dummy("k", integer=True, nonnegative=True)
     term = schedule(k)
     if not term.has(sp.cos):
         return sp.factor(finite_sum(term, k, 0, horizon - 1))
-    w = sp.Symbol("w")
+    w = sp.Dummy("w")
     total = finite_sum(term.rewrite(sp.exp), k, 0, horizon - 1)
     phase = sp.exp(sp.I * sp.pi / horizon)
     return sp.factor(sp.cancel(total.subs({phase: w, 1 / phase: 1 / w}).subs(

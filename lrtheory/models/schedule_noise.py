@@ -20,11 +20,9 @@ smooth schedule they differ (the sum is a left Riemann sum of the integral).
 * :func:`exact_step_values`, :func:`cell_step_values`: η(t) at integer steps from the SymPy
   formula (for a schedule that jumps, from its cells: no float decides which side of a
   restart a step is on);
-* :func:`on_cell`: a formula with ⌊·⌋, |·|, max, min restricted to an open cell 0 < u < 1 of
-  its pieces, each resolved by monotonicity and its values at the ends — how the schedules
-  are compared with their published definitions for *every* cycle k at once;
-* :func:`cell_integrals`, :func:`cell_sums`: ∫η, ∫η² and Σ η_t, Σ η_t² over one cell in
-  closed form — with a symbolic cycle index k, so over every cycle at once.
+
+The symbolic side — a schedule on one cell of its pieces for every cycle k at once, and
+its integrals and sums there — is :mod:`lrtheory.symbolic.schedule_cells`.
 """
 
 from __future__ import annotations
@@ -43,10 +41,9 @@ from scipy.integrate import quad
 
 from lrtheory.claim import ModelCheck
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
-from lrtheory.models.decay_product import schedule_sum
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
-from lrtheory.schedules import Schedule, integrals
+from lrtheory.schedules import Schedule
 
 FloatArray = NDArray[np.float64]
 
@@ -227,99 +224,3 @@ def cell_step_values(cells: Sequence[tuple[sp.Expr, sp.Expr, sp.Expr]], u: sp.Sy
     if np.isnan(out).any():
         raise ParameterError("cells", cells, f"cells covering every step 0 … {steps - 1}")
     return out
-
-
-def cell_integrals(rate: sp.Expr, u: sp.Symbol, length: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    """(∫η, ∫η²) over one cell of a schedule, t = start + L·u with 0 < u < 1 and η there
-    given as ``rate`` in u (:func:`on_cell`): L∫₀¹η du and L∫₀¹η² du, both by
-    :func:`lrtheory.schedules.integrals` (the jumps lie at the cells' ends)."""
-    first, second = integrals(lambda x: rate.subs(u, x), u, sp.Integer(1))
-    return sp.expand(length * first), sp.expand(length * second)
-
-
-def cell_sums(rate: sp.Expr, u: sp.Symbol, length: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    """(Σ η, Σ η²) over the L integer steps t = start + j, j = 0 … L − 1, of one cell whose
-    start and length L are integers: η(j/L) from ``rate`` in u, the value at j = 0 being
-    the limit u → 0⁺ (schedules are right-continuous at their jumps). Summed in closed form
-    by :func:`lrtheory.models.decay_product.schedule_sum` (cosines as exponentials)."""
-    steps = sp.Dummy("L", integer=True, positive=True)
-    # schedule_sum sums over its own Symbol("k", integer, nonnegative): hide any such
-    # symbol of ours (a cycle index) from it, and put it back after.
-    clash = sp.Symbol("k", integer=True, nonnegative=True)
-    hidden = sp.Dummy("k", integer=True, nonnegative=True)
-    rate = rate.xreplace({clash: hidden})
-    first = schedule_sum(lambda j: rate.subs(u, j / steps), steps)
-    second = schedule_sum(lambda j: sp.expand(rate.subs(u, j / steps) ** 2), steps)
-    back = {steps: length.xreplace({clash: hidden}), hidden: clash}
-    return sp.expand(first.subs(back)), sp.expand(second.subs(back))
-
-
-def on_cell(expr: sp.Expr, u: sp.Symbol) -> sp.Expr:
-    """``expr`` on the open cell 0 < u < 1 with every ⌊x⌋, |x|, max(x, y), min(x, y) that
-    depends on u replaced by its form there, innermost first (x mod y is x − y⌊x/y⌋).
-
-    Each argument must be monotone in u (its derivative of one sign, decided by SymPy) and
-    its values at the ends must settle the question: ⌊x⌋ = n when n ≤ x < n + 1 at both ends
-    (n = x(0) increasing, x(1) decreasing, an integer); |x| = ±x when x has one sign at both
-    ends; max and min likewise by the sign of their difference. Anything SymPy cannot
-    decide raises ``ValueError``: the resolution is a proof, not a numerical guess."""
-    kinds = (sp.floor, sp.Abs, sp.Max, sp.Min)
-    expr = expr.replace(lambda e: isinstance(e, sp.Mod) and e.has(u),
-                        lambda e: e.args[0] - e.args[1] * sp.floor(e.args[0] / e.args[1]))
-    while True:
-        todo = [a for a in expr.atoms(*kinds)
-                if a.has(u) and not any(b.has(u) for arg in a.args for b in arg.atoms(*kinds))]
-        if not todo:
-            return expr
-        expr = expr.xreplace({a: _resolve(a, u) for a in todo})
-
-
-def _holds(expr: sp.Expr, prop: str) -> bool:
-    """Whether SymPy can show ``expr`` has ``prop`` (``"is_positive"`` …): on the form given,
-    then after ``simplify`` (slow, so only when the cheap form leaves it open)."""
-    value = getattr(expr, prop)
-    if value is None:
-        value = getattr(sp.simplify(expr), prop)
-    return bool(value)
-
-
-def _ends(x: sp.Expr, u: sp.Symbol) -> tuple[sp.Expr, sp.Expr, int]:
-    """(x(0), x(1), sign of dx/du on (0, 1)), the ends with logarithms expanded."""
-    def at(v: int) -> sp.Expr:
-        return sp.expand(sp.expand_log(sp.factor(x.subs(u, v), deep=True), force=True))
-
-    # u ∈ (0, 1) as u = 1/(1 + w), w > 0, so that SymPy's sign logic sees the whole cell;
-    # expanded first, so that sums such as ((1 + μ)^k − 1) + 1 cancel.
-    on = sp.diff(sp.expand(x), u).subs(u, 1 / (1 + sp.Dummy("w", positive=True)))
-    for sign, prop in ((1, "is_positive"), (-1, "is_negative")):
-        if _holds(on, prop):
-            return at(0), at(1), sign
-    raise ValueError(f"cannot decide the sign of d/du {x} on 0 < u < 1")
-
-
-def _resolve(atom: sp.Expr, u: sp.Symbol) -> sp.Expr:
-    if isinstance(atom, sp.floor):
-        x0, x1, sign = _ends(atom.args[0], u)
-        low, high = (x0, x1) if sign >= 0 else (x1, x0)
-        # x runs through (low, high) on the open cell: ⌊x⌋ = ⌊low⌋ iff high ≤ ⌊low⌋ + 1.
-        n = sp.floor(low)
-        if not n.has(sp.floor) and _holds(high - n - 1, "is_nonpositive"):
-            return n
-        raise ValueError(f"⌊{atom.args[0]}⌋ is not constant on 0 < u < 1")
-    if isinstance(atom, sp.Abs):
-        x0, x1, _ = _ends(atom.args[0], u)
-        if _holds(x0, "is_nonnegative") and _holds(x1, "is_nonnegative"):
-            return atom.args[0]
-        if _holds(x0, "is_nonpositive") and _holds(x1, "is_nonpositive"):
-            return -atom.args[0]
-        raise ValueError(f"{atom} changes sign on 0 < u < 1")
-    if len(atom.args) != 2:
-        raise ValueError(f"{atom}: only max/min of two arguments are resolved")
-    a, b = atom.args
-    d0, d1, _ = _ends(a - b, u)
-    first_wins = isinstance(atom, sp.Max)
-    if _holds(d0, "is_nonnegative") and _holds(d1, "is_nonnegative"):
-        return a if first_wins else b
-    if _holds(d0, "is_nonpositive") and _holds(d1, "is_nonpositive"):
-        return b if first_wins else a
-    raise ValueError(f"{atom} switches argument on 0 < u < 1")
