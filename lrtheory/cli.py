@@ -1,4 +1,4 @@
-"""The ``lrtheory`` command: list, show, verify, report, bench.
+"""The ``lrtheory`` command: list, show, verify, report, bench, calc.
 
 Exit status: 0 when nothing is refuted, 1 when a claim is refuted, 2 for a usage error
 (unknown claim or backend, invalid parameter), which is reported in one line on stderr.
@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import sympy as sp
 from rich.console import Console
@@ -19,9 +19,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lrtheory import registry
+from lrtheory import practice, registry
 from lrtheory.claim import Claim
-from lrtheory.errors import LrtheoryError
+from lrtheory.errors import LrtheoryError, ParameterError
 from lrtheory.montecarlo.backend import BACKEND_CHOICES
 from lrtheory.results import RunResult
 from lrtheory.symbolic.identity import identical
@@ -180,6 +180,121 @@ class _Parser(argparse.ArgumentParser):
                   if " " in self.prog else f"lrtheory: error: {message} (see lrtheory -h)\n")
 
 
+def _floats(text: str) -> list[float]:
+    """A comma-separated list of numbers, e.g. ``0.5,4,10``."""
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be comma-separated numbers, e.g. 0.5,4; got {text!r}") from None
+
+
+def _calc_answer(args: argparse.Namespace) -> practice.Answer:
+    name = args.calculator
+    if name == "max-lr":
+        return practice.max_stable_lr(args.eigenvalues, args.method, args.beta)
+    if name == "layerwise-lr":
+        if not args.layer:
+            raise ParameterError("--layer", None, "given at least once")
+        return practice.layerwise_max_lr(args.layer, args.method, args.beta)
+    if name == "effective-lr":
+        return practice.effective_lr(args.eta, args.beta)
+    if name == "critical-momentum":
+        return practice.critical_momentum(args.eta, args.curvature)
+    if name == "polyak":
+        return practice.polyak_momentum(args.mu, args.L)
+    if name == "batch-scale":
+        return practice.batch_scaling(args.eta0, args.batch0, args.batch, args.lambda_max,
+                                      args.beta)
+    if name == "weight-decay":
+        return practice.weight_decay(args.eta, args.wd, args.convention, args.eta_new)
+    if name == "loss-floor":
+        noise: float | list[float] = args.noise_var[0] if len(args.noise_var) == 1 \
+            else args.noise_var
+        return practice.sgd_loss_floor(args.eta, args.curvatures, noise, args.batch)
+    return practice.min_robbins_monro_c(args.curvatures)
+
+
+def cmd_calc(args: argparse.Namespace, console: Console) -> int:
+    answer = _calc_answer(args)
+    if isinstance(answer.value, dict):
+        for key, v in answer.value.items():
+            console.print(f"{key} = {v:.6g}", highlight=False)
+    else:
+        console.print(f"{args.calculator} = {answer.value:.6g}", highlight=False)
+    console.print(f"formula: {escape(answer.formula)}", highlight=False)
+    if answer.note:
+        console.print(f"note: {escape(answer.note)}", highlight=False)
+    console.print(f"backed by {answer.backed_by}", highlight=False)
+    return 0
+
+
+def _calc_parser(sub: Any) -> None:
+    calc = sub.add_parser(
+        "calc", help="practical learning-rate numbers, each backed by a verified claim",
+        description="Practical learning-rate numbers, each backed by a verified claim "
+                    "(lrtheory show ID for its derivation).")
+    cs = calc.add_subparsers(dest="calculator", required=True, parser_class=_Parser,
+                             metavar="CALCULATOR")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = cs.add_parser(name, help=help_text, description=help_text)
+        return p
+
+    def momentum(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--method", choices=("gd", "heavy_ball", "nesterov"), default="gd",
+                       help="update rule (default gd; heavy_ball is PyTorch SGD(momentum=β))")
+        p.add_argument("--beta", type=float, default=0.0,
+                       help="momentum β in [0, 1) (default 0; must be 0 for gd)")
+
+    p = add("max-lr", "largest stable η from Hessian eigenvalues, with or without momentum "
+                      "(S1, M2, M5)")
+    p.add_argument("eigenvalues", type=_floats, help="comma-separated eigenvalues > 0")
+    momentum(p)
+    p = add("layerwise-lr", "largest stable η per layer from each Hessian block (S6)")
+    p.add_argument("--layer", type=_floats, action="append", default=[],
+                   help="one layer's eigenvalues, comma-separated; repeat per layer")
+    momentum(p)
+    p = add("effective-lr", "effective η of heavy-ball momentum, η/(1 − β) (M1)")
+    p.add_argument("--eta", type=float, required=True, help="learning rate η > 0")
+    p.add_argument("--beta", type=float, required=True, help="momentum β in [0, 1)")
+    p = add("critical-momentum", "momentum β for critical damping, (1 − √(ηλ))² (M3)")
+    p.add_argument("--eta", type=float, required=True, help="learning rate η > 0")
+    p.add_argument("--curvature", type=float, required=True,
+                   help="curvature λ > 0 (Hessian eigenvalue), with 0 < ηλ < 4")
+    p = add("polyak", "Polyak's optimal heavy-ball (η, β) from eigenvalue range [μ, L] (M3)")
+    p.add_argument("--mu", type=float, required=True, help="smallest eigenvalue μ > 0")
+    p.add_argument("--L", type=float, required=True, help="largest eigenvalue L ≥ μ")
+    p = add("batch-scale", "η for a batch-size change: linear and √ rules, and where linear "
+                           "breaks (D2)")
+    p.add_argument("--eta0", type=float, required=True, help="current learning rate η₀ > 0")
+    p.add_argument("--batch0", type=float, required=True, help="current batch size B₀ > 0")
+    p.add_argument("--batch", type=float, required=True, help="new batch size B > 0")
+    p.add_argument("--lambda-max", type=float, default=None,
+                   help="Hessian λ_max > 0: also report the linear rule's breaking batch B*")
+    p.add_argument("--beta", type=float, default=0.0, help="heavy-ball β in [0, 1) (default 0)")
+    p = add("weight-decay", "weight decay ↔ L2 strength in both conventions; λ_wd for a new η "
+                            "(M8)")
+    p.add_argument("--eta", type=float, required=True, help="learning rate η > 0")
+    p.add_argument("--wd", type=float, required=True,
+                   help="weight decay λ_wd ≥ 0 (decoupled: < 1; adamw: < 1/η)")
+    p.add_argument("--convention", choices=("decoupled", "adamw"), default="decoupled",
+                   help="decoupled: w ← (1 − λ_wd)w − η∇f; adamw: w ← (1 − ηλ_wd)w − η∇f "
+                        "(default decoupled)")
+    p.add_argument("--eta-new", type=float, default=None,
+                   help="new learning rate: report the λ_wd that keeps the L2 strength")
+    p = add("loss-floor", "SGD's stationary loss floor at constant η, exact and SDE (D3)")
+    p.add_argument("--eta", type=float, required=True, help="learning rate η > 0")
+    p.add_argument("--curvatures", type=_floats, required=True,
+                   help="comma-separated Hessian eigenvalues > 0, each with ηλ < 2")
+    p.add_argument("--noise-var", type=_floats, required=True,
+                   help="per-example gradient noise variance σ² ≥ 0: one, or one per "
+                        "curvature, comma-separated")
+    p.add_argument("--batch", type=float, default=1.0, help="batch size B > 0 (default 1)")
+    p = add("rm-constant", "minimum c for η_t = c/t to reach the 1/T rate (D6)")
+    p.add_argument("curvatures", type=_floats, help="comma-separated Hessian eigenvalues > 0")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="lrtheory", description="Learning-rate theory, derived, modelled and verified.")
@@ -209,11 +324,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=_positive_int, default=1000)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--out", default=None, help="also write the results as JSON here")
+    _calc_parser(sub)
     return parser
 
 
 _COMMANDS = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "report": cmd_report,
-             "bench": cmd_bench}
+             "bench": cmd_bench, "calc": cmd_calc}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
