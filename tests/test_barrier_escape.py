@@ -209,15 +209,20 @@ def test_eta_half_closed_form_solves_the_kramers_condition() -> None:
 
 
 def test_discrete_barrier_matches_the_exact_rates() -> None:
-    """The derived slope (ηλ)²/30 of ln(k_SGD/k_SDE) in ΔU/T, at small ηλ."""
+    """The derived slope (ηλ)²/30 of ln(k_SGD/k_SDE) in ΔU/T, at small ηλ: the expansion
+    drops O((ηλ)³), so the relative error of the measured slope must shrink with ηλ (it is
+    0.7 % at ηλ = 0.1 and 1.2 % at 0.2 here)."""
     q = sb.discrete_barrier()
     assert str(q["ratio"]) == "1 - h**2/30"
-    h, logs = 0.2, []
     ratios = (14.0, 22.0)
-    for r in ratios:
-        T = WELL.barrier / r
-        chain = be.EscapeChain(WELL, h, math.sqrt(2 * T / h), 2.0)
-        logs.append(math.log(be.sde_escape_time(WELL, T, 2.0, -2.0)
-                             / (h * be.mean_escape_steps(chain, 0.0))))
-    slope = (logs[1] - logs[0]) / (ratios[1] - ratios[0])
-    assert slope == pytest.approx(h * h / 30, rel=0.03)
+    errors = []
+    for h in (0.1, 0.2):
+        logs = []
+        for r in ratios:
+            T = WELL.barrier / r
+            chain = be.EscapeChain(WELL, h, math.sqrt(2 * T / h), 2.0)
+            logs.append(math.log(be.sde_escape_time(WELL, T, 2.0, -2.0)
+                                 / (h * be.mean_escape_steps(chain, 0.0))))
+        slope = (logs[1] - logs[0]) / (ratios[1] - ratios[0])
+        errors.append(abs(slope / (h * h / 30) - 1))
+    assert errors[0] < errors[1] < 0.03
