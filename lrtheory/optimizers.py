@@ -44,14 +44,17 @@ __all__ = [
     "adam",
     "adamw",
     "adamw_lr_scaled",
+    "additive_lr_step",
     "clip_by_norm",
     "clip_by_value",
     "decoupled_weight_decay",
     "decoupled_weight_decay_lr_scaled",
     "decoupled_weight_decay_sequential",
+    "exp_lr_step",
     "gradient_step",
     "heavy_ball",
     "heavy_ball_lr_in_velocity",
+    "hypergradient",
     "l2_regularised_step",
     "nesterov",
     "nesterov_rewritten",
@@ -221,3 +224,24 @@ def decoupled_weight_decay_lr_scaled(w: Array, grad: Array, eta: Any, wd: Any) -
     eta = _eta(eta)
     wd = _lr_scaled_wd(eta, wd)
     return (1 - eta * wd) * w - eta * grad
+
+
+def hypergradient(grad_next: Array, grad: Array) -> Array:
+    """∂L(θ_{t+1})/∂η_t = −g_{t+1}ᵀg_t (claim H5), summed over the last axis of arrays
+    (chains along the leading axes)."""
+    return -(grad_next * grad).sum(axis=-1)
+
+
+def additive_lr_step(eta: Array, grad_next: Array, grad: Array, alpha: Any) -> Array:
+    """Hypergradient descent on η itself, η_{t+1} = η_t + α·g_{t+1}ᵀg_t (may turn η
+    negative)."""
+    return eta - _positive("alpha", alpha) * hypergradient(grad_next, grad)
+
+
+def exp_lr_step(eta: Array, grad_next: Array, grad: Array, alpha: Any,
+                xp: Any = None) -> Array:
+    """The exp-reparameterised rule: η = exp(ℓ), ℓ_{t+1} = ℓ_t − α∂L/∂ℓ = ℓ_t +
+    αη_t g_{t+1}ᵀg_t, i.e. η_{t+1} = η_t·exp(αη_t g_{t+1}ᵀg_t) > 0 for every η_t > 0.
+    ``xp`` is the array module (default: that of ``eta``)."""
+    step = -_positive("alpha", alpha) * eta * hypergradient(grad_next, grad)
+    return eta * (xp or namespace(step)).exp(step)

@@ -1,8 +1,9 @@
-"""Hypergradient descent on the learning rate: the update rules, the exact law of the
-hypergradient signal g_{t+1}ᵀg_t of SGD at stationarity, and Monte Carlo kernels.
+"""Hypergradient descent on the learning rate: the exact law of the hypergradient signal
+g_{t+1}ᵀg_t of SGD at stationarity, and Monte Carlo kernels.
 
 The hypergradient is ∂L(θ_{t+1})/∂η_t = −g_{t+1}ᵀg_t for θ_{t+1} = θ_t − η_tg_t, so gradient
-descent on η with hyper-rate α is
+descent on η with hyper-rate α is (the rules are in :mod:`lrtheory.optimizers`:
+``additive_lr_step``, ``exp_lr_step``)
 
     additive:      η_{t+1} = η_t + α·g_{t+1}ᵀg_t,
     exponential:   η_t = exp(ℓ_t), ℓ_{t+1} = ℓ_t + α·η_t·g_{t+1}ᵀg_t  ⇒  η_{t+1} = η_t·e^{αη_th_t}.
@@ -44,30 +45,9 @@ from lrtheory.models.lyapunov import (
 )
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
-from lrtheory.optimizers import gradient_step
+from lrtheory.optimizers import additive_lr_step, exp_lr_step, gradient_step, hypergradient
 
 FloatArray = NDArray[np.float64]
-
-# --------------------------------------------------------------------------------------
-# Update rules (NumPy and CuPy arrays alike: chains along the leading axes)
-# --------------------------------------------------------------------------------------
-
-
-def hypergradient(grad_next: Any, grad: Any) -> Any:
-    """∂L(θ_{t+1})/∂η_t = −g_{t+1}ᵀg_t, over the last axis."""
-    return -(grad_next * grad).sum(axis=-1)
-
-
-def additive_lr_step(eta: Any, grad_next: Any, grad: Any, alpha: float) -> Any:
-    """η_{t+1} = η_t + α·g_{t+1}ᵀg_t: gradient descent on η itself (may turn η negative)."""
-    return eta - check_positive("alpha", alpha) * hypergradient(grad_next, grad)
-
-
-def exp_lr_step(eta: Any, grad_next: Any, grad: Any, alpha: float, xp: Any = np) -> Any:
-    """η = exp(ℓ), ℓ_{t+1} = ℓ_t − α∂L/∂ℓ = ℓ_t + αη_t g_{t+1}ᵀg_t, i.e.
-    η_{t+1} = η_t·exp(αη_t g_{t+1}ᵀg_t) > 0 for every η_t > 0."""
-    return eta * xp.exp(-check_positive("alpha", alpha) * eta * hypergradient(grad_next, grad))
-
 
 # --------------------------------------------------------------------------------------
 # The stationary signal as a Gaussian quadratic form
