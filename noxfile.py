@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "notebooks", "browser", "lint", "typecheck"]
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 
@@ -21,7 +21,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff over the package, tests and this file."""
     session.install("ruff>=0.6")
-    session.run("ruff", "check", "lrtheory", "tests", "noxfile.py")
+    session.run("ruff", "check", "lrtheory", "tests", "notebooks", "noxfile.py")
 
 
 @nox.session
@@ -36,6 +36,21 @@ def report(session: nox.Session) -> None:
     """Verify every claim and write reports/ (index.md, index.html, results.json, pages)."""
     session.install("-e", ".[search]")
     session.run("lrtheory", "report", "--out", "reports", *session.posargs)
+
+
+@nox.session
+def notebooks(session: nox.Session) -> None:
+    """Execute every notebook in notebooks/ headless (jupytext + nbclient); fail on any error."""
+    session.install("-e", ".[notebooks,search]")
+    session.run("python", "notebooks/execute.py", *session.posargs)
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """The report in headless Chromium (Debian's chromium, driven by Playwright): MathML laid out,
+    figures loaded, links resolved, no network; screenshots in build/screenshots/."""
+    session.install("-e", ".[browser]")
+    session.run("pytest", "-m", "browser", "tests/browser", *session.posargs)
 
 
 @nox.session

@@ -61,17 +61,11 @@ def _summary(run: RunResult, console: Console) -> None:
                 "time (s)"):
         table.add_column(col)
     for c in run.claims:
-        model = [m for p in c.points for m in p.model]
-        mc = c.monte_carlo
-        table.add_row(
-            c.claim.id, c.claim.slug,
-            f"[{_STYLE[c.verdict.value]}]{c.verdict.value}[/]",
-            f"{sum(i.verdict == 'verified' for i in c.identities)}/{len(c.identities)}",
-            f"{sum(m.verdict != 'refuted' for m in model)}/{len(model)}",
-            f"{sum(m.verdict == 'verified' for m in mc)}/{len(mc)}",
-            "all rejected" if c.controls_rejected else "[red]not all[/]",
-            f"{sum(c.timings.values()):.2f}",
-        )
+        row = c.summary()
+        row["verdict"] = f"[{_STYLE[c.verdict.value]}]{row['verdict']}[/]"
+        if not c.controls_rejected:
+            row["controls"] = f"[red]{row['controls']}[/]"
+        table.add_row(*row.values())
     console.print(table)
     console.print(f"overall: [{_STYLE[run.verdict.value]}]{run.verdict.value}[/]  "
                   f"(seed {run.settings['seed']}, backend {run.environment['backend']}, "

@@ -86,6 +86,22 @@ class ClaimResult:
         """True when every negative control of every Monte Carlo check was rejected."""
         return all(o.rejected for m in self.monte_carlo for _, o in m.controls)
 
+    def summary(self) -> dict[str, str]:
+        """One row of a summary table: counts of what passed, as short strings."""
+        model = [m for p in self.points for m in p.model]
+        mc = self.monte_carlo
+        return {
+            "ID": self.claim.id,
+            "claim": self.claim.slug,
+            "verdict": self.verdict.value,
+            "identities": f"{sum(i.verdict == 'verified' for i in self.identities)}"
+                          f"/{len(self.identities)}",
+            "model": f"{sum(m.verdict != 'refuted' for m in model)}/{len(model)}",
+            "Monte Carlo": f"{sum(m.verdict == 'verified' for m in mc)}/{len(mc)}",
+            "controls": "all rejected" if self.controls_rejected else "not all",
+            "time (s)": f"{sum(self.timings.values()):.2f}",
+        }
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -101,3 +117,18 @@ class RunResult:
     @property
     def verdict(self) -> Verdict:
         return Verdict.combine([c.verdict for c in self.claims])
+
+    def _repr_markdown_(self) -> str:
+        """The summary table, as Jupyter shows a run that ends a cell."""
+        rows = [c.summary() for c in self.claims]
+        if not rows:
+            return f"no claim run ({self.not_run})"
+        head = list(rows[0])
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(r[k] for k in head) + " |" for r in rows]
+        lines.append(f"\n**overall: {self.verdict.value}** (seed {self.settings['seed']}, "
+                     f"backend {self.environment['backend']}, {self.n_checks} Monte Carlo checks "
+                     f"at α = {self.alpha_per_check:.3g} each, resolution "
+                     f"{self.settings['resolution']:g})")
+        lines += [f"\nnot run: {k} {v}" for k, v in self.not_run.items()]
+        return "\n".join(lines)

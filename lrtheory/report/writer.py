@@ -98,8 +98,11 @@ def write_report(run: RunResult, out: Path | str = "reports",
         _render_math(data, run)
         figures = _draw_figures(run, tmp / "figures", jobs, on_file)
         (tmp / "claims").mkdir()
-        for cj in data["claims"]:
-            page = {"run": data, "claim": cj, "figures": figures[cj["id"]]}
+        ids = [cj["id"] for cj in data["claims"]]
+        for k, cj in enumerate(data["claims"]):
+            page = {"run": data, "claim": cj, "figures": figures[cj["id"]],
+                    "previous": ids[k - 1] if k > 0 else None,
+                    "next": ids[k + 1] if k + 1 < len(ids) else None}
             for ext in ("md", "html"):
                 text = _ENV.get_template(f"claim.{ext}.j2").render(**page)
                 (tmp / "claims" / f"{cj['id']}.{ext}").write_text(text)
