@@ -70,7 +70,20 @@ def _beta(beta: Any) -> Any:
 
 
 def gradient_step(theta: Array, grad: Array, eta: Any) -> Array:
-    """Plain gradient descent: θ ← θ − η g (seed 000, "The Learning Rate and Stability")."""
+    """Plain gradient descent: θ ← θ − η g (seed 000, "The Learning Rate and Stability").
+
+    Seed 003's worked example (linear regression, α = 0.01) is a test of this rule only:
+
+    >>> import numpy as np
+    >>> theta = gradient_step(np.zeros(2), np.array([0.5, 2.0]), 0.01)
+    >>> theta
+    array([-0.005, -0.02 ])
+    >>> gradient_step(theta, np.array([0.4, 1.8]), 0.01)
+    array([-0.009, -0.038])
+
+    No data set produces those two gradients: they force a negative variance of x
+    (:func:`lrtheory.symbolic.least_squares.implied_moments`; a finding of claim S1).
+    """
     return theta - _eta(eta) * grad
 
 

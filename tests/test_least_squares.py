@@ -256,3 +256,35 @@ def test_s2_every_start_diverges_after_rescaling_and_none_before() -> None:
     assert before[0].prediction == 0.0
     # the declared biases are negligible for the engine at these sizes
     assert after[0].bias_bound * 2000 < 1e-6
+
+
+def test_implied_moments_recover_a_real_data_set() -> None:
+    """Gradients computed from actual data give back that data's moments, exactly."""
+    import sympy as sp
+
+    from lrtheory.symbolic.least_squares import implied_moments
+
+    x = [sp.Integer(v) for v in (1, 2, 4, 5)]
+    y = [sp.Integer(v) for v in (3, -1, 2, 7)]
+    alpha, theta = sp.Rational(1, 10), (sp.Rational(1, 2), sp.Integer(-1))
+
+    def grad(t0: sp.Expr, t1: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+        r = [t0 + t1 * xi - yi for xi, yi in zip(x, y, strict=True)]
+        return (2 * sum(r) / 4, 2 * sum(ri * xi for ri, xi in zip(r, x, strict=True)) / 4)
+
+    g1 = grad(*theta)
+    g2 = grad(theta[0] - alpha * g1[0], theta[1] - alpha * g1[1])
+    found = {str(k): v for k, v in implied_moments(alpha, theta, (g1, g2)).moments.items()}
+    assert found == {"xbar": sp.Rational(3), "x2bar": sp.Rational(23, 2),
+                     "ybar": sp.Rational(11, 4), "xybar": sp.Rational(11)}
+    assert implied_moments(alpha, theta, (g1, g2)).variance == sp.Rational(5, 2)
+
+
+def test_seed_003_worked_example_needs_a_negative_variance() -> None:
+    import sympy as sp
+
+    from lrtheory.symbolic.least_squares import WORKED_ALPHA, WORKED_GRADIENTS, implied_moments
+
+    zero = (sp.S.Zero, sp.S.Zero)
+    assert implied_moments(WORKED_ALPHA, zero, WORKED_GRADIENTS).variance == sp.Rational(-5, 8)
+    assert implied_moments(WORKED_ALPHA, zero, WORKED_GRADIENTS, sp.S.One).variance < 0

@@ -25,7 +25,8 @@ from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, indicator_proportion
 from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
-from lrtheory.sources import SEED_000
+from lrtheory.sources import SEED_000, SEED_003
+from lrtheory.symbolic.least_squares import WORKED_ALPHA, WORKED_GRADIENTS, implied_moments
 from lrtheory.symbolic.linear import equal_modulus_point, gd_direction, stable_interval
 
 # --------------------------------------------------------------------------------------
@@ -199,6 +200,18 @@ def _points_s1() -> tuple[Point, ...]:
     )
 
 
+def _worked_example_finding() -> str:
+    """Seed 003's worked example, solved for the data it would need (SymPy, exact)."""
+    two = implied_moments(WORKED_ALPHA, (sp.S.Zero, sp.S.Zero), WORKED_GRADIENTS)
+    half = implied_moments(WORKED_ALPHA, (sp.S.Zero, sp.S.Zero), WORKED_GRADIENTS, sp.S.One)
+    m = {str(k): v for k, v in two.moments.items()}
+    return ("Seed 003's worked example (θ = (0, 0), α = 0.01, gradients (0.5, 2.0) then "
+            "(0.4, 1.8)) is arithmetic of the update rule only: no data set gives those "
+            f"gradients. Solved exactly, they force mean x = {m['xbar']} and mean x² = "
+            f"{m['x2bar']}, a variance of {two.variance} < 0 ({half.variance} with the ½ "
+            "convention). lrtheory keeps it as a doctest of optimizers.gradient_step.")
+
+
 S1 = Claim(
     id="S1",
     slug="gd-stability",
@@ -208,6 +221,8 @@ S1 = Claim(
         "0 < η < 2/λ_max, each eigen-direction contracting by 1 − ηλ_i. The best fixed "
         "rate is η* = 2/(λ_min + λ_max), with contraction (κ − 1)/(κ + 1)."),
     sources=(
+        Source(SEED_003, "Fixed Learning Rate in Gradient Descent",
+               "In the first iteration, suppose the computed gradients are 0.5 and 2.0"),
         Source(SEED_000, "The Learning Rate and Stability in Quadratic Bowls",
                "The eigenvalues of the iteration matrix $G = I - \\eta H$ are simply "
                "$1 - \\eta \\lambda_i$."),
@@ -224,7 +239,8 @@ S1 = Claim(
     findings=(
         "The source states the bound 0 < η < 2/λ_max (its '<' signs are lost in the seed "
         "text) and the factors 1 − ηλ_i; the best fixed rate 2/(λ_min+λ_max) and its "
-        "contraction (κ−1)/(κ+1) are derived here (catalog additions).",),
+        "contraction (κ−1)/(κ+1) are derived here (catalog additions).",
+        _worked_example_finding()),
 )
 
 CLAIMS = (S1,)

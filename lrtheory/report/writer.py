@@ -24,6 +24,7 @@ from lrtheory.report.figures import write_figures
 from lrtheory.report.mathml import to_mathml
 from lrtheory.report.serialize import run_json
 from lrtheory.results import ClaimResult, RunResult
+from lrtheory.sources import NOT_CHECKED
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("lrtheory", "report/templates"),
@@ -107,6 +108,7 @@ def write_report(run: RunResult, out: Path | str = "reports",
                 text = _ENV.get_template(f"claim.{ext}.j2").render(**page)
                 (tmp / "claims" / f"{cj['id']}.{ext}").write_text(text)
         for ext in ("md", "html"):
-            text = _ENV.get_template(f"index.{ext}.j2").render(run=data, figures=figures)
+            text = _ENV.get_template(f"index.{ext}.j2").render(run=data, figures=figures,
+                                                               not_checked=NOT_CHECKED)
             (tmp / f"index.{ext}").write_text(text)
     return out

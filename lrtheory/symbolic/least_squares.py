@@ -73,3 +73,42 @@ def circle_sign_law() -> CircleSignLaw:
     # SymPy leaves [0, ∞) ∩ (−b, b) unevaluated: its right end is b
     tan_end = next(iv.end for iv in tan_set.args if iv.end != sp.oo)
     return CircleSignLaw(second, 2 * sp.atan(tan_end) / sp.pi, tan_end, a1, a2)
+
+
+@dataclass(frozen=True)
+class ImpliedMoments:
+    """The data moments that two gradient evaluations of 1-D linear regression force.
+
+    ``moments`` maps mean x, mean x², mean y and mean xy (symbols ``x̄``, ``x²̄``, ``ȳ``,
+    ``xȳ``) to their solved values; ``variance`` = mean x² − (mean x)², which a real data set
+    cannot make negative.
+    """
+
+    moments: dict[sp.Symbol, sp.Expr]
+    variance: sp.Expr
+
+
+def implied_moments(alpha: sp.Expr, theta: tuple[sp.Expr, sp.Expr],
+                    grads: tuple[tuple[sp.Expr, sp.Expr], ...],
+                    factor: int | sp.Expr = 2) -> ImpliedMoments:
+    """Solve for the moments of (x, y) that gradient descent's reported gradients force.
+
+    The model is ŷ = θ₀ + θ₁x with MSE gradients g(θ) = factor·(mean(ŷ − y), mean((ŷ − y)x))
+    (factor 2 for J = mean((ŷ − y)²), 1 for the ½ convention). GD starts at ``theta`` with step
+    ``alpha``, and ``grads[k]`` is the gradient reported at iterate k. Each gradient is linear
+    in the four moments, so two of them determine all four.
+    """
+    mx, mxx, my, mxy = sp.symbols("xbar x2bar ybar xybar", real=True)
+    equations: list[sp.Expr] = []
+    t0, t1 = theta
+    for g0, g1 in grads:
+        equations.append(factor * (t0 + t1 * mx - my) - g0)
+        equations.append(factor * (t0 * mx + t1 * mxx - mxy) - g1)
+        t0, t1 = t0 - alpha * g0, t1 - alpha * g1
+    (sol,) = sp.solve(equations, [mx, mxx, my, mxy], dict=True)
+    return ImpliedMoments(sol, sp.simplify(sol[mxx] - sol[mx] ** 2))
+
+
+WORKED_ALPHA = sp.Rational(1, 100)
+"""Seed 003's worked example: α = 0.01 from θ = (0, 0), gradients (0.5, 2.0) then (0.4, 1.8)."""
+WORKED_GRADIENTS = ((sp.Rational(1, 2), sp.Integer(2)), (sp.Rational(2, 5), sp.Rational(9, 5)))
