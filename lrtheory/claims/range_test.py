@@ -6,8 +6,8 @@ Seed 004's s ≈ −2ηLρ(H) is its first-order term along the top eigenvector;
 gᵀg ≤ 2Lλ_max makes it a bound on |s|. The range-test *curve* (loss against ln η_t, one
 step per rate, η_{t+1} = rη_t) has the slope ΔL/ln r, not s.
 
-S10 lr-finder-rule (seed 003's "one order of magnitude below the divergence point") will
-join this module: it reads the same simulated range test.
+S10 lr-finder-rule (seed 003's "one order of magnitude below the divergence point") reads
+the same range test: :mod:`lrtheory.claims.lr_finder`.
 
 The machinery is :mod:`lrtheory.models.range_test`.
 """

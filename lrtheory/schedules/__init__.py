@@ -33,9 +33,12 @@ from lrtheory.schedules.decay import (
     step_decay,
 )
 from lrtheory.schedules.integrals import integrals
+from lrtheory.schedules.plateau import PlateauSchedule, PlateauState, reduce_on_plateau
 
 __all__ = [
     "Parameter",
+    "PlateauSchedule",
+    "PlateauState",
     "Schedule",
     "constant",
     "cosine",
@@ -45,6 +48,7 @@ __all__ = [
     "linear_decay",
     "linear_warmup",
     "polynomial_decay",
+    "reduce_on_plateau",
     "step_decay",
     "triangular",
     "triangular2",

@@ -1,0 +1,336 @@
+"""The learning-rate finder on a quadratic: a doubling search for the divergence point.
+
+Seed 003's practice raises η (often by doubling) until the loss diverges and then takes a
+rate about one order of magnitude lower. On L = ½eᵀHe in eigen-coordinates (H = diag λ,
+start coefficients c) two versions of the search are modelled:
+
+* **Restart search** (:func:`doubling_search`): at each rate η_k = η₀2^k a short run of T
+  GD steps from the same start, flagged as divergent when it ends above its start:
+  L_T(η) − L₀ = ½Σλ_ic_i²[(1 − ηλ_i)^{2T} − 1]. Every term is convex in η and negative
+  for η < 2/λ_max, so the flagged rates form a half-line (η_c, ∞) with η_c ≥ 2/λ_max:
+  the search never stops below the stability limit, and it stops at the first grid point
+  above η_c. Over starts c ~ N(0, I) the chance that η_k is flagged is P(Σ w_iz_i² > 0)
+  with w_i = λ_i[(1 − η_kλ_i)^{2T} − 1] (:func:`restart_weights`), which Imhof's integral
+  gives to quadrature accuracy (:func:`positive_form_probability`); the law of the detected
+  point is then exact (:func:`detection_law`).
+* **Continuing test** (:func:`continuing_detection`, fast.ai style): one run, η doubled
+  every m steps, stopped when the loss exceeds ``factor`` times its minimum so far.
+
+The GD steps and losses are those of :mod:`lrtheory.models.range_test`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lrtheory.arrays import namespace
+from lrtheory.errors import ParameterError, check_int, check_real
+from lrtheory.models.convergence import steps_to_tolerance
+from lrtheory.models.range_test import HVP, gd_step, quadratic_loss, run_range_test
+from lrtheory.models.worst_case import sup_norm
+
+Array = np.ndarray[Any, Any]
+
+#: Each neglected tail of Imhof's integral is bounded by this (absolute, before the 1/π).
+IMHOF_TAIL = 1e-13
+
+
+# --------------------------------------------------------------------------------------
+# P(Σ w_i z_i² > 0): Imhof's integral, vectorised over weight vectors
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormProbability:
+    """P(Σ_i w_iz_i² > 0) for z ~ N(0, I), one per weight vector, and a bound on the
+    quadrature error of each (the gap between two Gauss–Legendre orders plus the tails)."""
+
+    value: Array
+    error: Array
+
+
+def positive_form_probability(weights: Any, nodes: int = 256) -> FormProbability:
+    """Imhof (1961): P(Q > 0) = ½ + (1/π)∫₀^∞ sin θ(u)/(u ρ(u)) du for Q = Σw_iz_i², with
+    θ(u) = ½Σ arctan(w_iu) and ρ(u) = Π(1 + w_i²u²)^{1/4}.
+
+    Rows of ``weights`` (shape (k, d) or (d,)) are independent problems. The integral is
+    taken in v = ln u, where the integrand sin θ/ρ is smooth, by Gauss–Legendre on
+    [v_lo, v_hi]: below v_lo, |sin θ/ρ| ≤ ½Σ|w_i|e^v integrates to ≤ IMHOF_TAIL/2; above
+    v_hi, ρ(u) ≥ Π_{i≤m}(|w_i|u)^{1/2} over the m largest |w_i| bounds the tail by
+    Π|w_i|^{−1/2}(2/m)e^{−mv_hi/2} ≤ IMHOF_TAIL (the best m is used). The error bound is
+    |I_N − I_{N/2}|/π plus the tails. Rows with no positive (negative) weight are exactly
+    0 (1).
+    """
+    w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    nodes = check_int("nodes", nodes, 16)
+    if w.ndim != 2 or w.shape[1] == 0 or np.any(np.isnan(w)):
+        raise ParameterError("weights", w.shape, "a (k, d) array of weights, no NaN")
+    value = np.where(np.any(w > 0, axis=1), 1.0, 0.0)
+    error = np.zeros(w.shape[0])
+    mixed = np.any(w > 0, axis=1) & np.any(w < 0, axis=1) & ~np.any(np.isinf(w), axis=1)
+    # An infinite weight dominates: its sign decides Q (z_i = 0 has probability 0).
+    infinite = np.any(np.isinf(w), axis=1)
+    value[infinite] = np.where(np.any(w[infinite] == np.inf, axis=1), 1.0, 0.0)
+    if np.any(mixed):
+        v, e = _imhof(w[mixed], nodes)
+        value[mixed], error[mixed] = v, e
+    return FormProbability(value, error)
+
+
+def _imhof(w: Array, nodes: int) -> tuple[Array, Array]:
+    w = w / np.max(np.abs(w), axis=1, keepdims=True)
+    mags = -np.sort(-np.abs(w), axis=1)
+    m = np.arange(1, w.shape[1] + 1)
+    with np.errstate(divide="ignore"):
+        log_c = np.cumsum(-0.5 * np.log(mags), axis=1) + np.log(2.0 / m)
+    log_hi = np.min((2.0 / m) * (log_c - math.log(IMHOF_TAIL)), axis=1)
+    log_lo = np.log(IMHOF_TAIL / np.sum(np.abs(w), axis=1))
+
+    def integral(n: int) -> Array:
+        x, q = _leggauss(n)
+        half = 0.5 * (log_hi - log_lo)
+        v = (0.5 * (log_hi + log_lo))[:, None] + half[:, None] * x[None, :]
+        wu = w[:, None, :] * np.exp(v)[:, :, None]
+        theta = 0.5 * np.sum(np.arctan(wu), axis=2)
+        log_rho = 0.25 * np.sum(np.log1p(wu * wu), axis=2)
+        return np.asarray(half * np.sum(q * np.sin(theta) * np.exp(-log_rho), axis=1))
+
+    fine, coarse = integral(nodes), integral(nodes // 2)
+    value = np.clip(0.5 + fine / math.pi, 0.0, 1.0)
+    return value, (np.abs(fine - coarse) + 1.5 * IMHOF_TAIL) / math.pi
+
+
+# --------------------------------------------------------------------------------------
+# The restart search and its exact law
+# --------------------------------------------------------------------------------------
+
+
+def doubling_multiples(first_above: float, below: int, above: int) -> Array:
+    """Grid rates as multiples of the limit, x_k = η_kλ_max/2 = first_above·2^j for
+    j = −below, …, above − 1: ``below`` doublings under the limit, then ``above`` over it
+    (``first_above`` ∈ (1, 2] is where the first rate past the limit lands)."""
+    x = check_real("first_above", first_above, 1.0, 2.0, hi_open=False)
+    below = check_int("below", below, 0)
+    above = check_int("above", above, 1)
+    return np.asarray(x * 2.0 ** np.arange(-below, above, dtype=np.float64))
+
+
+def restart_weights(lam: Any, etas: Any, steps: int) -> Array:
+    """w_ki = λ_i[(1 − η_kλ_i)^{2T} − 1]: L_T − L₀ = ½Σ_i w_kic_i² for the run at η_k."""
+    lam = np.asarray(lam, dtype=np.float64)
+    etas = np.atleast_1d(np.asarray(etas, dtype=np.float64))
+    steps = check_int("steps", steps, 1)
+    if lam.ndim != 1 or not np.all(lam > 0):
+        raise ParameterError("lam", lam, "a 1-D array of positive curvatures")
+    if not np.all(etas > 0):
+        raise ParameterError("etas", etas, "positive learning rates")
+    with np.errstate(over="ignore"):
+        return np.asarray(lam * ((1.0 - np.outer(etas, lam)) ** (2 * steps) - 1.0))
+
+
+@dataclass(frozen=True)
+class DetectionLaw:
+    """Law of the rate at which the restart search stops, over starts c ~ N(0, I), for one
+    grid (K,) or a batch of grids (m, K).
+
+    ``flagged[..., k]`` = P(the run at η_k ends above L₀); ``stop[..., k]`` = P(the search
+    stops at η_k) for k < K and ``stop[..., K]`` = P(no rate of the grid is flagged);
+    ``error`` bounds the quadrature error of every entry."""
+
+    etas: Array
+    flagged: Array
+    stop: Array
+    error: float
+
+    def mean(self, values: Any) -> Any:
+        """E[g(stop)] for the K + 1 values g(η_0), …, g(η_{K−1}), g(no stop) (per grid)."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape[-1] != self.stop.shape[-1]:
+            raise ParameterError("values", values.shape, f"K + 1 = {self.stop.shape[-1]} "
+                                 "values along the last axis")
+        return np.sum(values * self.stop, axis=-1)
+
+
+def detection_law(lam: Any, etas: Any, steps: int, nodes: int = 256) -> DetectionLaw:
+    """The exact law of the restart search's stopping rate (module docstring): the flagged
+    sets are nested, so P(stop at η_k) = P_k − P_{k−1}. ``etas``: an increasing grid (K,)
+    or a batch of them (m, K), evaluated in one vectorised Imhof call."""
+    etas = np.asarray(etas, dtype=np.float64)
+    if etas.ndim not in (1, 2) or np.any(np.diff(etas, axis=-1) <= 0):
+        raise ParameterError("etas", etas.shape, "an increasing grid (K,) or grids (m, K)")
+    prob = positive_form_probability(restart_weights(lam, etas.ravel(), steps), nodes)
+    # The events are nested, so P_k never decreases (the max only absorbs quadrature error).
+    flagged = np.maximum.accumulate(prob.value.reshape(etas.shape), axis=-1)
+    edges = np.ones((*etas.shape[:-1], 1))
+    stop = np.diff(np.concatenate([0.0 * edges, flagged, edges], axis=-1), axis=-1)
+    return DetectionLaw(etas, flagged, stop, float(2.0 * np.max(prob.error)))
+
+
+def doubling_search(hvp: HVP, e0: Any, etas: Any, steps: int, xp: Any = np) -> tuple[Any, Any]:
+    """Simulate the restart search from the rows of ``e0``: at every η_k run ``steps`` GD
+    steps from e0 and flag η_k if the loss ends above its start. ``etas`` is one grid (K,)
+    or one per row (n, K). Returns (index of the first flagged rate, K where none is; the
+    (n, K) flags)."""
+    steps = check_int("steps", steps, 1)
+    if getattr(etas, "ndim", 1) not in (1, 2):
+        raise ParameterError("etas", getattr(etas, "shape", etas), "a (K,) or (n, K) grid")
+    start = quadratic_loss(hvp, e0)
+    flags = []
+    for k in range(etas.shape[-1]):
+        eta = etas[:, k:k + 1] if etas.ndim == 2 else float(etas[k])
+        e = e0
+        for _ in range(steps):
+            e = gd_step(hvp, e, eta)
+        flags.append(quadratic_loss(hvp, e) > start)
+    flagged = xp.stack(flags, axis=1)
+    index = xp.where(xp.any(flagged, axis=1), xp.argmax(flagged, axis=1), etas.shape[-1])
+    return index, flagged
+
+
+def restart_threshold_bound(lam: Any, c: Any, steps: int) -> Any:
+    """An upper bound on η_c per start: the top term alone exceeds 2L₀ once
+    (ηλ_max − 1)^{2T}λ_maxc_1² ≥ 2L₀, i.e. η ≥ [1 + (2L₀/(λ_maxc_1²))^{1/(2T)}]/λ_max
+    (λ_max = lam[-1]; rows of ``c`` are starts)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    c = np.atleast_2d(np.asarray(c, dtype=np.float64))
+    ratio = np.sum(lam * c * c, axis=1) / (lam[-1] * c[:, -1] ** 2)
+    return (1.0 + ratio ** (1.0 / (2 * check_int("steps", steps, 1)))) / lam[-1]
+
+
+def stopping_outcomes(x: Any) -> Any:
+    """Where the search stops, as multiples of the limit: the K grid values x (last axis),
+    then the next doubling — the value given when no rate of the grid is flagged."""
+    return namespace(x).concatenate([x, 2.0 * x[..., -1:]], axis=-1)
+
+
+@dataclass(frozen=True)
+class SearchExpectations:
+    """Exact expectations over starts c ~ N(0, I) of (the stopping multiple η_stopλ_max/2,
+    the indicator of stopping at the first doubling past the limit, the worst-case rate
+    −ln ρ(η_stop/divisor) of the rule's rate), with bounds on their quadrature errors."""
+
+    values: Array
+    errors: Array
+
+
+def search_expectations(lam: Any, x: Any, steps: int, divisor: float) -> SearchExpectations:
+    """:class:`SearchExpectations` for a grid of multiples x (K,), or one per row (m, K)."""
+    lam = check_spectrum(lam)
+    divisor = check_real("divisor", divisor, 1.0, math.inf, lo_open=False)
+    lam_max = float(lam[-1])
+    law = detection_law(lam, 2.0 * np.asarray(x) / lam_max, steps)
+    outcomes = stopping_outcomes(np.asarray(x, dtype=np.float64))
+    first = ((outcomes > 1.0) & (outcomes <= 2.0)) * 1.0
+    rate = -np.log(contraction(lam, 2.0 * outcomes / lam_max / divisor))
+    values = np.stack([law.mean(outcomes), law.mean(first), law.mean(rate)], axis=-1)
+    # |E_exact − E| ≤ Σ_k |g_k|·|Δstop_k| ≤ (K + 1)·max|g|·(error of one entry).
+    scale = outcomes.shape[-1] * np.array([np.max(outcomes), 1.0, np.max(rate)])
+    return SearchExpectations(values, law.error * scale)
+
+
+def offset_averaged_expectations(lam: Any, below: int, above: int, steps: int,
+                                 divisor: float, nodes: int = 32) -> SearchExpectations:
+    """:func:`search_expectations` averaged over a uniform offset u of the grid (the first
+    rate past the limit at 2^u·2/λ_max: a log-uniform problem scale against the grid).
+    Gauss–Legendre on [0, 0.1], [0.1, 0.4], [0.4, 1]; P(flag) grows like √u near u = 0, so
+    the first panel is taken in u = s²/10. The errors add the gap to the half-order rule."""
+    def average(n: int) -> SearchExpectations:
+        s, qs = legendre_unit(n)
+        us = np.concatenate([0.1 * s**2, 0.1 + 0.3 * s, 0.4 + 0.6 * s])
+        ws = np.concatenate([0.2 * s * qs, 0.3 * qs, 0.6 * qs])
+        grids = np.stack([doubling_multiples(2.0**u, below, above) for u in us])
+        law = search_expectations(lam, grids, steps, divisor)
+        return SearchExpectations(ws @ law.values, law.errors)
+
+    fine = average(check_int("nodes", nodes, 2))
+    coarse = average(nodes // 2)
+    return SearchExpectations(fine.values, fine.errors + np.abs(fine.values - coarse.values))
+
+
+# --------------------------------------------------------------------------------------
+# The continuing (fast.ai-style) test
+# --------------------------------------------------------------------------------------
+
+
+def continuing_detection(hvp: HVP, e0: Any, etas: Any, per_rate: int, factor: float,
+                         xp: Any = np) -> Any:
+    """One run through the rates, ``per_rate`` GD steps at each; the detected rate is the
+    one whose step first takes the loss above ``factor`` × the smallest loss so far
+    (np.inf where that never happens)."""
+    per_rate = check_int("per_rate", per_rate, 1)
+    factor = check_real("factor", factor, 1.0, math.inf, lo_open=False)
+    rates = np.repeat(np.asarray(etas, dtype=np.float64), per_rate)
+    losses = run_range_test(hvp, e0, rates, xp).losses
+    best = xp.minimum.accumulate(losses, axis=1)[:, :-1]
+    jumped = losses[:, 1:] > factor * best
+    found = xp.any(jumped, axis=1)
+    return xp.where(found, xp.asarray(rates)[xp.argmax(jumped, axis=1)], xp.inf)
+
+
+# --------------------------------------------------------------------------------------
+# What a rate costs
+# --------------------------------------------------------------------------------------
+
+
+def contraction(lam: Any, eta: Any) -> Any:
+    """ρ(η) = max_i |1 − ηλ_i| per rate (``eta`` any shape; ``lam`` a 1-D spectrum)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    eta = np.asarray(eta, dtype=np.float64)
+    return np.max(np.abs(1.0 - eta[..., None] * lam), axis=-1)
+
+
+def worst_case_steps(lam: Any, eta: Any, tol: float) -> Any:
+    """⌈ln tol/ln ρ(η)⌉ (∞ where ρ ≥ 1): steps for the worst start to shrink by ``tol``."""
+    tol = check_real("tol", tol, 0.0, 1.0)
+    rho = contraction(lam, eta)
+    with np.errstate(divide="ignore"):
+        return np.where(rho < 1.0, np.ceil(math.log(tol) / np.log(rho)), np.inf)
+
+
+@functools.cache
+def _leggauss(n: int) -> tuple[Array, Array]:
+    """Gauss–Legendre nodes and weights on [−1, 1] (cached: NumPy solves an eigenproblem)."""
+    x, q = np.polynomial.legendre.leggauss(n)
+    x.flags.writeable = q.flags.writeable = False
+    return x, q
+
+
+def measured_growth(lam: Any, eta: float, steps: int) -> float:
+    """Worst-case growth per step, measured: GD from the all-ones eigen-start (the worst
+    start, H = QΛQᵀ commuting with GD) for ``steps`` steps, (max_i |e_i|)^{1/steps}."""
+    lam = check_spectrum(lam)
+    e = np.ones(lam.size)
+    for _ in range(check_int("steps", steps, 1)):
+        e = e - eta * lam * e
+    return float(np.max(np.abs(e)) ** (1.0 / steps))
+
+
+def measured_worst_case_steps(lam: Any, eta: float, tol: float,
+                              max_steps: int = 1_000_000) -> int:
+    """Worst-case steps to ``tol``, counted: GD from the all-ones eigen-start measured in
+    the sup norm until ≤ tol (−1 if not within ``max_steps``)."""
+    lam = check_spectrum(lam)
+    q = 1.0 - eta * lam
+    fp = steps_to_tolerance(lambda e, t: e * q, np.ones((1, lam.size)), tol, max_steps,
+                            measure=sup_norm)
+    return int(fp.steps[0])
+
+
+def legendre_unit(n: int) -> tuple[Array, Array]:
+    """Gauss–Legendre nodes and weights on [0, 1] (for averaging over a grid offset)."""
+    x, q = _leggauss(check_int("n", n, 1))
+    return 0.5 * (x + 1.0), 0.5 * q
+
+
+def check_spectrum(lam: Any) -> Array:
+    """A sorted, positive 1-D spectrum (λ_max last), or ParameterError."""
+    spectrum: Array = np.asarray(lam, dtype=np.float64)
+    if (spectrum.ndim != 1 or spectrum.size == 0 or not np.all(spectrum > 0)
+            or np.any(np.diff(spectrum) < 0) or not np.all(np.isfinite(spectrum))):
+        raise ParameterError("lam", lam, "a sorted 1-D array of positive finite curvatures")
+    return spectrum

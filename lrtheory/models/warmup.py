@@ -1,0 +1,325 @@
+"""Two reasons for a learning-rate warm-up, as exact models (claim H7).
+
+**(a) Adam's early second-moment estimate.** With i.i.d. gradients g ~ N(0, s²) Adam's
+bias-corrected v̂_t = Σ_j w_j g²_{t−j} averages only t squares at step t, so its effective
+per-parameter rate α/√v̂_t is noisy early on. This module gives the exact moments of
+s/√v̂_t (the rate in units of α/s) by the Laplace quadrature of
+:mod:`lrtheory.models.adam_moments`, the exact spread of v̂_t by its moment recursion, the
+spread of the rate under a linear warm-up relative to its stationary spread, and the Monte
+Carlo kernel that runs :func:`lrtheory.optimizers.adam` itself:
+
+- :func:`effective_samples`: n_eff(t) = (Σw_j)²/Σw_j², from the weights;
+- :func:`second_moment_spread`: Var v̂_t/(E v̂_t)², from the recursion of E v, E v²;
+- :func:`effective_rate_moments` / :func:`stationary_rate_moments`: mean and variance of
+  s/√v̂_t (finite iff t ≥ 3);
+- :func:`warmup_spread_ratio`: S_W(t) = ω_t·sd(1/√v̂_t)/sd(1/√v̂_∞), ω_t = min(1, t/W);
+- :func:`adam_rate_kernel`: per chain, s/√v̂_t after t steps of Adam.
+
+**(b) A landscape whose sharpness falls as training proceeds.** GD on
+L(x) = λx²/2 + cx⁴/4 (λ ≥ 0, c > 0): the Hessian λ + 3cx² falls as |x| does. One step is
+x ← x(1 − η_t s(x)) with the *secant* curvature s(x) = L'(x)/x = λ + cx², so |x| shrinks iff
+0 < z_t = η_t s(x_t) < 2, and since s grows with |x|, under a non-decreasing schedule GD
+converges iff z_t < 2 at every step and diverges (super-exponentially) otherwise:
+
+- :func:`warmup_rates`: η_t of :func:`lrtheory.schedules.linear_warmup` (W = 0: constant);
+- :func:`quartic_gd`: the GD run (:func:`lrtheory.optimizers.gradient_step`, any array
+  module), :func:`diverged` its outcome;
+- :func:`largest_stable_start` and :func:`largest_stable_peak`: bisection on the outcome;
+- :func:`critical_z`: for λ = 0 the stability of z₁ = ηs(x₀)/W under the exact recursion
+  z_{t+1} = (η_{t+1}/η_t) z_t(1 − z_t)², which involves neither c nor x₀, so the largest
+  stable peak is z*(W)·W/s(x₀) exactly; :func:`peak_law` caps that by 2/λ for λ > 0;
+- :func:`quartic_kernel`: the Monte Carlo kernel over random starts x₀ ~ N(0, σ₀²).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.models.adam_moments import (
+    ema_weights,
+    inverse_power_expectation,
+    stationary_steps,
+)
+from lrtheory.models.threshold import Threshold, bisect_threshold
+from lrtheory.montecarlo.runner import ChunkRNG, Kernel
+from lrtheory.optimizers import gradient_step
+from lrtheory.schedules import constant, linear_warmup
+
+FloatArray = NDArray[np.float64]
+
+#: |x| is clipped here: a diverging run stays finite and keeps |x_T| > |x₀|.
+CLIP = 1e100
+#: Steps run after the warm-up ends. A divergence starts by step W (after it η is constant
+#: and z_t falls while z_t < 2), and from then on |x| grows at every step with an excess
+#: z − 2 that grows about fivefold per step (z(1 − z)² at z = 2 + δ is ≈ 2 + 5δ), so by the
+#: last of these steps the growth is far above float64 resolution unless the run sits
+#: within rounding of the threshold itself.
+TAIL_STEPS = 10
+
+
+def _beta2(beta2: float) -> float:
+    return check_real("beta2", beta2, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------------------
+# (a) Adam's second-moment estimate
+# --------------------------------------------------------------------------------------
+
+
+def effective_samples(beta2: float, t: int) -> float:
+    """Kish's effective number of samples of Adam's bias-corrected v̂_t, (Σw_j)²/Σw_j²,
+    summed from the weights (1 − β₂)β₂^j/(1 − β₂^t), j < t."""
+    w = ema_weights(_beta2(beta2), check_int("t", t, 1))
+    return float(np.sum(w) ** 2 / np.sum(w * w))
+
+
+def second_moment_spread(beta2: float, t: int) -> float:
+    """Var v̂_t/(E v̂_t)² for g ~ N(0, s²), by iterating Adam's update v ← β₂v + (1 − β₂)g²
+    on the first two moments from v = 0 (E g² = s², E g⁴ = 3s⁴, s = 1; v and the new g are
+    independent): E v ← β₂E v + (1 − β₂), E v² ← β₂²E v² + 2β₂(1 − β₂)E v + 3(1 − β₂)².
+    The bias correction cancels from the ratio."""
+    beta2 = _beta2(beta2)
+    mean = square = 0.0
+    for _ in range(check_int("t", t, 1)):
+        mean, square = (beta2 * mean + (1 - beta2),
+                        beta2**2 * square + 2 * beta2 * (1 - beta2) * mean + 3 * (1 - beta2) ** 2)
+    return square / mean**2 - 1.0
+
+
+@dataclass(frozen=True)
+class RateMoments:
+    """Mean and variance of the effective rate s/√v̂_t (in units of α/s), with a bound on
+    their numerical error (quadrature, tails, rounding)."""
+
+    mean: float
+    variance: float
+    error: float
+
+    @property
+    def sd(self) -> float:
+        return math.sqrt(self.variance)
+
+
+def _rate_moments(weights: FloatArray) -> RateMoments:
+    half = inverse_power_expectation(weights, 0.0, 1.0, 0.5)
+    one = inverse_power_expectation(weights, 0.0, 1.0, 1.0)
+    variance = one.value - half.value**2
+    error = one.error + 2 * half.value * half.error + 4 * np.finfo(float).eps * one.value
+    return RateMoments(half.value, variance, error + half.error)
+
+
+def effective_rate_moments(beta2: float, t: int) -> RateMoments:
+    """E[s/√v̂_t] and Var[s/√v̂_t] after t Adam steps from v = 0, g ~ N(0, s²), ε = 0.
+
+    v̂_t ≥ min_j w_j·Σg² puts E[1/v̂_t] between multiples of E[1/χ²_t], which is infinite
+    for t ≤ 2: the variance exists only from t = 3 on (``t`` < 3 is rejected)."""
+    t = check_int("t", t, 3)
+    return _rate_moments(ema_weights(_beta2(beta2), t))
+
+
+def stationary_rate_moments(beta2: float) -> RateMoments:
+    """The moments of s/√v̂ once β₂ᵗ < 10⁻¹⁶ (:func:`stationary_steps`)."""
+    beta2 = _beta2(beta2)
+    return effective_rate_moments(beta2, max(3, stationary_steps(beta2)))
+
+
+def warmup_factor(warmup: int, t: int) -> float:
+    """ω_t = min(1, t/W) at Adam's step t ≥ 1: :func:`lrtheory.schedules.linear_warmup`
+    in front of a constant, evaluated at the step count; W = 0 is no warm-up (ω = 1)."""
+    warmup, t = check_int("warmup", warmup, 0), check_int("t", t, 1)
+    return 1.0 if warmup == 0 else float(linear_warmup(constant(1.0), warmup)(float(t)))
+
+
+def warmup_spread_ratio(beta2: float, warmup: int, t: int) -> float:
+    """S_W(t) = ω_t·sd(s/√v̂_t)/sd(s/√v̂_∞): the spread of the rate α_t/√v̂_t under a linear
+    warm-up of W steps relative to its stationary spread (exact, t ≥ 3)."""
+    sd_t = effective_rate_moments(beta2, t).sd
+    return warmup_factor(warmup, t) * sd_t / stationary_rate_moments(beta2).sd
+
+
+def adam_rate_kernel(beta2: float, t: int) -> Kernel:
+    """Per chain, s/√v̂_t after t steps of Adam's second-moment update on i.i.d.
+    g ~ N(0, 1) (s = 1): v ← β₂v + (1 − β₂)g² from v = 0 — the v-part of
+    :func:`lrtheory.optimizers.adam`, run in place (``tests/test_warmup.py`` checks it
+    against the rule's state) — then v̂_t = v/(1 − β₂ᵗ)."""
+    beta2, t = _beta2(beta2), check_int("t", t, 1)
+
+    def kernel(rng: ChunkRNG) -> Any:
+        xp = rng.xp
+        v = xp.zeros(rng.n, dtype=rng.dtype)
+        for _ in range(t):
+            g = rng.normal()
+            g *= g
+            g *= 1.0 - beta2
+            v *= beta2
+            v += g
+        return 1.0 / xp.sqrt(v / (1.0 - beta2**t))
+
+    return kernel
+
+
+# --------------------------------------------------------------------------------------
+# (b) GD on λx²/2 + cx⁴/4 under a warm-up
+# --------------------------------------------------------------------------------------
+
+
+def _landscape(lam: float, c: float) -> tuple[float, float]:
+    return check_real("lam", lam, 0.0, lo_open=False), check_positive("c", c)
+
+
+def warmup_rates(eta: float, warmup: int, steps: int) -> FloatArray:
+    """η_t for t = 0 … steps − 1: ``linear_warmup(constant(eta), W)`` (η_t = ηt/W for t < W,
+    so step 0 has η = 0), or the constant η when W = 0."""
+    eta, warmup = check_positive("eta", eta), check_int("warmup", warmup, 0)
+    t = np.arange(check_int("steps", steps, 1), dtype=np.float64)
+    schedule = constant(eta) if warmup == 0 else linear_warmup(constant(eta), warmup)
+    return np.asarray(schedule(t), dtype=np.float64)
+
+
+def run_length(warmup: int) -> int:
+    """Steps that decide convergence: the warm-up plus :data:`TAIL_STEPS`."""
+    return check_int("warmup", warmup, 0) + TAIL_STEPS
+
+
+def quartic_gd(x0: Any, rates: Any, lam: float, c: float) -> Any:
+    """GD (:func:`lrtheory.optimizers.gradient_step`) on λx²/2 + cx⁴/4 from ``x0`` (a number
+    or an array of any module) with the rates η_t in turn; |x| is clipped at :data:`CLIP`
+    so that a diverging run stays finite. Returns x_T."""
+    lam, c = _landscape(lam, c)
+    x = x0
+    for eta in np.asarray(rates, dtype=np.float64):
+        if eta == 0.0:  # the warm-up's step 0 moves nothing (gradient_step wants η > 0)
+            continue
+        x = gradient_step(x, lam * x + c * x * x * x, float(eta))
+        x = x.clip(-CLIP, CLIP) if hasattr(x, "clip") else max(-CLIP, min(CLIP, x))
+    return x
+
+
+def diverged(x0: Any, rates: Any, lam: float, c: float) -> Any:
+    """Whether GD from x₀ diverged: |x| still grew on the last step (or hit :data:`CLIP`).
+
+    A converging run has |x_t| falling at every step with η_t > 0 (0 < z_t < 2; it may
+    underflow to 0 and stay there); a diverging one, from its first z_t > 2 on, grows at
+    every step, since s(x) and η_t both rise. That first z_t > 2 comes by step W (after it
+    η is constant and z_t falls while z_t < 2); the last rate must be > 0."""
+    r = np.asarray(rates, dtype=np.float64)
+    if r.ndim != 1 or r.size < 2 or not r[-1] > 0:
+        raise ParameterError("rates", rates, "a 1-D array of ≥ 2 rates ending with η > 0")
+    before = quartic_gd(x0, r[:-1], lam, c)
+    after = abs(quartic_gd(before, r[-1:], lam, c))
+    return (after > abs(before)) | (after >= CLIP)
+
+
+def largest_stable_start(eta: float, warmup: int, lam: float, c: float,
+                         halvings: int = 48) -> Threshold:
+    """The largest |x₀| from which GD at peak η with a W-step warm-up converges, by bisection
+    on :func:`diverged` (every smaller |x₀| converges too: checked in the tests). The
+    bracket's top, x₀² = 1.1·(2 max(W, 1)/η)/c, fails at the first step with η_t > 0
+    (there z > 2)."""
+    lam, c = _landscape(lam, c)
+    rates = warmup_rates(eta, warmup, run_length(warmup))
+    if eta * lam >= 2:
+        raise ParameterError("eta", eta, f"below 2/λ = {2 / lam:g} (else no start converges)")
+    top = math.sqrt(1.1 * 2 * max(warmup, 1) / (eta * c))
+    return bisect_threshold(lambda x: not diverged(x, rates, lam, c), 1e-9 * top, top, halvings)
+
+
+def largest_stable_peak(x0: float, warmup: int, lam: float, c: float,
+                        halvings: int = 48) -> Threshold:
+    """The largest peak η at which GD from x₀ with a W-step warm-up converges, by bisection
+    on :func:`diverged` over η ∈ [2/s(x₀), top]: a warm-up never lowers the threshold
+    2/s(x₀) of a constant rate (every η_t ≤ η and |x_t| ≤ |x₀|), and at the top, 1.1·2W/s(x₀)
+    (the first step with η_t > 0 has z > 2), every run diverges. Where 2/λ is lower, the top
+    is 2/λ itself; if GD still converges at (1 − 10⁻⁹)·2/λ the threshold is 2/λ, the final
+    sharpness's limit (returned with that 10⁻⁹ as its tolerance)."""
+    x0 = check_positive("x0", x0)
+    lam, c = _landscape(lam, c)
+    steps = run_length(warmup)
+    s0 = lam + c * x0 * x0
+    lo, top = 2 / s0, 1.1 * 2 * max(warmup, 1) / s0
+    if lam > 0 and top >= 2 / lam:
+        near = (1 - 1e-9) * 2 / lam
+        if not diverged(x0, warmup_rates(near, warmup, steps), lam, c):
+            return Threshold(2 / lam, 1e-9 * 2 / lam, 0, (near, 2 / lam))
+        top = near
+    return bisect_threshold(
+        lambda eta: not diverged(x0, warmup_rates(eta, warmup, steps), lam, c),
+        (1 - 1e-9) * lo, top, halvings)
+
+
+def z_stable(z1: float, warmup: int) -> bool:
+    """Whether z₁ keeps z_t < 2 under z_{t+1} = ((t + 1)/t)·z_t(1 − z_t)² for t < W (the
+    pure quartic, λ = 0, under a W-step linear warm-up); after step W the rate is constant
+    and z_{t+1} = z_t(1 − z_t)² < z_t while z_t < 2, so W − 1 steps decide."""
+    z = check_real("z1", z1, 0.0)
+    for t in range(1, check_int("warmup", warmup, 1)):
+        if z >= 2:
+            return False
+        z = (t + 1) / t * z * (1 - z) ** 2
+    return z < 2
+
+
+def critical_z(warmup: int, halvings: int = 48) -> Threshold:
+    """z*(W) = sup{z₁ : :func:`z_stable`}: for λ = 0 the largest stable peak is exactly
+    η*(W) = z*(W)·W/s(x₀) (z₁ = η₁s(x₁) = ηs(x₀)/W, as step 0 has η = 0)."""
+    warmup = check_int("warmup", warmup, 1)
+    return bisect_threshold(lambda z: z_stable(z, warmup), 1e-9, 2.0, halvings)
+
+
+@cache
+def critical_z_value(warmup: int) -> float:
+    """z*(W) as a number (cached): 2 for W ≤ 1 (step 0 has η = 0, then a constant rate)."""
+    return critical_z(warmup).value if check_int("warmup", warmup, 0) > 1 else 2.0
+
+
+def peak_law(x0: float, warmup: int, lam: float, c: float) -> float:
+    """The largest stable peak by the pure-quartic law capped by the final sharpness,
+    min(z*(W)·W/s(x₀), 2/λ): exact for λ = 0 and for W = 0 (2/s(x₀)), an approximation
+    otherwise (its error is measured in claim H7)."""
+    lam, c = _landscape(lam, c)
+    s0 = lam + c * check_positive("x0", x0) ** 2
+    if warmup == 0:
+        return 2.0 / s0
+    law = critical_z_value(warmup) * warmup / s0
+    return min(law, 2.0 / lam) if lam > 0 else law
+
+
+def quartic_kernel(eta: float, warmup: int, lam: float, c: float, sd0: float) -> Kernel:
+    """Per chain, x₀ = σ₀ξ and two 0/1 columns: GD at constant η diverged; GD with a W-step
+    linear warm-up to η diverged (:func:`diverged`; same x₀ for both)."""
+    lam, c = _landscape(lam, c)
+    sd0 = check_positive("sd0", sd0)
+    flat = warmup_rates(eta, 0, run_length(0))  # a constant rate decides at step 0
+    warm = warmup_rates(eta, warmup, run_length(warmup))
+
+    def kernel(rng: ChunkRNG) -> Any:
+        xp = rng.xp
+        x0 = sd0 * rng.normal()
+        columns = [diverged(x0, rates, lam, c) for rates in (flat, warm)]
+        return xp.stack([col.astype(rng.dtype) for col in columns], axis=1)
+
+    return kernel
+
+
+def stable_peak_grid(x0: float, warmup: int, lam: float, c: float, etas: Any) -> FloatArray:
+    """Whether GD from x₀ converges at each peak η of ``etas`` (one vectorised run over the
+    grid, the rates η·ω_t of a W-step warm-up): a boolean array, for figures; thresholds for
+    checks come from :func:`largest_stable_peak`."""
+    x0 = check_positive("x0", x0)
+    grid = np.asarray(etas, dtype=np.float64)
+    if grid.ndim != 1 or grid.size == 0 or np.any(grid <= 0) or not np.all(np.isfinite(grid)):
+        raise ParameterError("etas", etas, "a non-empty 1-D array of η > 0")
+    lam, c = _landscape(lam, c)
+    omega = warmup_rates(1.0, warmup, run_length(warmup))
+    x = before = np.full_like(grid, x0)
+    for w in omega:
+        if w > 0:
+            before, x = x, (x - grid * w * (lam * x + c * x * x * x)).clip(-CLIP, CLIP)
+    return np.asarray((np.abs(x) <= np.abs(before)) & (np.abs(x) < CLIP))
