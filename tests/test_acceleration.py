@@ -100,16 +100,30 @@ def test_energy_detects_a_too_large_step() -> None:
     assert np.max(np.diff(energy, axis=0)) > 0
 
 
-def test_start_kernel_slopes_have_the_frullani_mean() -> None:
+def test_start_kernel_slopes_have_the_frullani_mean_and_gaps_the_weight_mean() -> None:
     h = np.geomspace(1e-4, 1.0, 24)
     a = acc.loss_weights(h, 32)
     win = [4, 8, 16, 32]
-    t = np.arange(1, 33, dtype=float)
-    kernel = acc.start_kernel(win, [a[win]], [a[1:]], [1 / (2 * t)])
+    kernel = acc.start_kernel(win, [a[win]], [a[32], a[4]])
     m = Ensemble(seed=3).run(kernel, 20000)
     exact, _ = slopes.gaussian_slope_mean(win, a[win])
     assert abs(m.mean[0] - exact) < 4 * m.stderr_mean[0]
-    assert m.mean[1] == 1.0
+    for col, t in ((1, 32), (2, 4)):
+        predicted = acc.expected_normalised_gap(a[t])
+        assert abs(m.mean[col] - predicted) < 4 * m.stderr_mean[col]
+        # a wrong prediction (a_t weighted like h, not uniformly) is rejected
+        assert abs(m.mean[col] - float(np.average(a[t], weights=h))) > 6 * m.stderr_mean[col]
+
+
+def test_normalised_gap_mean_is_exact_for_every_weight_vector() -> None:
+    """E[Σ a_i z_i²/‖z‖²] = mean(a): exactly, by quadrature over the Beta(½, (d−1)/2) law of
+    z_1²/‖z‖² in d = 3, against the formula for a one-hot weight."""
+    from scipy import integrate, stats
+
+    beta = stats.beta(0.5, 1.0)
+    mean, _ = integrate.quad(lambda u: u * beta.pdf(u), 0.0, 1.0)
+    assert mean == pytest.approx(acc.expected_normalised_gap([1.0, 0.0, 0.0]), rel=1e-10)
+    assert acc.expected_normalised_gap([0.2, 0.4, 0.9]) == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize(("call", "name"), [
@@ -118,6 +132,8 @@ def test_start_kernel_slopes_have_the_frullani_mean() -> None:
     (lambda: acc.run_method(lambda x: x, 1.0, 0.0, 3), "eta"),
     (lambda: acc.nag_momentum(0), "steps"),
     (lambda: acc.soft_logistic(0, 1, 1, 2, 1.0, 1.0), "samples"),
+    (lambda: acc.expected_normalised_gap([0.1, -0.2]), "weights"),
+    (lambda: acc.start_kernel([2, 4], [np.ones((2, 3))], [np.ones(4)]), "gap_weights"),
 ])
 def test_bad_inputs_name_the_parameter(call: object, name: str) -> None:
     with pytest.raises(ParameterError) as err:

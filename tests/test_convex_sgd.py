@@ -13,11 +13,14 @@ from lrtheory.models import convex_sgd as cs
 from lrtheory.montecarlo.runner import Ensemble
 
 
-def enumerate_walk(rho: float, steps: int) -> tuple[list[float], list[float], float]:
-    """Brute force over all 2^T sign sequences: E|k_t|, E k_t² (t = 1 … T+1), E|Σ_{t≤T} k_t|."""
+def enumerate_walk(rho: float, steps: int) -> tuple[list[float], list[float], float,
+                                                    dict[int, float]]:
+    """Brute force over all 2^T sign sequences: E|k_t|, E k_t² (t = 1 … T+1), E|Σ_{t≤T} k_t|
+    and the law of Σ_{t≤T}|k_t|."""
     k1 = math.isqrt(steps)
     mean_abs, mean_sq = np.zeros(steps + 1), np.zeros(steps + 1)
     abs_sum = 0.0
+    law: dict[int, float] = {}
     for signs in itertools.product((-1, 1), repeat=steps):
         k, prob, path = k1, 1.0, [k1]
         for s in signs:
@@ -28,16 +31,26 @@ def enumerate_walk(rho: float, steps: int) -> tuple[list[float], list[float], fl
         mean_abs += prob * np.abs(path)
         mean_sq += prob * np.square(path)
         abs_sum += prob * abs(sum(path[:steps]))
-    return list(mean_abs), list(mean_sq), abs_sum
+        total = sum(abs(k) for k in path[:steps])
+        law[total] = law.get(total, 0.0) + prob
+    return list(mean_abs), list(mean_sq), abs_sum, law
 
 
 @pytest.mark.parametrize(("rho", "steps"), [(0.5, 4), (0.2, 9), (1.0, 9)])
 def test_walk_law_matches_brute_force(rho: float, steps: int) -> None:
-    mean_abs, mean_sq, abs_sum = enumerate_walk(rho, steps)
+    mean_abs, mean_sq, abs_sum, law = enumerate_walk(rho, steps)
     m = cs.walk_moments(rho, steps)
     assert m.mean_abs == pytest.approx(mean_abs, rel=1e-12)
     assert m.mean_square == pytest.approx(mean_sq, rel=1e-12)
     assert cs.walk_mean_abs_sum(rho, steps) == pytest.approx(abs_sum, rel=1e-12)
+    values, probs = cs.walk_abs_sum_law(rho, steps)
+    brute = np.zeros_like(probs)
+    for total, prob in law.items():
+        brute[total] += prob
+    assert values == pytest.approx(np.arange(probs.size))
+    assert probs == pytest.approx(brute, abs=1e-15)
+    expected_log = sum(prob * math.log(total) for total, prob in law.items())
+    assert cs.walk_mean_log_abs_sum(rho, steps) == pytest.approx(expected_log, rel=1e-12)
 
 
 def test_telescoped_bound_is_an_identity_on_the_walk() -> None:
@@ -49,12 +62,25 @@ def test_telescoped_bound_is_an_identity_on_the_walk() -> None:
         assert running < 1
 
 
+def test_walk_law_of_the_absolute_sum_has_the_propagated_mean() -> None:
+    """Σ_A A·P(A) = Σ_t E|k_t| (two independent propagations), at a horizon too long to
+    enumerate."""
+    values, probs = cs.walk_abs_sum_law(0.3, 64)
+    assert probs.sum() == pytest.approx(1.0, abs=1e-13)
+    assert probs @ values == pytest.approx(cs.walk_moments(0.3, 64).mean_abs[:64].sum(),
+                                           rel=1e-13)
+    assert probs[:8].sum() == 0.0  # A_T ≥ k₁ = √T
+
+
 def test_walk_kernel_agrees_with_the_exact_law() -> None:
     kernel = cs.walk_kernel(0.5, (4, 16), 2.0, 4.0)
     m = Ensemble(seed=11).run(kernel, 40000)
     exact = [0.5 * cs.walk_moments(0.5, s).mean_abs[:s].mean() for s in (4, 16)]
     exact += [0.5 * cs.walk_mean_abs_sum(0.5, s) / s for s in (4, 16)]
+    exact.append(cs.walk_slope_mean(0.5, (4, 16)))
     assert np.all(np.abs(m.mean - exact) < 4.5 * m.stderr_mean)
+    # at horizons this short the asymptotic exponent −1/2 is a wrong prediction, rejected
+    assert abs(m.mean[4] + 0.5) > 6 * m.stderr_mean[4]
 
 
 def test_instance_last_iterate_has_the_harmonic_closed_form() -> None:
@@ -87,8 +113,10 @@ def test_instance_minimum_is_zero_at_the_origin() -> None:
     (lambda: cs.walk_moments(0.5, 10), "T"),
     (lambda: cs.walk_moments(1.5, 16), "rho"),
     (lambda: cs.walk_mean_abs_sum(0.5, 169), "T"),
-    (lambda: cs.walk_kernel(0.5, (16,), -1.0, 1.0), "D"),
-    (lambda: cs.walk_kernel(0.5, (36,), 1.0, 1.0), "T"),  # D/6 is not exact in binary
+    (lambda: cs.walk_kernel(0.5, (4, 16), -1.0, 1.0), "D"),
+    (lambda: cs.walk_kernel(0.5, (16, 36), 1.0, 1.0), "T"),  # D/6 is not exact in binary
+    (lambda: cs.walk_kernel(0.5, (16,), 1.0, 1.0), "horizons"),
+    (lambda: cs.walk_abs_sum_law(0.5, 169), "T"),
     (lambda: cs.worst_case_run(0, 1.0), "steps"),
 ])
 def test_bad_inputs_name_the_parameter(call: object, name: str) -> None:

@@ -70,6 +70,27 @@ def test_estimate_interval_propagates_independent_errors() -> None:
     assert fitted.std() == pytest.approx(ci.se, rel=0.03)
 
 
+def test_normal_interval_is_the_gaussian_interval() -> None:
+    ci = slopes.normal_interval(-0.43, 0.002, 9000, level=0.99)
+    lo, hi = stats.norm.interval(0.99, loc=-0.43, scale=0.002)
+    assert (ci.lo, ci.hi) == pytest.approx((lo, hi))
+    assert (ci.se, ci.n, ci.level) == (0.002, 9000, 0.99)
+    # estimate_interval is the same interval around its delta-method slope and se
+    est = slopes.estimate_interval(T, 2.0 * T**-0.5, 0.01 * T**-0.5, n=100)
+    assert slopes.normal_interval(est.slope, est.se, 100) == est
+
+
+@pytest.mark.parametrize(("args", "name"), [
+    ((math.nan, 0.1, 10), "slope"),
+    ((-0.5, -0.1, 10), "se"),
+    ((-0.5, 0.1, 0), "n"),
+])
+def test_normal_interval_rejects_bad_input(args: tuple[float, float, int], name: str) -> None:
+    with pytest.raises(ParameterError) as err:
+        slopes.normal_interval(*args)
+    assert err.value.name == name
+
+
 @pytest.mark.parametrize("k", [1, 2, 5])
 def test_gaussian_log_mean_of_chi_square(k: int) -> None:
     value, err = slopes.gaussian_log_mean(np.ones((1, k)) * 3.0)

@@ -36,7 +36,7 @@ import numpy as np
 from lrtheory.claim import ModelCheck
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 from lrtheory.models.rounding import EPS
-from lrtheory.models.slopes import bound_check, loglog_slope, within_bound
+from lrtheory.models.slopes import bound_check, loglog_slope
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.optimizers import gradient_step, nesterov
 
@@ -154,33 +154,40 @@ def worst_case_envelope(steps: int, betas: Schedule = None, h_max: float = 1.0,
     return Envelope(top, where, (top - first) / first)
 
 
+def expected_normalised_gap(weights: Any) -> float:
+    """E[Σ_i a_i z_i²/‖z‖²] for z ~ N(0, I_d): exactly the mean of the weights a_i.
+
+    The d ratios z_i²/‖z‖² are exchangeable (z is rotation invariant) and sum to 1, so each
+    has mean 1/d (their law is Beta(½, (d − 1)/2)): with a_i = a_t(h_i) this is the mean gap
+    (f(x_t) − f*)/(L‖x₀ − x*‖²) over Gaussian starts, exact however skewed the a_i are."""
+    a = np.asarray(weights, dtype=float)
+    if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)) or np.any(a < 0):
+        raise ParameterError("weights", np.shape(weights), "a finite 1-D array of values ≥ 0")
+    return float(np.mean(a))
+
+
 def start_kernel(window: Sequence[int], slope_weights: Sequence[np.ndarray],
-                 bound_weights: Sequence[np.ndarray], bound_per_r2: Sequence[np.ndarray]
-                 ) -> Kernel:
+                 gap_weights: Sequence[np.ndarray]) -> Kernel:
     """Gaussian starts x₀ ~ N(0, I) on a d-dimensional quadratic, every method's loss curve
     from its weights (f(x_t) − f* = L Σ_i a_t(h_i) x₀ᵢ² — exact, the rules being linear).
 
     Per chain: the measured log-log slope of each method in ``slope_weights`` (arrays (K, d),
-    row k at step window[k]), then one 0/1 column: whether each method in ``bound_weights``
-    ((T, d), t = 1 … T) stays within its bound, ``bound_per_r2`` ((T,), per unit ‖x₀‖²,
-    L = 1), at every t."""
+    row k at step window[k]), then for each weight vector in ``gap_weights`` ((d,), one step
+    t) the gap per unit L‖x₀‖², Σ_i a_i x₀ᵢ²/‖x₀‖² (mean: :func:`expected_normalised_gap`)."""
     ts = np.asarray(window, dtype=float)
-    if len(bound_weights) != len(bound_per_r2):
-        raise ParameterError("bound_per_r2", len(bound_per_r2),
-                             f"one bound per method ({len(bound_weights)})")
     d = int(np.shape(slope_weights[0])[1])
+    for name, group in (("slope_weights", slope_weights), ("gap_weights", gap_weights)):
+        if any(np.shape(a)[-1] != d for a in group):
+            raise ParameterError(name, [np.shape(a) for a in group], f"d = {d} weights per row")
 
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
         z = rng.normal(d)
         z2 = z * z
         cols = [loglog_slope(ts, z2 @ xp.asarray(a.T, dtype=rng.dtype)) for a in slope_weights]
-        r2 = xp.sum(z2, axis=1, keepdims=True)
-        ok = xp.ones(rng.n, dtype=rng.dtype)
-        for a, b in zip(bound_weights, bound_per_r2, strict=True):
-            ok = ok * within_bound(z2 @ xp.asarray(a.T, dtype=rng.dtype),
-                                   r2 * xp.asarray(b, dtype=rng.dtype)[None, :])
-        return xp.stack([*cols, ok], axis=1)
+        r2 = xp.sum(z2, axis=1)
+        cols += [(z2 @ xp.asarray(a, dtype=rng.dtype)) / r2 for a in gap_weights]
+        return xp.stack(cols, axis=1)
 
     return kernel
 

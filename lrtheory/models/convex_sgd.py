@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.models.slopes import loglog_slope, slope_weights
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.optimizers import gradient_step
 
@@ -114,6 +115,49 @@ def walk_mean_abs_sum(rho: float, steps: int) -> float:
     return float(np.sum(law.sum(axis=0) * s))
 
 
+def walk_abs_sum_law(rho: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """The exact law of A_T = Σ_{t=1}^T |k_t| (T(1/T)Σ f(x_t) − f* in units of ρDG/√T): its
+    support 0 … A_max and probabilities, from the joint law of (k_t, A_t) propagated over
+    k ∈ [k₁ − T, k₁ + T] and A ≤ A_max = Tk₁ + T(T − 1)/2 (the all-up path): O(T³)
+    operations, T ≤ 144. A_T ≥ k₁ = √T > 0, so ln A_T is finite."""
+    rho, steps = _rho(rho), _horizon(steps)
+    if steps > 144:
+        raise ParameterError("T", steps, "at most 144 (the joint law has O(T³) entries)")
+    k1 = math.isqrt(steps)
+    ks = np.arange(k1 - steps, k1 + steps + 1)
+    a_max = steps * k1 + steps * (steps - 1) // 2
+    law = np.zeros((ks.size, a_max + 1))
+    law[steps, k1] = 1.0  # k₁ at row T, A₁ = k₁
+    down = _down_probability(ks.astype(float), rho)[:, None]
+    shift = np.abs(ks)
+    for t in range(1, steps):  # after t moves k − k₁ ∈ {−t, −t + 2, …, t}: rows lo, lo + 2, …
+        lo, hi = steps - t, steps + t + 1
+        width = t * k1 + t * (t - 1) // 2 + 1  # A_t ≤ the all-up path's: columns < width
+        old = law[lo - 1: hi + 1: 2, :width].copy()  # rows lo − 1, lo + 1, …, hi
+        law[lo - 1: hi + 1: 2, :width] = 0.0
+        moved = old[1:] * down[lo + 1: hi + 1: 2] + old[:-1] * (1.0 - down[lo - 1: hi - 1: 2])
+        for j, row in enumerate(range(lo, hi, 2)):  # A_{t+1} = A_t + |k_{t+1}|
+            law[row, shift[row]: shift[row] + width] = moved[j]
+    probs = law.sum(axis=0)
+    return np.arange(a_max + 1, dtype=float), probs
+
+
+def walk_mean_log_abs_sum(rho: float, steps: int) -> float:
+    """E ln Σ_{t=1}^T |k_t|, exactly (:func:`walk_abs_sum_law`)."""
+    values, probs = walk_abs_sum_law(rho, steps)
+    k1 = math.isqrt(steps)
+    return float(probs[k1:] @ np.log(values[k1:]))  # A_T ≥ k₁: no mass below
+
+
+def walk_slope_mean(rho: float, horizons: tuple[int, ...]) -> float:
+    """The exact mean of :func:`walk_kernel`'s per-chain log-log slope: the running average
+    at T is ρDG·A_T/T^{3/2} with A_T = Σ|k_t|, so the slope Σ_j w_j ln(·) has mean
+    Σ_j w_j (E ln A_{T_j} − (3/2) ln T_j) (w the slope weights, Σ w_j = 0 removes ρDG)."""
+    w = slope_weights(horizons)
+    logs = [walk_mean_log_abs_sum(rho, h) - 1.5 * math.log(h) for h in horizons]
+    return float(w @ np.array(logs))
+
+
 def _exact_lattice(D: float, G: float, steps: int) -> None:
     """The oracle's law depends on whether x = 0 exactly, so float64 must keep x on the
     lattice (D/√T)ℤ exactly: the step ηG = (D/(G√T))·G as computed must equal D/√T, and
@@ -130,11 +174,16 @@ def _exact_lattice(D: float, G: float, steps: int) -> None:
 
 
 def walk_kernel(rho: float, horizons: tuple[int, ...], D: float, G: float) -> Kernel:
-    """SGD on f = ρG|x| from x₁ = D at η = D/(G√T) for each horizon T side by side: per
-    chain and horizon, (1/T)Σ_{t≤T}(f(x_t) − f*) and f(x̄_T) − f*, x̄_T = (1/T)Σ_{t≤T} x_t,
-    both in units of DG/√T: columns [averages…, averaged iterates…]."""
+    """SGD on f = ρG|x| from x₁ = D at η = D/(G√T) for each horizon T side by side (an
+    independent walk per horizon): per chain and horizon, (1/T)Σ_{t≤T}(f(x_t) − f*) and
+    f(x̄_T) − f*, x̄_T = (1/T)Σ_{t≤T} x_t, both in units of DG/√T, then the chain's log-log
+    slope of (1/T)Σ_{t≤T}(f(x_t) − f*) over the horizons (ln of the running average in
+    absolute units, > 0 as f(x₁) = ρGD; mean: :func:`walk_slope_mean`): columns
+    [averages…, averaged iterates…, slope]."""
     rho = _rho(rho)
     hs = tuple(_horizon(h) for h in horizons)
+    if len(hs) < 2 or sorted(set(hs)) != list(hs):
+        raise ParameterError("horizons", horizons, "at least two increasing horizons")
     D, G = check_positive("D", D), check_positive("G", G)
     for h in hs:
         _exact_lattice(D, G, h)
@@ -159,6 +208,8 @@ def walk_kernel(rho: float, horizons: tuple[int, ...], D: float, G: float) -> Ke
                 xs[j] = gradient_step(x, g, float(etas[j]))
         cols = [sum_f[j] / (steps * unit[j]) for j, steps in enumerate(hs)]
         cols += [rho * G * xp.abs(sum_x[j] / steps) / unit[j] for j, steps in enumerate(hs)]
+        running = xp.stack([sum_f[j] / steps for j, steps in enumerate(hs)], axis=1)
+        cols.append(loglog_slope(hs, running))
         return xp.stack(cols, axis=1)
 
     return kernel

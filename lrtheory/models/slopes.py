@@ -7,7 +7,8 @@ A rate statement "y_t = O(t^p)" (a loss gap, an error) is checked in two ways:
   module), with a confidence interval either from independent replicates, one slope each
   (:func:`replicate_interval`: mean ± Student t · sd/√n), or from independent estimates of y
   at each t with their standard errors (:func:`estimate_interval`, the delta method
-  Var ln ŷ ≈ (se/y)²);
+  Var ln ŷ ≈ (se/y)²), or as a mean of per-replicate slopes with its standard error
+  (:func:`normal_interval`);
 * its **bound is checked at every t**, not at a few: :func:`bound_check` turns the largest
   relative excess max_t (y_t − B_t)/B_t into a one-sided :class:`~lrtheory.claim.ModelCheck`
   (only an excess counts), :func:`within_bound` gives the per-replicate 0/1 indicator for a
@@ -127,13 +128,25 @@ def replicate_interval(slopes: Any, level: float = 0.95) -> SlopeInterval:
     return SlopeInterval(mean, se, s.size, level, mean - half, mean + half)
 
 
+def normal_interval(slope: float, se: float, n: int, level: float = 0.95) -> SlopeInterval:
+    """A slope estimated with standard error ``se`` (a Monte Carlo mean of per-replicate
+    slopes over ``n`` replicates, say) ± the normal quantile × se."""
+    from scipy.special import ndtri
+
+    if not math.isfinite(slope):
+        raise ParameterError("slope", slope, "a finite number")
+    se = check_real("se", se, 0.0, lo_open=False)
+    n = check_int("n", n, 1)
+    level = check_probability("level", level)
+    half = float(ndtri(0.5 + level / 2)) * se
+    return SlopeInterval(float(slope), se, n, level, slope - half, slope + half)
+
+
 def estimate_interval(t: Any, means: Any, ses: Any, n: int,
                       level: float = 0.95) -> SlopeInterval:
     """The slope of ln ŷ_k on ln t_k from *independent* estimates ŷ_k ± se_k (one per t),
     with the delta-method standard error √(Σ w_k² (se_k/ŷ_k)²) and a normal interval;
     ``n``: the smallest number of replicates behind an estimate (for the record)."""
-    from scipy.special import ndtri
-
     w = slope_weights(t)
     m, e = np.asarray(means, dtype=float), np.asarray(ses, dtype=float)
     if m.shape != w.shape or e.shape != w.shape or np.any(m <= 0) or np.any(e < 0):
@@ -142,9 +155,7 @@ def estimate_interval(t: Any, means: Any, ses: Any, n: int,
     n = check_int("n", n, 1)
     level = check_probability("level", level)
     slope = float(w @ np.log(m))
-    se = float(math.sqrt(float(np.sum((w * e / m) ** 2))))
-    half = float(ndtri(0.5 + level / 2)) * se
-    return SlopeInterval(slope, se, n, level, slope - half, slope + half)
+    return normal_interval(slope, float(math.sqrt(float(np.sum((w * e / m) ** 2)))), n, level)
 
 
 # --------------------------------------------------------------------------------------
