@@ -83,6 +83,8 @@ def test_harmonic_half_bounds_bracket_the_sum(k: int) -> None:
     total = float(np.sum(1.0 / np.sqrt(np.arange(1, k + 1))))
     lower, upper = ss.harmonic_half_bounds(k)
     assert lower <= total <= upper
+    lows, ups = ss.harmonic_half_bounds(np.array([k, 1]))
+    assert (lows[0], ups[0]) == (lower, upper)
 
 
 @pytest.mark.parametrize("distance", [0.05, 1.0, 3.7])
@@ -99,9 +101,28 @@ def test_reach_times() -> None:
     assert r.adagrad_mean_steps == r.activations / RARE.p
     t = r.sgd_mean_path_steps
     assert ss.sgd_expected_path(RARE, t) >= 1.0 > ss.sgd_expected_path(RARE, t - 1)
-    # Beyond the 2√k law's finite-size offsets, SGD takes ~1/p times longer.
-    far = ss.reach(RARE, 20.0)
-    assert 0.9 / RARE.p < far.sgd_mean_path_steps / far.adagrad_mean_steps < 1.0 / RARE.p
+    t = r.adagrad_mean_path_steps  # the first t whose exact mean path reaches D
+    assert ss.expected_path_exact(RARE, t) >= 1.0 > ss.expected_path_exact(RARE, t - 1)
+    # Jensen on the concave path: E P(N_t) ≤ P(pt) (interpolated), so t_A ≥ (K* − 1)/p.
+    assert t >= (r.activations - 1) / RARE.p
+    # Beyond the 2√k law's finite-size offsets, SGD's mean path takes ~1/p times longer.
+    ratios = [x.sgd_mean_path_steps / x.adagrad_mean_path_steps
+              for x in (r, ss.reach(RARE, 3.0))]
+    assert 0.7 / RARE.p < ratios[0] < ratios[1] < 1.0 / RARE.p
+
+
+def test_sgd_mean_first_passage_exceeds_the_mean_path_crossing() -> None:
+    """The bound of :class:`Reach`: E T_SGD > t_S − 1, here with T_SGD simulated."""
+    rng = np.random.default_rng(7)
+    st, distance, n = ss.Stream(0.1, 1.0, 0.5), 1.0, 4000
+    t_s = ss.sgd_mean_path_steps(st, distance)
+    steps = 6 * t_s
+    weights = st.eta0 * st.c / np.sqrt(np.arange(1, steps + 1))
+    paths = np.cumsum((rng.uniform(size=(n, steps)) < st.p) * weights, axis=1)
+    reached = paths >= distance
+    assert reached[:, -1].all()
+    first = reached.argmax(axis=1) + 1
+    assert first.mean() - 5 * first.std() / math.sqrt(n) > t_s - 1
 
 
 def test_second_order_error_of_the_stated_rate() -> None:
@@ -131,3 +152,8 @@ def test_bad_inputs_name_the_parameter() -> None:
         ss.expected_curves(RARE, np.array([3, 2]))
     with pytest.raises(ParameterError, match="distance"):
         ss.activations_to_reach(RARE, -1.0)
+    with pytest.raises(ParameterError, match="distance"):
+        ss.sgd_mean_path_steps(RARE, math.nan)
+    for k in (-3, 0, 2.5, np.array([4, -1]), np.array([])):
+        with pytest.raises(ParameterError, match=r"^k must"):
+            ss.harmonic_half_bounds(k)

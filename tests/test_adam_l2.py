@@ -16,6 +16,7 @@ from lrtheory.models import adam_moments as am
 from lrtheory.models.rounding import EPS
 from lrtheory.symbolic.adam_l2 import (
     affine_root,
+    exact_gradient_fixed_point,
     reflection_defect,
     stationary_step,
     step_from_moments,
@@ -95,10 +96,25 @@ def test_adam_l2_mirror_runs_are_reflections() -> None:
     np.testing.assert_allclose(plus - w_l2, -(minus - w_l2), atol=1e-12)
 
 
-def test_ratio_of_expectations_linear_closed_form() -> None:
+@pytest.mark.parametrize(("a", "h", "sigma"),
+                         [(-3.0, 3.0, 0.5), (0.7, 0.2, 2.0), (-0.1, 5.0, 0.05)])
+def test_ratio_of_expectations_solves_the_quartic(a: float, h: float, sigma: float) -> None:
+    """At ε = 0 the mean-field root solves λ²w²(G² + σ²) = G², G = a + hw, with
+    sign(w) = −sign(G): the real root of that quartic picked by the sign condition."""
+    hp = al.AdamHyper(0.05, 1.0, eps=0.0)
+    lam = hp.lam
+    g = np.polynomial.Polynomial([a, h])
+    quartic = lam**2 * np.polynomial.Polynomial([0, 0, 1]) * (g * g + sigma**2) - g * g
+    roots = [r.real for r in quartic.roots() if abs(r.imag) < 1e-9]
+    roots = [w for w in roots if w * (a + h * w) < 0]
+    assert len(roots) == 1
+    assert al.adamw_ratio_of_expectations(hp, a, h, sigma) == pytest.approx(roots[0], rel=1e-9)
+
+
+def test_ratio_of_expectations_tends_to_the_linear_closed_form() -> None:
     a, sigma = 0.6, 0.8
     closed = -a / (HP.lam * (math.hypot(a, sigma) + HP.eps))
-    assert al.adamw_ratio_of_expectations(HP, a, 0.0, sigma) == pytest.approx(closed, rel=1e-14)
+    assert al.adamw_ratio_of_expectations(HP, a, 1e-9, sigma) == pytest.approx(closed, rel=1e-8)
 
 
 def test_deterministic_fixed_point_is_the_rules() -> None:
@@ -140,6 +156,16 @@ def test_bad_inputs_name_the_parameter() -> None:
         al.deterministic_fixed_point(HP, 1.0, 0.5)  # c ≤ 1/λ: no box fixed point
     with pytest.raises(ParameterError, match="a"):
         al.overregularisation_boundary(HP, 1.5)
+    with pytest.raises(ParameterError, match=r"^a must"):
+        al.adamw_ratio_of_expectations(HP, math.nan, 1.0, 0.5)
+    with pytest.raises(ParameterError, match=r"^h must"):
+        al.adamw_ratio_of_expectations(HP, 0.3, 0.0, 0.5)  # h = 0: the closed form instead
+    with pytest.raises(ParameterError, match=r"^a must"):
+        al.adamw_linear_stationary(HP, math.inf, 0.5)
+    with pytest.raises(ParameterError, match=r"^cs must"):
+        al.run_to_fixed_point(HP, 1.0, np.array([2.0, math.nan]))
+    with pytest.raises(ParameterError, match=r"^w0 must"):
+        al.adamw_linear_curve(HP, 0.3, 0.5, math.nan, 10)
 
 
 # --------------------------------------------------------------------------------------
@@ -180,3 +206,13 @@ def test_reflection_defect() -> None:
     x, y = sp.symbols("x y")
     assert reflection_defect(lambda a, b: ((a * b + a**3,), (a**2 + b,)), (x,), (y,)) == (0, 0)
     assert reflection_defect(lambda a, b: ((a + 1,), ()), (x,), (y,)) == (2,)
+
+
+def test_derived_exact_gradient_root_is_the_models_quadratic_root() -> None:
+    """The root M11's derivation picks (SymPy, from the rule) against the model's own
+    cancellation-free quadratic formula."""
+    root = exact_gradient_fixed_point()
+    for h, c, lam, eps in ((1.0, 3.0, 1.0, 1e-8), (2.5, 1.2, 2.0, 1e-3), (0.3, 10.0, 0.5, 0.1)):
+        hp = al.AdamHyper(0.1, lam, eps=eps)
+        assert root(h, c, lam, eps) == pytest.approx(al.deterministic_fixed_point(hp, h, c),
+                                                     rel=1e-12)

@@ -113,8 +113,8 @@ def _stationary(hp: AdamHyper, a: float, sigma: float, eps: float = 0.0) -> am.Q
 def direction_mean(hp: AdamHyper, s: int, a: float, sigma: float) -> Mean:
     """E d_s = E[m̂_s/(√v̂_s + ε)] after s steps from zero moments, gradients N(a, σ²): the
     ε = 0 quadrature, its error plus :func:`eps_shift_bound`."""
-    q = _direction(hp.beta1, hp.beta2, check_int("s", s, 1), float(a), check_positive(
-        "sigma", sigma))
+    q = _direction(hp.beta1, hp.beta2, check_int("s", s, 1), check_real("a", a),
+                   check_positive("sigma", sigma))
     return Mean(q.value, q.error + eps_shift_bound(hp.eps, hp.beta1, hp.beta2, s, sigma))
 
 
@@ -127,7 +127,8 @@ def adamw_linear_curve(hp: AdamHyper, a: float, sigma: float, w0: float,
     bound accumulates the directions' bounds and 4ε per step of rounding."""
     steps = check_int("steps", steps, 1)
     q = 1.0 - hp.eta * hp.lam
-    value, error, out = float(w0), 0.0, [Mean(float(w0), 0.0)]
+    w0 = check_real("w0", w0)
+    value, error, out = w0, 0.0, [Mean(w0, 0.0)]
     for s in range(1, steps + 1):
         d = direction_mean(hp, s, a, sigma)
         value = q * value - hp.eta * d.value
@@ -141,20 +142,25 @@ def adamw_linear_mean(hp: AdamHyper, a: float, sigma: float, w0: float, steps: i
     return adamw_linear_curve(hp, float(a), float(sigma), float(w0), steps)[-1]
 
 
+@cache
 def adamw_linear_stationary(hp: AdamHyper, a: float, sigma: float) -> Mean:
     """AdamW's stationary mean on the noisy linear loss: −E d_∞/λ, E d_∞ the exact
     stationary quadrature (bias corrections faded below 10⁻¹⁶), ε's shift bounded by
-    ε·C·E[v̂^(−½)] (:func:`lrtheory.models.adam_moments.ratio_expectation`)."""
-    q = _stationary(hp, a, check_positive("sigma", sigma), hp.eps)
+    ε·C·E[v̂^(−½)] (:func:`lrtheory.models.adam_moments.ratio_expectation`). Cached: a
+    claim's findings and its model checks ask for the same values."""
+    q = _stationary(hp, check_real("a", a), check_positive("sigma", sigma), hp.eps)
     return Mean(-q.value / hp.lam, q.error / hp.lam)
 
 
 def adamw_ratio_of_expectations(hp: AdamHyper, a: float, h: float, sigma: float) -> float:
-    """The mean-field stationary point of AdamW: λw + G/(√(G² + σ²) + ε) = 0, G = a + hw
-    (E m̂ = G, E v̂ = G² + σ², the spread of w neglected); for h = 0 it is
-    −a/(λ(√(a² + σ²) + ε)). Solved by bracketing: the left side increases in w."""
-    check_real("h", h, 0.0, lo_open=False)
-    check_real("sigma", sigma, 0.0, lo_open=False)
+    """The mean-field stationary point of AdamW on the noisy quadratic, h > 0:
+    λw + G/(√(G² + σ²) + ε) = 0, G = a + hw (E m̂ = G, E v̂ = G² + σ², the spread of w
+    neglected). At ε = 0 it is a root of the quartic λ²w²(G² + σ²) = G², with no closed
+    form in general; solved by bracketing (the left side increases in w, and |w| < 1/λ).
+    On the linear loss (h = 0) the root is −a/(λ(√(a² + σ²) + ε)) directly."""
+    a = check_real("a", a)
+    h = check_positive("h", h)
+    sigma = check_real("sigma", sigma, 0.0, lo_open=False)
 
     def residual(w: float) -> float:
         g = a + h * w
@@ -169,6 +175,7 @@ def averaged_fixed_point(hp: AdamHyper, a: float, h: float, sigma: float) -> Mea
     moments' memory): the root of λw + F(a + hw, σ) = 0, F(μ, σ) the exact stationary
     E[m̂/√v̂] for gradients N(μ, σ²). F is increasing in μ, so the root is unique; its error
     is the quadrature's divided by the slope λ (plus brentq's tolerance)."""
+    a = check_real("a", a)
     check_positive("h", h)
     sigma = check_positive("sigma", sigma)
 
@@ -181,11 +188,12 @@ def averaged_fixed_point(hp: AdamHyper, a: float, h: float, sigma: float) -> Mea
     return Mean(root, err / hp.lam + 2e-13)
 
 
+@cache
 def overregularisation_boundary(hp: AdamHyper, a: float) -> Mean:
     """The gradient RMS √(a² + σ*²) at which Adam + L2 and AdamW (same λ) have the same
     stationary mean on the linear loss, i.e. E d_∞(a, σ*) = a (0 < a < 1): below it Adam +
     L2 shrinks w more than AdamW (|w_L2| < |w_W|), above it less. The ratio of expectations
-    puts it at RMS = 1 (ε → 0)."""
+    puts it at RMS = 1 (ε → 0). Cached, as :func:`adamw_linear_stationary`."""
     a = check_real("a", a, 0.0, 1.0)
 
     def gap(sigma: float) -> float:
@@ -216,6 +224,8 @@ def run_to_fixed_point(hp: AdamHyper, h: float, cs: np.ndarray,
     suffice."""
     h = check_positive("h", h)
     cs = np.asarray(cs, dtype=np.float64)
+    if cs.ndim != 1 or cs.size == 0 or not np.all(np.isfinite(cs)):
+        raise ParameterError("cs", cs, "a non-empty 1-D array of finite optima c")
     w = np.zeros_like(cs)
     state = AdamState.zeros(w)
     for _ in range(check_int("max_steps", max_steps, 1)):

@@ -12,7 +12,8 @@ of N_t (ε outside the root, as in :func:`lrtheory.adaptive.adagrad`):
 * the path length Σ|Δθ| after t steps is P(N_t), P(k) = Σ_{j≤k} c·r_j ∈ [2α(√(k+1) − 1),
   α(2√k − 1)] for ε = 0 (integral bounds on Σ j^{−½});
 * the parameter first reaches a target at distance D after K* = min{k : P(k) ≥ D}
-  activations, i.e. at the K*-th success of the Bernoulli stream: mean K*/p steps.
+  activations, i.e. at the K*-th success of the Bernoulli stream: mean K*/p steps; its mean
+  path E P(N_t) reaches D at a step t_A close to K*/p (:func:`adagrad_mean_path_steps`).
 
 SGD on one global clock, η_τ = η₀/√τ (the decay that AdaGrad has for a dense feature: with
 η₀ = α/c and p = 1 the two coincide), moves the same feature by η₀c Σ_τ b_τ/√τ, of mean
@@ -187,9 +188,14 @@ def sgd_expected_path(stream: Stream, t: Any) -> Any:
 
 
 def harmonic_half_bounds(k: Any) -> tuple[Any, Any]:
-    """Integral bounds on H_k = Σ_{j≤k} j^{−½}: 2(√(k+1) − 1) ≤ H_k ≤ 2√k − 1."""
-    k = np.asarray(k, dtype=np.float64)
-    return 2.0 * (np.sqrt(k + 1.0) - 1.0), 2.0 * np.sqrt(k) - 1.0
+    """Integral bounds on H_k = Σ_{j≤k} j^{−½}: 2(√(k+1) − 1) ≤ H_k ≤ 2√k − 1, for k an
+    integer ≥ 1 or an array of them (at k = 0 the upper bound −1 fails)."""
+    counts = np.asarray(k)
+    if (counts.size == 0 or not np.issubdtype(counts.dtype, np.integer)
+            or np.any(counts < 1)):
+        raise ParameterError("k", k, "integers ≥ 1")
+    x = counts.astype(np.float64)
+    return 2.0 * (np.sqrt(x + 1.0) - 1.0), 2.0 * np.sqrt(x) - 1.0
 
 
 # --------------------------------------------------------------------------------------
@@ -199,11 +205,20 @@ def harmonic_half_bounds(k: Any) -> tuple[Any, Any]:
 
 @dataclass(frozen=True)
 class Reach:
-    """Reaching a target at distance D: AdaGrad's activations K* and mean steps K*/p, and
-    the first step at which SGD's *mean* path length reaches D."""
+    """Reaching a target at distance D. AdaGrad: the activations K* it needs, its exact mean
+    first-passage time K*/p, and the first step t_A at which its *mean* path E P(N_t) reaches
+    D; SGD η₀/√τ: the first step t_S at which its mean path η₀cpH_t reaches D. The two
+    crossing steps are the same kind of quantity, so t_S/t_A compares like with like.
+
+    SGD's mean first-passage time T_S (the first t with η₀c Σ_{τ≤t} b_ττ^{−½} ≥ D) is not
+    computed, but it is bounded below: S_t − η₀cpH_t is a martingale with bounded increments
+    and E T_S < ∞, so optional stopping gives η₀cp E H_{T_S} = E S_{T_S} ≥ D; H, extended
+    linearly between integers, is concave, so Jensen gives H(E T_S) ≥ E H_{T_S} ≥ D/(η₀cp),
+    i.e. E T_S > t_S − 1."""
 
     activations: int
     adagrad_mean_steps: float
+    adagrad_mean_path_steps: int
     sgd_mean_path_steps: int
 
 
@@ -221,10 +236,27 @@ def activations_to_reach(stream: Stream, distance: float) -> int:
     return k
 
 
-def reach(stream: Stream, distance: float) -> Reach:
-    """AdaGrad's K* and K*/p, and SGD's first t with η₀cp H_t ≥ D (found by doubling a
-    search range and bisecting the increasing sequence of mean path lengths)."""
-    k = activations_to_reach(stream, distance)
+def adagrad_mean_path_steps(stream: Stream, distance: float) -> int:
+    """t_A = min{t : E P(N_t) ≥ D}, the first step at which AdaGrad's mean path length
+    reaches D, by one pass of the count recursion (E P(N_t) increases with t; it needs
+    t ≥ K*, and O(t_A²) operations in all)."""
+    k_star = activations_to_reach(stream, distance)
+    top = 2 * k_star
+    path = paths(stream, top)
+    t, pmf = k_star - 1, count_pmf(stream.p, k_star - 1)
+    while True:  # ends: E P(N_t) grows without bound
+        t, pmf = t + 1, _advance(pmf, stream.p)
+        if t > top:
+            top *= 2
+            path = paths(stream, top)
+        if pmf @ path[: t + 1] >= distance:
+            return t
+
+
+def sgd_mean_path_steps(stream: Stream, distance: float) -> int:
+    """t_S = min{t : η₀cpH_t ≥ D}, found by doubling a search range and bisecting the
+    increasing sequence of mean path lengths."""
+    distance = check_positive("distance", distance)
     hi = 1
     while sgd_expected_path(stream, hi) < distance:
         hi *= 2
@@ -235,4 +267,11 @@ def reach(stream: Stream, distance: float) -> Reach:
             lo = mid
         else:
             hi = mid
-    return Reach(k, k / stream.p, hi)
+    return hi
+
+
+def reach(stream: Stream, distance: float) -> Reach:
+    """AdaGrad's K*, K*/p and t_A, and SGD's t_S, for a target at distance D (:class:`Reach`)."""
+    k = activations_to_reach(stream, distance)
+    return Reach(k, k / stream.p, adagrad_mean_path_steps(stream, distance),
+                 sgd_mean_path_steps(stream, distance))
