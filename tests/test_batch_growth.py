@@ -13,6 +13,8 @@ from lrtheory.models import batch_scaling as bs
 from lrtheory.models import nqm
 from lrtheory.montecarlo.backend import numpy_backend
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
+from lrtheory.symbolic import batch_growth as sg
+from lrtheory.verify import Settings
 
 LAM = np.array([1.0, 0.5, 0.2])
 NOISE = np.array([2.0, 1.0, 0.4])
@@ -102,7 +104,6 @@ def test_coupled_arms_checks_its_plans() -> None:
 
 
 def test_derived_curve_from_a_per_direction_start_matches_the_recursion() -> None:
-    d11._arms()
     for u1 in (0.2, 0.45, 1.6):
         rate, _, after = d11._plan(Point("", {"u1": u1}))
         start, arms = d11._exact(u1)
@@ -130,3 +131,39 @@ def test_validity_rows_are_ordered_and_the_adapted_arm_breaks_at_2_over_k() -> N
     assert list(exact) == sorted(exact)
     for u1, gap in zip(d11.VALIDITY_U, adapted, strict=True):
         assert np.isfinite(gap) == (u1 * d11.FACTOR < 2)
+
+
+def test_derived_step_ratio_edge_and_floor_ratios() -> None:
+    assert sg.steps_ratio(d11.FACTOR) == d11.FACTOR
+    assert sg.steps_ratio(7) == 7
+    assert sg.adapted_edge(0.45, 1.0) == pytest.approx(2 / 0.45, rel=1e-15)
+    # the Lyapunov fixed points against the derived floor ratio (2 − u/k)/(2 − u)
+    u, k, lam_min = 1.6, d11.FACTOR, float(d11.CURVATURES[-1])
+    along_max, along_min = d11._floor_ratios(u)
+    assert along_max == pytest.approx((2 - u / k) / (2 - u), rel=1e-12)
+    assert along_min == pytest.approx((2 - u * lam_min / k) / (2 - u * lam_min), rel=1e-12)
+
+
+def test_records_and_the_scale_of_a_wrong_gap() -> None:
+    assert Settings().resolution == d11.RESOLUTION
+    for u1 in (0.2, 0.45):
+        _, _, after = d11._plan(Point("", {"u1": u1}))
+        _, arms = d11._exact(u1)
+        lead, half, end = d11._records(u1)
+        gap = bs.relative_gap(arms["growth"], arms["decay"])
+        unit = d11.FACTOR * d11.BATCH
+        assert lead % unit == half % unit == 0
+        assert gap[lead // unit] == gap.min() < 0 < gap[half // unit] < gap[end // unit]
+        assert end == after
+        for x in (lead, half, end):  # the nearer negative control is never past zero
+            decay = float(arms["decay"].loss[x // d11.BATCH])
+            g = float(arms["growth"].loss[x // unit]) - decay
+            scale = d11._gap_scale(g, decay)
+            assert scale <= decay
+            assert d11.RESOLUTION * scale <= abs(g) * (1 + 1e-12)
+    # at u₁ = 0.2 the early lead is below 2 % of L_A: the gap itself sets the scale
+    lead = d11._records(0.2)[0]
+    _, arms = d11._exact(0.2)
+    decay = float(arms["decay"].loss[lead // d11.BATCH])
+    g = float(arms["growth"].loss[lead // (d11.FACTOR * d11.BATCH)]) - decay
+    assert d11._gap_scale(g, decay) < decay

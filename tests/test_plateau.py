@@ -13,8 +13,10 @@ from lrtheory.claims import plateau as h6
 from lrtheory.errors import ParameterError
 from lrtheory.models import nqm
 from lrtheory.models import plateau as mp
-from lrtheory.montecarlo.runner import Ensemble
+from lrtheory.montecarlo.backend import numpy_backend
+from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.schedules.plateau import reduce_on_plateau
+from lrtheory.symbolic import plateau as sh
 
 
 class TorchReduceLROnPlateau:
@@ -59,8 +61,8 @@ def test_the_vectorised_rule_matches_pytorch_chain_by_chain(
     trend = np.exp(-np.arange(epochs) / 15.0)[:, None]
     losses = trend * (1.0 + 0.3 * rng.standard_normal((epochs, chains)))  # noisy plateaus
     schedule = reduce_on_plateau(1.0, factor=0.5, patience=2, threshold=threshold,
-                                 threshold_mode=mode, cooldown=cooldown, eta_min=eta_min,
-                                 eps=eps)  # type: ignore[arg-type]
+                                 threshold_mode=mode,  # type: ignore[arg-type]
+                                 cooldown=cooldown, eta_min=eta_min, eps=eps)
     state = schedule.init((chains,))
     refs = [TorchReduceLROnPlateau(1.0, 0.5, 2, threshold, mode, cooldown, eta_min, eps)
             for _ in range(chains)]
@@ -139,6 +141,12 @@ def test_step_schedule_losses_against_one_recursion() -> None:
         assert value == pytest.approx(expected, rel=1e-14)
     with pytest.raises(ParameterError, match="intervals"):
         mp.step_schedule_losses(0.4, 0.5, [], 1.0, 2.0, 60)
+    for bad, name in (({"factor": 2.0}, "factor"), ({"factor": 0.0}, "factor"),
+                      ({"eta0": -0.1}, "eta0")):
+        args = {"eta0": 0.4, "factor": 0.5, **bad}
+        with pytest.raises(ParameterError) as err:
+            mp.step_comparison(args["eta0"], args["factor"], 1.0, 1.0, 10, 1)
+        assert err.value.name == name
 
 
 def test_noiseless_chains_reproduce_the_loop_on_expected_loss() -> None:
@@ -183,22 +191,19 @@ def test_the_derived_bracket_holds_over_many_rules() -> None:
 
 
 def test_derived_edge_and_excess_bound() -> None:
-    f = h6._numeric()
+    f = sh.numeric()
     delta, epoch, patience = 0.05, 2, 1
     edge = f["edge"](delta, epoch, patience, 1.0)
     assert (1 - edge) ** (2 * epoch * (patience + 1)) == pytest.approx(1 - delta, rel=1e-12)
     assert edge == pytest.approx(delta / (2 * epoch * (patience + 1)), rel=0.05)
-    x, err, bound = h6._validity_rows()
+    x, err, bound = h6._excess_rows()
     assert all(e <= b for e, b in zip(err, bound, strict=True))
     assert list(x) == sorted(x)
     assert err[0] < 1e-3 < 0.5 < err[-1]
     assert h6._floor(0.5) == pytest.approx(0.5 * 1.0 / (2 * (2 - 0.5)))
 
 
-def _rng(n: int) -> object:
-    from lrtheory.montecarlo.backend import numpy_backend
-    from lrtheory.montecarlo.runner import ChunkRNG
-
+def _rng(n: int) -> ChunkRNG:
     backend = numpy_backend()
     return ChunkRNG(backend, [(backend.generator(np.random.SeedSequence(0)), 0, n)],
                     np.float64)
@@ -212,3 +217,77 @@ def test_windows_are_second_halves_of_the_first_two_stages() -> None:
     assert w1[0] == math.ceil(run.reductions[0] / 2)
     assert w2[0] == math.ceil((run.reductions[0] + run.reductions[1]) / 2)
     assert all(b - a == 1 for w in (w1, w2) for a, b in pairwise(w))
+
+
+def test_own_loss_chains_are_the_direct_chains_in_law() -> None:
+    """The noncentral-χ² chain of |θ|² against direct simulation of the d directions: the
+    first-cut epoch's mean agrees, at d = 1 and d = 3, within Monte Carlo error."""
+    schedule = reduce_on_plateau(0.5, factor=0.5, patience=2, threshold=1e-3)
+    for dim in (1, 3):
+        fast = mp.own_loss_first_cuts(schedule, 1.0, 1.0, dim, 30, 1, math.sqrt(10), 20000, 5)
+        kernel = mp.plateau_chains(schedule, 1.0, 1.0, dim, 30, 1, math.sqrt(10), [], 1)
+        m = Ensemble(seed=3, threads=1).run(kernel, 20000)
+        se = math.hypot(float(np.std(fast)) / math.sqrt(fast.size), float(m.stderr_mean[0]))
+        assert abs(float(np.mean(fast)) - m.mean[0]) < 4.5 * se
+        assert 5 < np.median(fast) < 11  # cut early: the noise, not the trend
+
+
+def test_own_loss_chains_tend_to_the_loop_on_expected_loss() -> None:
+    schedule = reduce_on_plateau(0.5, factor=0.5, patience=2, threshold=1e-3)
+    run = mp.plateau_on_expected_loss(schedule, 1.0, 1.0, 30, 1, m0=10.0)
+    huge = mp.own_loss_first_cuts(schedule, 1.0, 1.0, 10**12, 30, 1, math.sqrt(10), 200, 2)
+    np.testing.assert_array_equal(huge, run.reductions[0])
+    still = mp.own_loss_first_cuts(schedule, 1.0, 0.0, 1, 30, 1, math.sqrt(10), 5, 2)
+    noiseless = mp.plateau_on_expected_loss(schedule, 1.0, 0.0, 30, 1, m0=10.0)
+    expected = noiseless.reductions[0] if noiseless.reductions else 31
+    np.testing.assert_array_equal(still, expected)
+    with pytest.raises(ParameterError, match="dim"):
+        mp.own_loss_first_cuts(schedule, 1.0, 1.0, 0, 30, 1, 1.0, 5, 2)
+    with pytest.raises(ParameterError, match="schedule"):
+        mp.own_loss_first_cuts(None, 1.0, 1.0, 1, 30, 1, 1.0, 5, 2)  # type: ignore[arg-type]
+
+
+def test_window_edge_is_the_derived_edge() -> None:
+    delta, patience, epoch = 0.2, 0, 1
+    schedule = reduce_on_plateau(1.0, factor=0.5, patience=patience, threshold=delta)
+    closed = sh.numeric()["edge"](delta, epoch, patience, 1.0)
+    found = mp.window_edge(schedule, 1.0, 1.0, epoch, closed / 4, 4 * closed)
+    assert abs(found.value - closed) <= found.tolerance + 1e-9
+    with pytest.raises(ParameterError, match="noise_var"):
+        mp.window_edge(schedule, 1.0, 0.0, epoch, closed / 4, 4 * closed)
+
+
+def test_cut_bracket_and_derived_window_factor() -> None:
+    f = sh.numeric()
+    a = f["A"](0.3, 1.0, 2)
+    assert a == pytest.approx(0.7**4, rel=1e-14)
+    assert f["window_slope"](0.3, 1.0, 2, 1) == pytest.approx(-8 * 0.7**7, rel=1e-12)
+    floor = f["floor"](0.3, 1.0, 2.0, 4.0)
+    lo, hi = sh.cut_bracket(1e-9 * floor, 1e-3, floor, a, 2, fresh=False)  # at the floor
+    assert (lo, hi) == (3, 6)
+    lo, hi = sh.cut_bracket(100 * floor, 1e-3, floor, a, 2, fresh=True)
+    assert hi - lo == 2
+    assert lo > 3
+
+
+def test_lazy_findings_read_as_a_tuple() -> None:
+    import pickle
+
+    calls: list[int] = []
+
+    def make() -> tuple[str, ...]:
+        calls.append(1)
+        return ("a", "b")
+
+    lazy = h6._Lazy(make)
+    assert not calls  # nothing computed on construction
+    assert len(lazy) == 2
+    assert list(lazy) == ["a", "b"]
+    assert lazy[1] == "b"
+    assert lazy == ("a", "b")
+    assert hash(lazy) == hash(("a", "b"))
+    assert len(calls) >= 1
+    assert pickle.loads(pickle.dumps(lazy)) == ("a", "b")
+    assert bool(h6._Lazy(tuple)) is False
+    assert isinstance(h6.H6.findings, tuple)
+    assert len(h6.H6.findings) > 3

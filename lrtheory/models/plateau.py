@@ -20,7 +20,10 @@ steps and sets the rate of the next epoch.
   loss: every chain carries its own schedule state (the schedule is vectorised over
   chains), so its reductions come at its own, random, epochs;
 * :func:`feedback_residual_column` names the kernel's column holding Σ_t [L_{t+1} −
-  (1 − η_tλ)²L_t − ½λη_t²s²], whose mean is exactly 0 under any such feedback.
+  (1 − η_tλ)²L_t − ½λη_t²s²], whose mean is exactly 0 under any such feedback — and so
+  under a wrong rule too: it checks the dynamics under feedback, not the rule;
+* :func:`own_loss_first_cuts` closes the loop on each chain's own loss for any d, even
+  10¹⁰, at O(1) cost per step: |θ_t|² is a Markov chain with noncentral-χ² steps.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from numpy.typing import NDArray
 
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 from lrtheory.models import nqm
+from lrtheory.models.threshold import Threshold, bisect_threshold
 from lrtheory.montecarlo.backend import numpy_backend
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.schedules.decay import step_decay
@@ -151,6 +155,8 @@ def step_schedule_losses(eta0: float, factor: float, intervals: Sequence[int], l
     (:func:`lrtheory.schedules.step_decay`), one entry per interval s, all through the exact
     recursion side by side (rates of shape (T, S))."""
     lam, noise_var, _ = _problem(lam, noise_var, 1)
+    eta0 = check_positive("eta0", eta0)
+    factor = check_real("factor", factor, 0.0, 1.0, hi_open=False)
     steps = check_int("steps", steps, 1)
     every = [check_int(f"intervals[{i}]", s, 1) for i, s in enumerate(intervals)]
     if not every:
@@ -160,6 +166,28 @@ def step_schedule_losses(eta0: float, factor: float, intervals: Sequence[int], l
     moments = nqm.sgd_second_moments([lam], noise_var, rates, m0)
     out: FloatArray = 0.5 * lam * moments[-1, :, 0]
     return out
+
+
+def window_edge(schedule: PlateauSchedule, lam: float, noise_var: float,
+                steps_per_epoch: int, lo: float, hi: float, halvings: int = 40,
+                start_gap: float = 1e12) -> Threshold:
+    """The rate below which no window of p + 1 epochs improves the loss by more than δ, by
+    bisection on [lo, hi] of the simulated rule: a run at constant η from E[θ₀²] =
+    ``start_gap`` × its stationary value (the recursion's fixed point η²s²/(1 − (1 − ηλ)²))
+    is cut at epoch p + 2, the earliest possible, iff its first window shows no improvement.
+    (From a finite gap the edge sits where 1 − δ − A^{p+1} is ≈ δ/``start_gap``, not 0.)"""
+    lam, noise_var, e = _problem(lam, noise_var, steps_per_epoch)
+    if noise_var <= 0:
+        raise ParameterError("noise_var", noise_var, "> 0 (the floor sets the start)")
+    soon = schedule.patience + 2
+
+    def no_window_improves(rate: float) -> bool:
+        start = start_gap * rate**2 * noise_var / (1.0 - (1.0 - rate * lam) ** 2)
+        cut, _ = first_cut(schedule, lam, noise_var, [rate], [start], e, soon)
+        return bool(cut[0] <= soon)
+
+    return bisect_threshold(no_window_improves, check_positive("lo", lo),
+                            check_positive("hi", hi), halvings)
 
 
 @dataclass(frozen=True)
@@ -178,6 +206,7 @@ def step_comparison(eta0: float, factor: float, lam: float, noise_var: float, st
     """Step decay η₀f^⌊t/s⌋ over T = ``steps`` for every s = 1 … T
     (:func:`step_schedule_losses`): the s with ``cuts`` cuts evenly spaced, round(T/(cuts + 1)),
     and the s of least E[L_T]."""
+    steps = check_int("steps", steps, 1)
     losses = step_schedule_losses(eta0, factor, list(range(1, steps + 1)), lam, noise_var,
                                   steps, m0)
     matched = max(1, round(steps / (check_int("cuts", cuts, 0) + 1)))
@@ -275,3 +304,38 @@ def plateau_chains(schedule: PlateauSchedule, lam: float, noise_var: float, dim:
         return out
 
     return kernel
+
+
+def own_loss_first_cuts(schedule: PlateauSchedule, lam: float, noise_var: float, dim: int,
+                        epochs: int, steps_per_epoch: int, x0: float, chains: int,
+                        seed: int) -> FloatArray:
+    """The epoch of each chain's first cut (``epochs`` + 1 where none came), every chain
+    running the rule on its own loss L = (λ/2d)|θ|² over d = ``dim`` directions — the
+    runs of :func:`plateau_chains`, for any d at O(1) cost per step.
+
+    A step is θ ← aθ − bξ with a = 1 − ηλ, b = η·s, ξ ~ N(0, I_d), η fixed before ξ is
+    drawn; rotating θ_t onto an axis shows that, given the past, |θ_{t+1}|²/b² is
+    noncentral χ² with d degrees of freedom and noncentrality a²|θ_t|²/b². So S_t = |θ_t|²
+    is a Markov chain under any feedback rule, started at S₀ = d·x0² and drawn exactly by
+    NumPy's ``noncentral_chisquare`` (one stream, seeded by ``seed``)."""
+    if not isinstance(schedule, PlateauSchedule):
+        raise ParameterError("schedule", schedule, "a PlateauSchedule (reduce_on_plateau)")
+    lam, noise_var, e = _problem(lam, noise_var, steps_per_epoch)
+    dim, epochs = check_int("dim", dim, 1), check_int("epochs", epochs, 1)
+    chains = check_int("chains", chains, 1)
+    rng = np.random.default_rng(np.random.SeedSequence(check_int("seed", seed, 0)))
+    size = np.full(chains, float(dim) * check_real("x0", x0) ** 2)
+    state = schedule.init((chains,))
+    first = np.full(chains, epochs + 1.0)
+    for j in range(1, epochs + 1):
+        a, b2 = (1.0 - state.rate * lam) ** 2, state.rate**2 * noise_var
+        for _ in range(e):
+            if noise_var > 0:
+                size = b2 * rng.noncentral_chisquare(float(dim), a * size / b2)
+            else:
+                size = a * size
+        _, state = schedule(state, 0.5 * lam * size / dim)
+        first[(state.reductions > 0) & (first > epochs)] = j
+        if np.all(first <= epochs):
+            break
+    return first
