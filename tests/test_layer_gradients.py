@@ -26,6 +26,7 @@ from lrtheory.models.deep_chain import (
     sgd_second_moment_path,
     sgd_second_moments,
 )
+from lrtheory.models.rounding import EPS
 from lrtheory.symbolic.deep_chain import (
     chain_rule_gradient,
     deep_chain,
@@ -57,6 +58,21 @@ def test_chain_output_and_gradients_against_sums_and_finite_differences() -> Non
         fd = (0.5 * (chain_output(up, x, gains) - 0.3) ** 2
               - 0.5 * (chain_output(down, x, gains) - 0.3) ** 2) / (2 * h)
         np.testing.assert_allclose(grads[:, k], fd, rtol=1e-6, atol=1e-8)
+
+
+def test_backprop_rounding_stays_within_8_l_eps() -> None:
+    # The bound the model check uses: gap ≤ 8Lε·|B_ℓx_ℓ|Σ_k|B_kx_ke_k|, on deep chains with
+    # cancelling terms and gains both below and above one.
+    rng = np.random.default_rng(5)
+    for depth in (2, 6, 20, 40):
+        gains = rng.uniform(0.5, 1.5, size=depth - 1) * rng.choice([-1.0, 1.0], depth - 1)
+        b = backprop_factors(gains)
+        x, e = rng.normal(size=(2000, depth)), rng.normal(size=(2000, depth))
+        terms = b * x * e
+        closed = b * x * np.sum(terms, axis=1, keepdims=True)
+        unit = np.abs(b * x) * np.sum(np.abs(terms), axis=1, keepdims=True)
+        gap = np.abs(chain_gradients(e, x, gains, 0.0) - closed) / unit
+        assert float(np.max(gap)) <= 8 * depth * EPS
 
 
 def test_log_gradient_slope_of_a_geometric_profile_is_ln_a() -> None:
@@ -135,6 +151,13 @@ def test_the_symbolic_chain() -> None:
                                                 + e[2] ** 2) / 2) == 0
 
 
+def test_only_the_size_of_a_factor_sets_the_rates() -> None:
+    b = backprop_factors(np.array([0.7, -1.3, 0.9]))
+    for rule in RULES:
+        np.testing.assert_array_equal(layer_rates(b, 0.2, rule), layer_rates(np.abs(b), 0.2, rule))
+        assert np.all(layer_rates(b, 0.2, rule) > 0)
+
+
 def test_bad_inputs_name_the_parameter() -> None:
     b = backprop_factors(equal_gains(0.7, 3))
     with pytest.raises(ParameterError, match="rule"):
@@ -149,3 +172,27 @@ def test_bad_inputs_name_the_parameter() -> None:
         sgd_second_moments(b, np.ones(3), np.ones(3), -1)
     with pytest.raises(ParameterError, match="layer"):
         chain_rule_gradient(deep_chain(2), 3)
+    with pytest.raises(ParameterError, match="rates"):
+        sgd_second_moments(b, [-1.0, -1.0, 0.1], np.ones(3), 2)
+    with pytest.raises(ParameterError, match="rates"):
+        sgd_second_moments(b, [0.1, 0.1], np.ones(3), 2)
+    with pytest.raises(ParameterError, match="s0"):
+        sgd_second_moment_path(b, np.full(3, 0.1), [1.0, -1.0, 1.0], 2)
+    with pytest.raises(ParameterError, match="factors"):
+        layer_rates([0.5, 0.0, 1.0], 0.1, "gradient")
+    with pytest.raises(ParameterError, match="factors"):
+        layer_rates(np.ones((2, 3)), 0.1, "global")
+    with pytest.raises(ParameterError, match="rates"):
+        layer_factors(b, np.ones(2))
+    with pytest.raises(ParameterError, match="rates"):
+        mean_square_margin(b, np.ones(4))
+    with pytest.raises(ParameterError, match="rates"):
+        mean_square_margin(b, [0.1, 0.0, 0.1])
+    with pytest.raises(ParameterError, match="grads"):
+        log_gradient_slope(np.ones((4, 1)))
+    with pytest.raises(ParameterError, match="gains"):
+        backprop_factors([0.5, np.nan])
+    with pytest.raises(ParameterError, match="gains"):
+        chain_gradients(np.ones((2, 3)), np.ones((2, 3)), np.ones(3), 0.0)
+    with pytest.raises(ParameterError, match="w"):
+        chain_output(np.ones((2, 2)), np.ones((2, 3)), np.ones(2))

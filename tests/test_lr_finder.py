@@ -7,24 +7,28 @@ import math
 
 import numpy as np
 import pytest
-from scipy.integrate import quad
 from scipy.stats import f as f_dist
 
 from lrtheory.errors import ParameterError
 from lrtheory.models.lr_finder import (
+    _power,
     check_spectrum,
     continuing_detection,
     contraction,
     detection_law,
     doubling_multiples,
     doubling_search,
+    mean_restart_threshold,
     measured_growth,
     measured_worst_case_steps,
     offset_averaged_expectations,
     positive_form_probability,
     restart_threshold_bound,
+    restart_thresholds,
     restart_weights,
     search_expectations,
+    simulated_restart_thresholds,
+    threshold_half_width,
     worst_case_steps,
 )
 from lrtheory.models.range_test import diagonal_hvp, gd_step, quadratic_loss
@@ -138,13 +142,51 @@ def test_what_a_rate_costs() -> None:
 def test_search_expectations_of_a_one_direction_problem_are_known() -> None:
     # One direction: every rate past the limit is flagged at once.
     lam = np.array([1.0])
-    law = search_expectations(lam, doubling_multiples(1.5, 3, 3), 2, 10.0)
-    np.testing.assert_allclose(law.values, [1.5, 1.0, -math.log(1 - 0.3)], atol=1e-12)
+    law = search_expectations(lam, doubling_multiples(1.5, 3, 3), 2)
+    np.testing.assert_allclose(law.values, [1.5, 1.0], atol=1e-12)
     # Over a uniform grid offset the stop is 2^u: mean 1/ln 2.
-    avg = offset_averaged_expectations(lam, 3, 3, 2, 10.0)
-    rate = quad(lambda u: -math.log(1 - 0.2 * 2**u), 0, 1)[0]
-    np.testing.assert_allclose(avg.values, [1 / math.log(2), 1.0, rate], atol=1e-9)
+    avg = offset_averaged_expectations(lam, 3, 3, 2)
+    np.testing.assert_allclose(avg.values, [1 / math.log(2), 1.0], atol=1e-9)
     assert np.all(avg.errors < 1e-8)
+    # ... and its threshold is the limit itself.
+    assert mean_restart_threshold(lam, 3).value == 1.0
+
+
+def test_restart_thresholds_closed_form_simulated_and_flags_agree() -> None:
+    c = np.random.default_rng(7).standard_normal((40, LAM.size))
+    hvp = diagonal_hvp(LAM)
+    closed = restart_thresholds(LAM, c, 3, 44)
+    limit = 2.0 / LAM[-1]
+    sim, half = simulated_restart_thresholds(hvp, c, 3, limit, 2.0 / LAM[0], 44)
+    assert np.all(closed > limit)
+    assert np.all(closed <= 2.0 / LAM[0])
+    np.testing.assert_allclose(closed, sim, rtol=1e-10)
+    assert np.all(half < 1e-12)
+    assert threshold_half_width(LAM, 44) == pytest.approx((2 / LAM[0] - limit) / 2**45)
+    # The doubling search flags exactly the grid rates above each start's threshold.
+    etas = 2.0 * doubling_multiples(1.1, 2, 4) / LAM[-1]
+    _, flags = doubling_search(hvp, c, etas, 3)
+    np.testing.assert_array_equal(flags, etas[None, :] > closed[:, None])
+    assert np.all(closed <= restart_threshold_bound(LAM, c, 3) * (1 + 1e-12))
+
+
+@pytest.mark.parametrize("steps", [1, 4])
+def test_mean_restart_threshold_matches_a_large_simulation(steps: int) -> None:
+    exact = mean_restart_threshold(LAM, steps)
+    assert exact.error < 1e-5
+    # The error bound is honest: a much finer rule lands within it.
+    assert abs(mean_restart_threshold(LAM, steps, 256).value - exact.value) <= exact.error
+    c = np.random.default_rng(steps).standard_normal((100_000, LAM.size))
+    x = restart_thresholds(LAM, c, steps, 30) * LAM[-1] / 2
+    assert abs(float(np.mean(x)) - exact.value) < 5 * float(np.std(x)) / math.sqrt(x.size)
+    # A wrong law is far outside that: the threshold is well above the limit.
+    assert exact.value > 1.05
+
+
+def test_repeated_squaring_is_the_power() -> None:
+    base = np.array([0.3, -1.7, 2.0, -0.999])
+    for k in range(1, 40):
+        np.testing.assert_allclose(_power(base, k), base**k, rtol=1e-13)
 
 
 def test_bad_inputs_name_the_parameter() -> None:
@@ -160,3 +202,34 @@ def test_bad_inputs_name_the_parameter() -> None:
         check_spectrum([1.0, 0.5])
     with pytest.raises(ParameterError, match="etas"):
         detection_law(LAM, [2.0, 1.0], 3)
+    with pytest.raises(ParameterError, match="lam"):
+        contraction([-1.0, 2.0], 1.0)
+    with pytest.raises(ParameterError, match="eta"):
+        contraction(LAM, [0.5, -1.0])
+    with pytest.raises(ParameterError, match="eta"):
+        measured_growth(LAM, -0.5, 4)
+    with pytest.raises(ParameterError, match="lam"):
+        restart_threshold_bound([1.0, -2.0], [[1.0, 0.0]], 3)
+    with pytest.raises(ParameterError, match="c"):
+        restart_threshold_bound(LAM, [[1.0, 0.0]], 3)
+    hvp, starts = diagonal_hvp(LAM), np.ones((2, LAM.size))
+    for etas in ([2.0, 1.0], [-1.0, 1.0], [1.0, np.inf], []):
+        with pytest.raises(ParameterError, match="etas"):
+            doubling_search(hvp, starts, etas, 2)
+    with pytest.raises(ParameterError, match="etas"):
+        doubling_search(hvp, starts, np.ones((3, 2)).cumsum(axis=1), 2)
+    with pytest.raises(ParameterError, match="e0"):
+        doubling_search(hvp, np.ones(LAM.size), [1.0, 2.0], 2)
+    with pytest.raises(ParameterError, match="halvings"):
+        restart_thresholds(LAM, starts, 2, -1)
+    with pytest.raises(ParameterError, match="hi"):
+        simulated_restart_thresholds(hvp, starts, 2, 1.0, 0.5, 4)
+
+
+def test_a_list_of_rates_is_a_grid() -> None:
+    starts = np.random.default_rng(8).standard_normal((5, LAM.size))
+    etas = [0.5, 1.0, 2.5, 5.0]
+    index, flags = doubling_search(diagonal_hvp(LAM), starts, etas, 2)
+    same, _ = doubling_search(diagonal_hvp(LAM), starts, np.array(etas), 2)
+    np.testing.assert_array_equal(index, same)
+    assert flags.shape == (5, 4)

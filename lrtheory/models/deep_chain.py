@@ -42,6 +42,8 @@ def backprop_factors(gains: Any) -> Any:
     batch axes): B_L = 1. Returns the (…, L) factors."""
     xp = namespace(gains)
     g = xp.asarray(gains)
+    if g.ndim == 0 or g.dtype.kind not in "iuf" or not bool(xp.all(xp.isfinite(g))):
+        raise ParameterError("gains", gains, "finite real gains a_2, …, a_L along the last axis")
     ones = xp.ones((*g.shape[:-1], 1), dtype=g.dtype if g.dtype.kind == "f" else float)
     tail = xp.cumprod(g[..., ::-1], axis=-1)[..., ::-1]  # Π_{k≥j} a_k for j = 2, …, L
     return xp.concatenate([tail, ones], axis=-1)
@@ -53,10 +55,24 @@ def equal_gains(gain: float, depth: int) -> Array:
     return np.full(check_int("depth", depth, 2) - 1, float(gain))
 
 
+def _check_chain(x: Any, gains: Any) -> int:
+    """The depth L of a batch of inputs (…, L) whose gains have L − 1 entries on their last
+    axis (shapes only: no data is read, so this costs nothing on a GPU)."""
+    if getattr(x, "ndim", 0) == 0 or x.shape[-1] < 1:
+        raise ParameterError("x", getattr(x, "shape", x), "inputs (…, L) with L ≥ 1")
+    if getattr(gains, "ndim", 0) == 0 or gains.shape[-1] != x.shape[-1] - 1:
+        raise ParameterError("gains", getattr(gains, "shape", gains),
+                             f"L − 1 = {x.shape[-1] - 1} gains along the last axis")
+    return int(x.shape[-1])
+
+
 def chain_output(w: Any, x: Any, gains: Any) -> Any:
     """f = h_L with h_ℓ = a_ℓh_{ℓ−1} + w_ℓx_ℓ: the forward pass, rows of ``x`` (…, L)."""
+    depth = _check_chain(x, gains)
+    if getattr(w, "shape", (None,))[-1] != depth:
+        raise ParameterError("w", getattr(w, "shape", w), f"weights (…, {depth})")
     h = w[..., 0] * x[..., 0]
-    for k in range(1, x.shape[-1]):
+    for k in range(1, depth):
         h = gains[..., k - 1] * h + w[..., k] * x[..., k]
     return h
 
@@ -76,7 +92,10 @@ def chain_gradients(w: Any, x: Any, gains: Any, target: Any) -> Any:
 def log_gradient_slope(grads: Any) -> Any:
     """Per row, the least-squares slope of ln|∂/∂w_ℓ| against the depth from the output
     L − ℓ: ln a for equal gains in expectation (the input's and residual's logs cancel or
-    are shared), E ln|a_k| for random gains."""
+    are shared), E ln|a_k| for random gains. Needs L ≥ 2 layers on the last axis."""
+    if getattr(grads, "ndim", 0) == 0 or grads.shape[-1] < 2:
+        raise ParameterError("grads", getattr(grads, "shape", grads),
+                             "gradients (…, L) of L ≥ 2 layers (a slope needs two)")
     xp = namespace(grads)
     depth = grads.shape[-1]
     t = xp.arange(depth - 1, -1, -1, dtype=grads.dtype)
@@ -84,11 +103,27 @@ def log_gradient_slope(grads: Any) -> Any:
     return xp.sum(xp.log(xp.abs(grads)) * t, axis=-1) / float(xp.sum(t * t))
 
 
+def _factors(factors: Any) -> Array:
+    """A 1-D array of finite nonzero backprop factors B_ℓ, or ParameterError."""
+    b: Array = np.asarray(factors, dtype=np.float64)
+    if b.ndim != 1 or b.size == 0 or not np.all(np.isfinite(b)) or np.any(b == 0):
+        raise ParameterError("factors", factors, "a 1-D array of finite nonzero factors B_ℓ")
+    return b
+
+
+def _rates(rates: Any, size: int) -> Array:
+    """Per-layer rates η_ℓ > 0, finite, one per layer, or ParameterError."""
+    eta: Array = np.asarray(rates, dtype=np.float64)
+    if eta.shape != (size,) or not np.all(np.isfinite(eta)) or not np.all(eta > 0):
+        raise ParameterError("rates", rates, f"{size} finite positive rates, one per layer")
+    return eta
+
+
 def layer_rates(factors: Any, fraction: float, rule: Rule) -> Array:
     """η_ℓ at the fraction f of each rule's stability limit (max_ℓ η_ℓB_ℓ² = 2f):
-    ``"global"`` 2f/max B², ``"gradient"`` c/B_ℓ with c = 2f/max B, ``"curvature"``
-    2f/B_ℓ²."""
-    b = np.asarray(factors, dtype=np.float64)
+    ``"global"`` 2f/max B², ``"gradient"`` c/|B_ℓ| with c = 2f/max|B|, ``"curvature"``
+    2f/B_ℓ². Only |B_ℓ| matters (a negative gain flips the gradient's sign, not its size)."""
+    b = np.abs(_factors(factors))
     f = check_real("fraction", fraction, 0.0, 1.0)
     if rule == "global":
         return np.full_like(b, 2.0 * f / float(np.max(b * b)))
@@ -101,8 +136,8 @@ def layer_rates(factors: Any, fraction: float, rule: Rule) -> Array:
 
 def layer_factors(factors: Any, rates: Any) -> Array:
     """Full-batch GD factors 1 − η_ℓB_ℓ² per layer."""
-    b = np.asarray(factors, dtype=np.float64)
-    return np.asarray(1.0 - np.asarray(rates, dtype=np.float64) * b * b)
+    b = _factors(factors)
+    return np.asarray(1.0 - _rates(rates, b.size) * b * b)
 
 
 def orthonormal_design(depth: int) -> Array:
@@ -123,10 +158,13 @@ def sgd_second_moment_path(factors: Any, rates: Any, s0: Any, steps: int) -> Arr
     """Exact E e_ℓ(t)² for t = 0, …, ``steps`` (rows) of per-example SGD on x ~ N(0, I)
     from second moments ``s0``: s ↦ (1 − 2u + 2u²)⊙s + (η²⊙B²)(B²·s), u = η⊙B² (module
     docstring)."""
-    b2 = np.asarray(factors, dtype=np.float64) ** 2
-    eta = np.asarray(rates, dtype=np.float64)
+    b2 = _factors(factors) ** 2
+    eta = _rates(rates, b2.size)
+    s = np.asarray(s0, dtype=np.float64)
+    if s.shape != b2.shape or not np.all(np.isfinite(s)) or np.any(s < 0):
+        raise ParameterError("s0", s0, f"{b2.size} finite second moments ≥ 0, one per layer")
     u = eta * b2
-    path = [np.asarray(s0, dtype=np.float64)]
+    path = [s]
     for _ in range(check_int("steps", steps, 0)):
         s = path[-1]
         path.append((1.0 - 2.0 * u + 2.0 * u * u) * s + eta * eta * b2 * float(b2 @ s))
@@ -141,7 +179,8 @@ def sgd_second_moments(factors: Any, rates: Any, s0: Any, steps: int) -> Array:
 def mean_square_margin(factors: Any, rates: Any) -> float:
     """Σ u_ℓ/(2(1 − u_ℓ)), u_ℓ = η_ℓB_ℓ² ∈ (0, 1): per-example SGD's second moments stay
     bounded iff this is < 1 (∞ if some u_ℓ ≥ 1)."""
-    u = np.asarray(rates, dtype=np.float64) * np.asarray(factors, dtype=np.float64) ** 2
-    if np.any(u >= 1.0) or np.any(u <= 0.0):
+    b = _factors(factors)
+    u = _rates(rates, b.size) * b * b
+    if np.any(u >= 1.0):
         return math.inf
     return float(np.sum(u / (2.0 * (1.0 - u))))

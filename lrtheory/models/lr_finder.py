@@ -12,7 +12,10 @@ start coefficients c) two versions of the search are modelled:
   above η_c. Over starts c ~ N(0, I) the chance that η_k is flagged is P(Σ w_iz_i² > 0)
   with w_i = λ_i[(1 − η_kλ_i)^{2T} − 1] (:func:`restart_weights`), which Imhof's integral
   gives to quadrature accuracy (:func:`positive_form_probability`); the law of the detected
-  point is then exact (:func:`detection_law`).
+  point is then exact (:func:`detection_law`). Each start's threshold η_c itself is found
+  by bisection on the closed-form loss change (:func:`restart_thresholds`); its mean over
+  starts is E[η_c] = 2/λ_max + ∫ P(η < η_c) dη, with P(η < η_c) = 1 − P(flag at η) from
+  Imhof (:func:`mean_restart_threshold`).
 * **Continuing test** (:func:`continuing_detection`, fast.ai style): one run, η doubled
   every m steps, stopped when the loss exceeds ``factor`` times its minimum so far.
 
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.special import roots_legendre
 
 from lrtheory.arrays import namespace
 from lrtheory.errors import ParameterError, check_int, check_real
@@ -172,17 +176,21 @@ def detection_law(lam: Any, etas: Any, steps: int, nodes: int = 256) -> Detectio
 
 
 def doubling_search(hvp: HVP, e0: Any, etas: Any, steps: int, xp: Any = np) -> tuple[Any, Any]:
-    """Simulate the restart search from the rows of ``e0``: at every η_k run ``steps`` GD
-    steps from e0 and flag η_k if the loss ends above its start. ``etas`` is one grid (K,)
-    or one per row (n, K). Returns (index of the first flagged rate, K where none is; the
-    (n, K) flags)."""
+    """Simulate the restart search from the rows of ``e0`` (n, d): at every η_k run ``steps``
+    GD steps from e0 and flag η_k if the loss ends above its start. ``etas`` is one
+    increasing grid of positive rates (K,) or one per row (n, K), on the backend ``xp``.
+    Returns (index of the first flagged rate, K where none is; the (n, K) flags)."""
     steps = check_int("steps", steps, 1)
-    if getattr(etas, "ndim", 1) not in (1, 2):
-        raise ParameterError("etas", getattr(etas, "shape", etas), "a (K,) or (n, K) grid")
+    etas = _check_grid(xp.asarray(etas, dtype=getattr(e0, "dtype", np.float64)), xp)
+    if getattr(e0, "ndim", 0) != 2:
+        raise ParameterError("e0", getattr(e0, "shape", e0), "an (n, d) batch of starts")
+    if etas.ndim == 2 and etas.shape[0] != e0.shape[0]:
+        raise ParameterError("etas", etas.shape,
+                             f"one grid (K,) or one per start ({e0.shape[0]}, K)")
     start = quadratic_loss(hvp, e0)
     flags = []
     for k in range(etas.shape[-1]):
-        eta = etas[:, k:k + 1] if etas.ndim == 2 else float(etas[k])
+        eta = etas[:, k:k + 1] if etas.ndim == 2 else etas[k]
         e = e0
         for _ in range(steps):
             e = gd_step(hvp, e, eta)
@@ -192,14 +200,147 @@ def doubling_search(hvp: HVP, e0: Any, etas: Any, steps: int, xp: Any = np) -> t
     return index, flagged
 
 
-def restart_threshold_bound(lam: Any, c: Any, steps: int) -> Any:
+def _check_grid(etas: Any, xp: Any) -> Any:
+    """``etas`` if it is a (K,) or (n, K) grid of finite positive rates, increasing along its
+    last axis; else ParameterError."""
+    if etas.ndim not in (1, 2) or etas.shape[-1] == 0:
+        raise ParameterError("etas", etas.shape, "a grid of rates (K,) or one per start (n, K)")
+    if not bool(xp.all(xp.isfinite(etas)) & xp.all(etas > 0)
+                & xp.all(xp.diff(etas, axis=-1) > 0)):
+        raise ParameterError("etas", etas, "finite positive rates, increasing along the grid")
+    return etas
+
+
+def restart_threshold_bound(lam: Any, c: Any, steps: int) -> Array:
     """An upper bound on η_c per start: the top term alone exceeds 2L₀ once
     (ηλ_max − 1)^{2T}λ_maxc_1² ≥ 2L₀, i.e. η ≥ [1 + (2L₀/(λ_maxc_1²))^{1/(2T)}]/λ_max
-    (λ_max = lam[-1]; rows of ``c`` are starts)."""
-    lam = np.asarray(lam, dtype=np.float64)
-    c = np.atleast_2d(np.asarray(c, dtype=np.float64))
-    ratio = np.sum(lam * c * c, axis=1) / (lam[-1] * c[:, -1] ** 2)
-    return (1.0 + ratio ** (1.0 / (2 * check_int("steps", steps, 1)))) / lam[-1]
+    (λ_max = lam[-1]; rows of ``c`` are starts; ∞ where c_1 = 0)."""
+    lam = check_spectrum(lam)
+    c = _check_starts(c, lam.size)
+    steps = check_int("steps", steps, 1)
+    with np.errstate(divide="ignore"):
+        ratio = np.sum(lam * c * c, axis=1) / (lam[-1] * c[:, -1] ** 2)
+    return np.asarray((1.0 + ratio ** (1.0 / (2 * steps))) / lam[-1])
+
+
+def _check_starts(c: Any, d: int) -> Array:
+    starts: Array = np.atleast_2d(np.asarray(c, dtype=np.float64))
+    if starts.ndim != 2 or starts.shape[1] != d or not np.all(np.isfinite(starts)):
+        raise ParameterError("c", np.shape(c), f"finite starts, one per row, {d} coefficients each")
+    return starts
+
+
+def restart_thresholds(lam: Any, c: Any, steps: int, halvings: int, xp: Any = np) -> Any:
+    """Each start's restart threshold η_c (rows of ``c``, shape (n, d), on the backend
+    ``xp``): the root in (2/λ_max, 2/λ_min] of L_T(η) − L₀ = ½Σλ_ic_i²[(1 − ηλ_i)^{2T} − 1],
+    bisected ``halvings`` times on its sign from the bracket [2/λ_max, 2/λ_min]. The bracket
+    holds for every start: below 2/λ_max every term is negative, above 2/λ_min every term
+    is positive; L_T − L₀ is convex in η with L_T − L₀ = 0 at η = 0, so it has one root
+    there and the flagged rates are exactly (η_c, ∞). Returns the midpoints of the final
+    brackets; each is within :func:`threshold_half_width` of η_c (plus the rounding of the
+    loss change near the root, far smaller)."""
+    lam = check_spectrum(lam)
+    steps = check_int("steps", steps, 1)
+    lam_x = xp.asarray(lam, dtype=getattr(c, "dtype", np.float64))
+    weight = lam_x * c * c
+
+    def flagged(eta: Any) -> Any:
+        return xp.sum(weight * (_power((1.0 - eta[..., None] * lam_x) ** 2, steps) - 1.0),
+                      axis=-1) > 0
+
+    lo = xp.full(c.shape[:-1], 2.0 / float(lam[-1]), dtype=lam_x.dtype)
+    mid, _ = _bisect_rows(flagged, lo, lo * 0.0 + 2.0 / float(lam[0]), halvings, xp)
+    return mid
+
+
+def _bisect_rows(flagged: Any, lo: Any, hi: Any, halvings: int, xp: Any) -> tuple[Any, Any]:
+    """Bisect a nested flag, row by row: ``flagged(η)`` (n,) → bools, false at ``lo`` and
+    true at ``hi``. Returns (the final midpoints, their half-widths)."""
+    for _ in range(check_int("halvings", halvings, 0)):
+        mid = 0.5 * (lo + hi)
+        up = flagged(mid)
+        hi = xp.where(up, mid, hi)
+        lo = xp.where(up, lo, mid)
+    return 0.5 * (lo + hi), 0.5 * (hi - lo)
+
+
+def _power(base: Any, k: int) -> Any:
+    """base^k for an integer k ≥ 1 by repeated squaring (a few multiplications instead of
+    one call of ``pow`` per element)."""
+    result = None
+    while k:
+        if k & 1:
+            result = base if result is None else result * base
+        k >>= 1
+        if k:
+            base = base * base
+    return result
+
+
+def simulated_restart_thresholds(hvp: HVP, c: Any, steps: int, lo: Any, hi: Any,
+                                 halvings: int, xp: Any = np) -> tuple[Any, Any]:
+    """η_c per row of ``c`` (n, d) bisected on *simulated* runs: η is flagged when ``steps``
+    GD steps from c end above L₀. ``lo`` must not be flagged and ``hi`` must be (numbers or
+    (n,) arrays); the flags are nested (:func:`restart_thresholds`), so η_c stays in the
+    bracket. Returns (the final midpoints, their half-widths), vectorised over the rows."""
+    steps = check_int("steps", steps, 1)
+    start = quadratic_loss(hvp, c)
+    lo, hi = lo + 0.0 * start, hi + 0.0 * start
+    if not bool(xp.all(lo < hi)):
+        raise ParameterError("hi", hi, "above lo in every row")
+
+    def flagged(eta: Any) -> Any:
+        e = c
+        for _ in range(steps):
+            e = gd_step(hvp, e, eta[:, None])
+        return quadratic_loss(hvp, e) > start
+
+    return _bisect_rows(flagged, lo, hi, halvings, xp)
+
+
+def threshold_half_width(lam: Any, halvings: int) -> float:
+    """Half the width of :func:`restart_thresholds`' final bracket, the same for every start:
+    (2/λ_min − 2/λ_max)/2^{halvings + 1}."""
+    lam = check_spectrum(lam)
+    width = 2.0 / float(lam[0]) - 2.0 / float(lam[-1])
+    return width / 2.0 ** (check_int("halvings", halvings, 0) + 1)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """An expectation computed by quadrature, with a bound on its error."""
+
+    value: float
+    error: float
+
+
+def mean_restart_threshold(lam: Any, steps: int, nodes: int = 32) -> Expectation:
+    """E[η_c]·λ_max/2 over starts c ~ N(0, I), in multiples x of the limit 2/λ_max:
+    x_c ∈ [1, κ] and P(x_c > x) = 1 − P(the run at x is flagged), so
+    E[x_c] = 1 + ∫_1^κ [1 − P_flag(x)] dx, P_flag from Imhof (:func:`restart_weights`,
+    :func:`positive_form_probability`). Gauss–Legendre with ``nodes`` nodes on each of the
+    panels [1, 5/4], [5/4, 2], [2, 4], [4, κ] (the integrand falls from 1 to 0 near x = 1
+    for long runs); the error adds the gap to the half-order rule and (κ − 1)·the
+    quadrature error of P_flag."""
+    lam = check_spectrum(lam)
+    steps = check_int("steps", steps, 1)
+    kappa = float(lam[-1] / lam[0])
+    if kappa == 1.0:
+        return Expectation(1.0, 0.0)
+    edges = np.array([e for e in (1.0, 1.25, 2.0, 4.0) if e < kappa] + [kappa])
+    nodes = check_int("nodes", nodes, 2)
+    rules = [legendre_unit(n) for n in (nodes, nodes // 2)]
+    # Both rules on every panel, in one vectorised Imhof call.
+    a, b = edges[:-1, None], edges[1:, None]
+    x = np.concatenate([(a + (b - a) * s).ravel() for s, _ in rules])
+    p = positive_form_probability(restart_weights(lam, 2.0 * x / lam[-1], steps))
+    tail = 1.0 - p.value
+    values = []
+    for s, q in rules:
+        part, tail = tail[:a.size * s.size], tail[a.size * s.size:]
+        values.append(1.0 + float(np.sum((b - a) * (part.reshape(a.size, s.size) @ q[:, None]))))
+    error = abs(values[0] - values[1]) + (kappa - 1.0) * float(np.max(p.error))
+    return Expectation(values[0], error)
 
 
 def stopping_outcomes(x: Any) -> Any:
@@ -211,30 +352,28 @@ def stopping_outcomes(x: Any) -> Any:
 @dataclass(frozen=True)
 class SearchExpectations:
     """Exact expectations over starts c ~ N(0, I) of (the stopping multiple η_stopλ_max/2,
-    the indicator of stopping at the first doubling past the limit, the worst-case rate
-    −ln ρ(η_stop/divisor) of the rule's rate), with bounds on their quadrature errors."""
+    the indicator of stopping at the first doubling past the limit), with bounds on their
+    quadrature errors."""
 
     values: Array
     errors: Array
 
 
-def search_expectations(lam: Any, x: Any, steps: int, divisor: float) -> SearchExpectations:
+def search_expectations(lam: Any, x: Any, steps: int) -> SearchExpectations:
     """:class:`SearchExpectations` for a grid of multiples x (K,), or one per row (m, K)."""
     lam = check_spectrum(lam)
-    divisor = check_real("divisor", divisor, 1.0, math.inf, lo_open=False)
     lam_max = float(lam[-1])
     law = detection_law(lam, 2.0 * np.asarray(x) / lam_max, steps)
     outcomes = stopping_outcomes(np.asarray(x, dtype=np.float64))
     first = ((outcomes > 1.0) & (outcomes <= 2.0)) * 1.0
-    rate = -np.log(contraction(lam, 2.0 * outcomes / lam_max / divisor))
-    values = np.stack([law.mean(outcomes), law.mean(first), law.mean(rate)], axis=-1)
+    values = np.stack([law.mean(outcomes), law.mean(first)], axis=-1)
     # |E_exact − E| ≤ Σ_k |g_k|·|Δstop_k| ≤ (K + 1)·max|g|·(error of one entry).
-    scale = outcomes.shape[-1] * np.array([np.max(outcomes), 1.0, np.max(rate)])
+    scale = outcomes.shape[-1] * np.array([np.max(outcomes), 1.0])
     return SearchExpectations(values, law.error * scale)
 
 
 def offset_averaged_expectations(lam: Any, below: int, above: int, steps: int,
-                                 divisor: float, nodes: int = 32) -> SearchExpectations:
+                                 nodes: int = 16) -> SearchExpectations:
     """:func:`search_expectations` averaged over a uniform offset u of the grid (the first
     rate past the limit at 2^u·2/λ_max: a log-uniform problem scale against the grid).
     Gauss–Legendre on [0, 0.1], [0.1, 0.4], [0.4, 1]; P(flag) grows like √u near u = 0, so
@@ -244,7 +383,7 @@ def offset_averaged_expectations(lam: Any, below: int, above: int, steps: int,
         us = np.concatenate([0.1 * s**2, 0.1 + 0.3 * s, 0.4 + 0.6 * s])
         ws = np.concatenate([0.2 * s * qs, 0.3 * qs, 0.6 * qs])
         grids = np.stack([doubling_multiples(2.0**u, below, above) for u in us])
-        law = search_expectations(lam, grids, steps, divisor)
+        law = search_expectations(lam, grids, steps)
         return SearchExpectations(ws @ law.values, law.errors)
 
     fine = average(check_int("nodes", nodes, 2))
@@ -278,9 +417,12 @@ def continuing_detection(hvp: HVP, e0: Any, etas: Any, per_rate: int, factor: fl
 
 
 def contraction(lam: Any, eta: Any) -> Any:
-    """ρ(η) = max_i |1 − ηλ_i| per rate (``eta`` any shape; ``lam`` a 1-D spectrum)."""
-    lam = np.asarray(lam, dtype=np.float64)
+    """ρ(η) = max_i |1 − ηλ_i| per rate (``eta`` any shape; ``lam`` a sorted positive
+    spectrum, :func:`check_spectrum`)."""
+    lam = check_spectrum(lam)
     eta = np.asarray(eta, dtype=np.float64)
+    if eta.size == 0 or not np.all(np.isfinite(eta)) or not np.all(eta > 0):
+        raise ParameterError("eta", eta, "finite positive learning rates")
     return np.max(np.abs(1.0 - eta[..., None] * lam), axis=-1)
 
 
@@ -294,8 +436,9 @@ def worst_case_steps(lam: Any, eta: Any, tol: float) -> Any:
 
 @functools.cache
 def _leggauss(n: int) -> tuple[Array, Array]:
-    """Gauss–Legendre nodes and weights on [−1, 1] (cached: NumPy solves an eigenproblem)."""
-    x, q = np.polynomial.legendre.leggauss(n)
+    """Gauss–Legendre nodes and weights on [−1, 1] (cached; SciPy's roots_legendre is far
+    faster than NumPy's leggauss, which solves a dense eigenproblem)."""
+    x, q = roots_legendre(n)
     x.flags.writeable = q.flags.writeable = False
     return x, q
 
@@ -304,6 +447,7 @@ def measured_growth(lam: Any, eta: float, steps: int) -> float:
     """Worst-case growth per step, measured: GD from the all-ones eigen-start (the worst
     start, H = QΛQᵀ commuting with GD) for ``steps`` steps, (max_i |e_i|)^{1/steps}."""
     lam = check_spectrum(lam)
+    eta = check_real("eta", eta, 0.0)
     e = np.ones(lam.size)
     for _ in range(check_int("steps", steps, 1)):
         e = e - eta * lam * e
@@ -315,7 +459,7 @@ def measured_worst_case_steps(lam: Any, eta: float, tol: float,
     """Worst-case steps to ``tol``, counted: GD from the all-ones eigen-start measured in
     the sup norm until ≤ tol (−1 if not within ``max_steps``)."""
     lam = check_spectrum(lam)
-    q = 1.0 - eta * lam
+    q = 1.0 - check_real("eta", eta, 0.0) * lam
     fp = steps_to_tolerance(lambda e, t: e * q, np.ones((1, lam.size)), tol, max_steps,
                             measure=sup_norm)
     return int(fp.steps[0])
