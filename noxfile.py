@@ -40,8 +40,12 @@ def report(session: nox.Session) -> None:
 
 @nox.session
 def notebooks(session: nox.Session) -> None:
-    """Execute every notebook in notebooks/ headless (jupytext + nbclient); fail on any error."""
-    session.install("-e", ".[notebooks,search]")
+    """Execute every notebook in notebooks/ headless (jupytext + nbclient); fail on any error.
+
+    Without ipywidgets: each notebook then draws its figures in plain cells (the path a reader
+    without widgets takes), which also keeps the figures in the executed copy; nbclient can stall
+    for its whole timeout after an ``interact`` cell (jupyter/nbclient#312)."""
+    session.install("-e", ".[search]", "jupytext>=1.16", "nbclient>=0.10", "ipykernel>=6.29")
     session.run("python", "notebooks/execute.py", *session.posargs)
 
 

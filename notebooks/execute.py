@@ -6,6 +6,9 @@ a fresh kernel (nbclient), and writes the executed notebook to ``build/notebooks
 (open that one to see the outputs, or open the ``.py`` in Jupyter with jupytext installed).
 
 Usage: ``python notebooks/execute.py [NAME ...]`` (``nox -s notebooks`` runs it for every one).
+``nox -s notebooks`` runs them without ipywidgets, so every figure is drawn in a plain cell and
+kept in the executed copy (with widgets, nbclient can also stall after an ``interact`` cell:
+jupyter/nbclient#312).
 """
 
 from __future__ import annotations
