@@ -6,11 +6,13 @@ import math
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from lrtheory.errors import ParameterError
 from lrtheory.models import denoiser as dn
 from lrtheory.models.quadratic import spd_matrix
 from lrtheory.montecarlo.runner import Ensemble
+from lrtheory.symbolic import denoiser as sd
 
 
 def test_levels_of_each_scheme() -> None:
@@ -111,3 +113,38 @@ def test_denoiser_sgd_bad_inputs() -> None:
     with pytest.raises(ParameterError, match=r"^r must"):
         dn.batch_factor(0.0, 1)
     assert math.isfinite(dn.batch_factor(0.5, 1)[0])
+
+
+def test_level_rejects_what_makes_the_hessian_indefinite() -> None:
+    with pytest.raises(ParameterError, match=r"^a must"):
+        dn.Level(-0.5, 1.0, 1.0)
+    with pytest.raises(ParameterError, match=r"^weight must"):
+        dn.Level(1.0, 1.0, -1.0)
+    with pytest.raises(ParameterError, match=r"^sigma must"):
+        dn.Level(1.0, 0.0, 1.0)
+    with pytest.raises(ParameterError, match=r"^a must"):
+        dn.Level(math.nan, 1.0, 1.0)
+    assert dn.Level(0.0, 1.0, 1.0).a == 0.0  # pure noise is allowed: H = 2wσ²I
+
+
+def test_whitened_inputs_have_mean_one_and_see_a_wrong_hessian() -> None:
+    cov = spd_matrix(4, 0.3, 3.0, 2)
+    levels = [dn.level("vp", 0.6), dn.level("ve-eps", 2.0), dn.level("edm", 0.5)]
+    m = Ensemble().run(dn.whitened_inputs(cov, levels), 40_000)
+    assert m.mean.shape == (3,)
+    assert np.all(np.abs(m.mean - 1.0) < 5 * m.stderr_mean)
+    # The test has power against a wrong Hessian: whitening the VP level's samples
+    # (a² = 0.64) by aΣ + σ²I (a instead of a²) gives E q = tr((aΣ + σ²I)⁻¹(a²Σ + σ²I))/d,
+    # far from 1 next to the standard error above.
+    a, s2 = levels[0].a, levels[0].sigma ** 2
+    true = a**2 * cov + s2 * np.eye(4)
+    shifted = np.trace(np.linalg.solve(a * cov + s2 * np.eye(4), true)) / 4
+    assert abs(shifted - 1.0) > 0.05
+    assert abs(shifted - 1.0) > 20 * m.stderr_mean[0]
+
+
+def test_matrix_hessian_is_derived_from_the_loss() -> None:
+    pointwise, hessian, cov = sd.matrix_hessian(2)
+    assert not pointwise.has(sd.Y)
+    expected = 2 * sd.WT * (sd.A**2 * cov + sd.SIG**2 * sp.eye(2))
+    assert (hessian - expected).applyfunc(sp.expand) == sp.zeros(2, 2)

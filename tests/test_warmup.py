@@ -93,6 +93,27 @@ def test_spread_falls_toward_the_stationary_value() -> None:
     assert wm.warmup_spread_ratio(0.9, 0, 400) == pytest.approx(1.0, rel=1e-6)
 
 
+def test_warmup_spread_peak_scans_every_step() -> None:
+    # Brute force: S_W(t) at every t from 3 to 3W (past W it falls, as sd_t does).
+    for beta2, w in ((0.9, 20), (0.99, 10)):
+        values = {t: wm.warmup_spread_ratio(beta2, w, t) for t in range(3, 3 * w + 1)}
+        at, peak = wm.warmup_spread_peak(beta2, w)
+        assert at == max(values, key=values.__getitem__)
+        assert peak == pytest.approx(values[at], rel=1e-13)
+    assert wm.warmup_spread_peak(0.9, 20)[0] == 20  # long enough: the peak is at t = W
+    assert wm.warmup_spread_peak(0.99, 10)[0] == 3  # short: the heavy tail at t = 3
+    with pytest.raises(ParameterError, match=r"^warmup must"):
+        wm.warmup_spread_peak(0.9, 2)
+
+
+def test_delta_spread_is_one_over_root_tanh_at_the_peak() -> None:
+    for beta2, w in ((0.9, 20), (0.99, 200), (0.95, 7)):
+        t_star = 2 / -math.log(beta2)
+        assert wm.delta_spread(beta2, w, w) == pytest.approx(
+            1 / math.sqrt(math.tanh(w / t_star)), rel=1e-12)
+    assert wm.delta_spread(0.9, 0, 5000) == pytest.approx(1.0, rel=1e-14)
+
+
 def test_warmup_factor() -> None:
     assert wm.warmup_factor(0, 3) == 1.0
     assert wm.warmup_factor(8, 2) == 0.25
@@ -118,8 +139,12 @@ def test_adam_rate_kernel_runs_adams_second_moment() -> None:
 
 
 def test_warmup_rates_follow_the_linear_schedule() -> None:
-    np.testing.assert_allclose(wm.warmup_rates(2.0, 4, 6), [0, 0.5, 1.0, 1.5, 2.0, 2.0])
+    # Steps t = 1, 2, …: the same ω_t = min(1, t/W) as Adam's warm-up factor.
+    np.testing.assert_allclose(wm.warmup_rates(2.0, 4, 6), [0.5, 1.0, 1.5, 2.0, 2.0, 2.0])
+    np.testing.assert_allclose(wm.warmup_rates(2.0, 4, 6) / 2.0,
+                               [wm.warmup_factor(4, t) for t in range(1, 7)])
     np.testing.assert_allclose(wm.warmup_rates(2.0, 0, 3), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(wm.warmup_rates(2.0, 1, 3), wm.warmup_rates(2.0, 0, 3))
     with pytest.raises(ParameterError, match=r"^eta must"):
         wm.warmup_rates(0.0, 4, 6)
     with pytest.raises(ParameterError, match=r"^warmup must"):
@@ -202,6 +227,19 @@ def test_peak_law() -> None:
     assert wm.critical_z_value(1) == 2.0
 
 
+def test_stable_warmups_agree_with_diverged() -> None:
+    ws = np.arange(0, 41)
+    for eta in (0.3, 0.6):
+        ok = wm.stable_warmups(10.0, eta, ws, 1.0, 1.0)
+        each = [not wm.diverged(10.0, wm.warmup_rates(eta, int(w), wm.run_length(int(w))),
+                                1.0, 1.0) for w in ws]
+        np.testing.assert_array_equal(ok, each)
+        assert ok.any()
+        assert not ok.all()
+    with pytest.raises(ParameterError, match=r"^warmups must"):
+        wm.stable_warmups(10.0, 1.0, [2.5], 1.0, 1.0)
+
+
 def test_stable_peak_grid_agrees_with_bisection() -> None:
     etas = np.linspace(0.2, 0.5, 301)
     ok = wm.stable_peak_grid(10.0, 20, 1.0, 1.0, etas)
@@ -226,6 +264,12 @@ def test_bad_inputs_name_the_parameter() -> None:
         wm.largest_stable_start(2.5, 5, 1.0, 1.0)
     with pytest.raises(ParameterError, match=r"^rates must"):
         wm.diverged(1.0, [0.1, 0.0], 1.0, 1.0)
+    with pytest.raises(ParameterError, match=r"^rates must"):
+        wm.quartic_gd(1.0, [0.1, math.nan], 1.0, 1.0)
+    with pytest.raises(ParameterError, match=r"^x0 must"):
+        wm.quartic_gd(math.nan, [0.1], 1.0, 1.0)
+    with pytest.raises(ParameterError, match=r"^x0 must"):
+        wm.diverged(np.array([1.0, math.inf]), [0.1, 0.1], 1.0, 1.0)
     with pytest.raises(ParameterError, match=r"^etas must"):
         wm.stable_peak_grid(1.0, 5, 1.0, 1.0, [0.1, -0.1])
     with pytest.raises(ParameterError, match=r"^z1 must"):
@@ -265,3 +309,12 @@ def test_tangent_time_and_secant_curvature() -> None:
     assert sp.simplify(sw.tangent_time(1 - sp.exp(-a * t), t, sp.Integer(1)) - 1 / a) == 0
     x = sp.Symbol("x", real=True)
     assert sw.secant_curvature(x**2 / 2 + x**4, x) == 1 + 4 * x**2
+
+
+@pytest.mark.parametrize("warmup", [2, 20])
+def test_pure_quartic_start_threshold_is_the_z_law(warmup: int) -> None:
+    # λ = 0: the largest stable |x₀| at peak η is √(z*(W)·W/(cη)), z* from the z-recursion.
+    eta, c = 1.5, 2.0
+    edge = wm.largest_stable_start(eta, warmup, 0.0, c)
+    law = math.sqrt(wm.critical_z(warmup).value * warmup / (c * eta))
+    assert edge.value == pytest.approx(law, rel=1e-12)

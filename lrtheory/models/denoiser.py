@@ -20,7 +20,9 @@ scaling c_in = 1/√(σ² + σ_d²) with its loss weight 1/c_out² is the weight
   multiplies E e² by A(r) = E(1 − r u)², u ~ χ²_B/B, r = ηc (by quadrature), stable in mean
   square iff A < 1;
 - :func:`denoiser_sgd`: the Monte Carlo kernel — SGD on fresh (x, ε) at every level at once,
-  along one eigen-direction of the data (variance λ).
+  along one eigen-direction of the data (variance λ);
+- :func:`whitened_inputs`: a Monte Carlo kernel that tests :func:`level_hessian` against the
+  noising itself: x_σᵀ(H_σ/2w)⁻¹x_σ/d has mean 1 exactly when H_σ = 2w E[x_σx_σᵀ].
 """
 
 from __future__ import annotations
@@ -49,11 +51,17 @@ SCHEMES = ("ve", "ve-eps", "ve-power", "vp", "edm")
 
 @dataclass(frozen=True)
 class Level:
-    """One noise level: x_σ = a·x + σ·ε, loss weight w on the linear parameterisation."""
+    """One noise level: x_σ = a·x + σ·ε, loss weight w on the linear parameterisation
+    (a ≥ 0, σ > 0, w > 0, all finite: then H_σ = 2w(a²Σ + σ²I) is positive definite)."""
 
     a: float
     sigma: float
     weight: float
+
+    def __post_init__(self) -> None:
+        check_real("a", self.a, 0.0, lo_open=False)
+        check_positive("sigma", self.sigma)
+        check_positive("weight", self.weight)
 
 
 def level(scheme: str, sigma: float, p: float = 0.0, sigma_data: float = 1.0) -> Level:
@@ -84,7 +92,9 @@ def _covariance(cov: Any) -> FloatArray:
 
 def level_hessian(cov: Any, lv: Level) -> FloatArray:
     """H_σ = 2w(a²Σ + σ²I): the Hessian of w·E‖Φx_σ − y‖² in one row of Φ, with
-    E[x_σx_σᵀ] = a²Σ + σ²I formed from Σ (x and ε independent, centred)."""
+    E[x_σx_σᵀ] = a²Σ + σ²I formed from Σ (x and ε independent, centred) — derived from the
+    loss in :func:`lrtheory.symbolic.denoiser.matrix_hessian` and tested against sampled
+    inputs by :func:`whitened_inputs`."""
     s = _covariance(cov)
     return 2.0 * lv.weight * (lv.a**2 * s + lv.sigma**2 * np.eye(s.shape[0]))
 
@@ -168,5 +178,31 @@ def denoiser_sgd(lam: float, levels: list[Level], etas: Any, batch: int, steps: 
             residual = phi[:, :, None] * noisy - x
             phi = phi - xp.sum(gg * noisy * residual, axis=2)
         return phi - xp.asarray(star, dtype=rng.dtype)
+
+    return kernel
+
+
+def whitened_inputs(cov: Any, levels: list[Level]) -> Kernel:
+    """Per chain and level, q = x_σᵀ(H_σ/2w)⁻¹x_σ/d for fresh x = Lz ~ N(0, Σ) (Σ = LLᵀ by
+    Cholesky, z ~ N(0, I)) and x_σ = a x + σε: the noising as sampled, whitened by the
+    Hessian of :func:`level_hessian`. E q = tr((H_σ/2w)⁻¹E[x_σx_σᵀ])/d, which is 1 when
+    H_σ = 2w E[x_σx_σᵀ], so its mean tests the formula independently of it (an error in the
+    a², the σ² or a missing cross term moves it). Returns shape (n, L)."""
+    s = _covariance(cov)
+    if not levels:
+        raise ParameterError("levels", levels, "at least one level")
+    d = s.shape[0]
+    chol = np.linalg.cholesky(s)
+    inv = np.stack([np.linalg.inv(level_hessian(s, lv) / (2.0 * lv.weight)) for lv in levels])
+    a = np.array([lv.a for lv in levels])[:, None]
+    sig = np.array([lv.sigma for lv in levels])[:, None]
+
+    def kernel(rng: ChunkRNG) -> Any:
+        xp = rng.xp
+        lower, whiten = (xp.asarray(v, dtype=rng.dtype) for v in (chol, inv))
+        aa, ss = (xp.asarray(v, dtype=rng.dtype) for v in (a, sig))
+        x = rng.normal(len(levels), d) @ lower.T
+        noisy = aa * x + ss * rng.normal(len(levels), d)
+        return xp.einsum("nli,lij,nlj->nl", noisy, whiten, noisy) / d
 
     return kernel

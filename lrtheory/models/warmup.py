@@ -21,13 +21,18 @@ x ← x(1 − η_t s(x)) with the *secant* curvature s(x) = L'(x)/x = λ + cx²,
 0 < z_t = η_t s(x_t) < 2, and since s grows with |x|, under a non-decreasing schedule GD
 converges iff z_t < 2 at every step and diverges (super-exponentially) otherwise:
 
-- :func:`warmup_rates`: η_t of :func:`lrtheory.schedules.linear_warmup` (W = 0: constant);
+- :func:`warmup_rates`: η_t = η·ω_t at steps t = 1, 2, …, ω_t = min(1, t/W) of
+  :func:`lrtheory.schedules.linear_warmup` — the same factor as Adam's in (a);
 - :func:`quartic_gd`: the GD run (:func:`lrtheory.optimizers.gradient_step`, any array
   module), :func:`diverged` its outcome;
 - :func:`largest_stable_start` and :func:`largest_stable_peak`: bisection on the outcome;
-- :func:`critical_z`: for λ = 0 the stability of z₁ = ηs(x₀)/W under the exact recursion
+  :func:`stable_warmups`: the outcome at one peak η for many warm-up lengths at once;
+- :func:`critical_z`: for λ = 0 the stability of z₁ = η₁s(x₀) = ηs(x₀)/W under the exact
+  recursion
   z_{t+1} = (η_{t+1}/η_t) z_t(1 − z_t)², which involves neither c nor x₀, so the largest
   stable peak is z*(W)·W/s(x₀) exactly; :func:`peak_law` caps that by 2/λ for λ > 0;
+- :func:`start_threshold`: for λ = 0 the largest stable start x_c = √(z*(W)·W/(cη)),
+  exactly; :func:`escape_probability`: P(|x₀| > x_c) for x₀ ~ N(0, σ₀²);
 - :func:`quartic_kernel`: the Monte Carlo kernel over random starts x₀ ~ N(0, σ₀²).
 """
 
@@ -130,6 +135,12 @@ def stationary_rate_moments(beta2: float) -> RateMoments:
     return effective_rate_moments(beta2, max(3, stationary_steps(beta2)))
 
 
+@cache
+def _rate_sd(beta2: float, t: int) -> float:
+    """sd(s/√v̂_t), cached (t = 0: the stationary sd)."""
+    return (stationary_rate_moments(beta2) if t == 0 else effective_rate_moments(beta2, t)).sd
+
+
 def warmup_factor(warmup: int, t: int) -> float:
     """ω_t = min(1, t/W) at Adam's step t ≥ 1: :func:`lrtheory.schedules.linear_warmup`
     in front of a constant, evaluated at the step count; W = 0 is no warm-up (ω = 1)."""
@@ -140,8 +151,27 @@ def warmup_factor(warmup: int, t: int) -> float:
 def warmup_spread_ratio(beta2: float, warmup: int, t: int) -> float:
     """S_W(t) = ω_t·sd(s/√v̂_t)/sd(s/√v̂_∞): the spread of the rate α_t/√v̂_t under a linear
     warm-up of W steps relative to its stationary spread (exact, t ≥ 3)."""
-    sd_t = effective_rate_moments(beta2, t).sd
-    return warmup_factor(warmup, t) * sd_t / stationary_rate_moments(beta2).sd
+    beta2, t = _beta2(beta2), check_int("t", t, 3)
+    return warmup_factor(warmup, t) * _rate_sd(beta2, t) / _rate_sd(beta2, 0)
+
+
+def delta_spread(beta2: float, warmup: int, t: int) -> float:
+    """S_W(t) by the delta method, ω_t·√(n_eff(∞)/n_eff(t)), with n_eff summed from the
+    weights (:func:`effective_samples`; ∞: once β₂ᵗ < 10⁻¹⁶) — no closed form used."""
+    beta2 = _beta2(beta2)
+    stationary = effective_samples(beta2, max(1, stationary_steps(beta2)))
+    return warmup_factor(warmup, t) * math.sqrt(stationary / effective_samples(beta2, t))
+
+
+def warmup_spread_peak(beta2: float, warmup: int) -> tuple[int, float]:
+    """The step t and value of the exact peak of S_W(t) over t ≥ 3 (W ≥ 3). Past the warm-up
+    S_W(t) = sd_t/sd_∞ falls with t (v̂_t averages ever more squares: ``tests`` check it), so
+    the peak is the largest of S_W(3), …, S_W(W) — at t = W once W is long enough, at t = 3
+    (the heavy tail of v̂_3, χ²₃-like) for short warm-ups. Costs W − 2 quadratures."""
+    beta2, warmup = _beta2(beta2), check_int("warmup", warmup, 3)
+    values = [warmup_factor(warmup, t) * _rate_sd(beta2, t) for t in range(3, warmup + 1)]
+    k = int(np.argmax(values))
+    return k + 3, values[k] / _rate_sd(beta2, 0)
 
 
 def adam_rate_kernel(beta2: float, t: int) -> Kernel:
@@ -175,10 +205,11 @@ def _landscape(lam: float, c: float) -> tuple[float, float]:
 
 
 def warmup_rates(eta: float, warmup: int, steps: int) -> FloatArray:
-    """η_t for t = 0 … steps − 1: ``linear_warmup(constant(eta), W)`` (η_t = ηt/W for t < W,
-    so step 0 has η = 0), or the constant η when W = 0."""
+    """η_t = η·ω_t for the steps t = 1 … ``steps``: ``linear_warmup(constant(eta), W)`` at
+    the step count (ω_t = t/W for t < W, 1 from t = W on; the first step has η/W), the
+    convention of Adam's ω_t in (a); the constant η when W = 0 (W = 1 is the same)."""
     eta, warmup = check_positive("eta", eta), check_int("warmup", warmup, 0)
-    t = np.arange(check_int("steps", steps, 1), dtype=np.float64)
+    t = np.arange(1, check_int("steps", steps, 1) + 1, dtype=np.float64)
     schedule = constant(eta) if warmup == 0 else linear_warmup(constant(eta), warmup)
     return np.asarray(schedule(t), dtype=np.float64)
 
@@ -188,15 +219,22 @@ def run_length(warmup: int) -> int:
     return check_int("warmup", warmup, 0) + TAIL_STEPS
 
 
+def _rates(rates: Any, size: int = 1) -> FloatArray:
+    r = np.asarray(rates, dtype=np.float64)
+    if r.ndim != 1 or r.size < size or not np.all(np.isfinite(r)) or np.any(r <= 0):
+        raise ParameterError("rates", rates, f"a 1-D array of ≥ {size} finite rates η_t > 0")
+    return r
+
+
 def quartic_gd(x0: Any, rates: Any, lam: float, c: float) -> Any:
-    """GD (:func:`lrtheory.optimizers.gradient_step`) on λx²/2 + cx⁴/4 from ``x0`` (a number
-    or an array of any module) with the rates η_t in turn; |x| is clipped at :data:`CLIP`
-    so that a diverging run stays finite. Returns x_T."""
+    """GD (:func:`lrtheory.optimizers.gradient_step`) on λx²/2 + cx⁴/4 from ``x0`` (a finite
+    number or array of any module) with the rates η_t > 0 in turn; |x| is clipped at
+    :data:`CLIP` so that a diverging run stays finite. Returns x_T."""
     lam, c = _landscape(lam, c)
+    if not bool(np.all(np.isfinite(x0))):
+        raise ParameterError("x0", x0, "finite starting points")
     x = x0
-    for eta in np.asarray(rates, dtype=np.float64):
-        if eta == 0.0:  # the warm-up's step 0 moves nothing (gradient_step wants η > 0)
-            continue
+    for eta in _rates(rates):
         x = gradient_step(x, lam * x + c * x * x * x, float(eta))
         x = x.clip(-CLIP, CLIP) if hasattr(x, "clip") else max(-CLIP, min(CLIP, x))
     return x
@@ -208,10 +246,8 @@ def diverged(x0: Any, rates: Any, lam: float, c: float) -> Any:
     A converging run has |x_t| falling at every step with η_t > 0 (0 < z_t < 2; it may
     underflow to 0 and stay there); a diverging one, from its first z_t > 2 on, grows at
     every step, since s(x) and η_t both rise. That first z_t > 2 comes by step W (after it
-    η is constant and z_t falls while z_t < 2); the last rate must be > 0."""
-    r = np.asarray(rates, dtype=np.float64)
-    if r.ndim != 1 or r.size < 2 or not r[-1] > 0:
-        raise ParameterError("rates", rates, "a 1-D array of ≥ 2 rates ending with η > 0")
+    η is constant and z_t falls while z_t < 2)."""
+    r = _rates(rates, 2)
     before = quartic_gd(x0, r[:-1], lam, c)
     after = abs(quartic_gd(before, r[-1:], lam, c))
     return (after > abs(before)) | (after >= CLIP)
@@ -221,8 +257,7 @@ def largest_stable_start(eta: float, warmup: int, lam: float, c: float,
                          halvings: int = 48) -> Threshold:
     """The largest |x₀| from which GD at peak η with a W-step warm-up converges, by bisection
     on :func:`diverged` (every smaller |x₀| converges too: checked in the tests). The
-    bracket's top, x₀² = 1.1·(2 max(W, 1)/η)/c, fails at the first step with η_t > 0
-    (there z > 2)."""
+    bracket's top, x₀² = 1.1·(2 max(W, 1)/η)/c, fails at the first step (there z > 2)."""
     lam, c = _landscape(lam, c)
     rates = warmup_rates(eta, warmup, run_length(warmup))
     if eta * lam >= 2:
@@ -236,7 +271,7 @@ def largest_stable_peak(x0: float, warmup: int, lam: float, c: float,
     """The largest peak η at which GD from x₀ with a W-step warm-up converges, by bisection
     on :func:`diverged` over η ∈ [2/s(x₀), top]: a warm-up never lowers the threshold
     2/s(x₀) of a constant rate (every η_t ≤ η and |x_t| ≤ |x₀|), and at the top, 1.1·2W/s(x₀)
-    (the first step with η_t > 0 has z > 2), every run diverges. Where 2/λ is lower, the top
+    (the first step has z > 2), every run diverges. Where 2/λ is lower, the top
     is 2/λ itself; if GD still converges at (1 − 10⁻⁹)·2/λ the threshold is 2/λ, the final
     sharpness's limit (returned with that 10⁻⁹ as its tolerance)."""
     x0 = check_positive("x0", x0)
@@ -268,15 +303,35 @@ def z_stable(z1: float, warmup: int) -> bool:
 
 def critical_z(warmup: int, halvings: int = 48) -> Threshold:
     """z*(W) = sup{z₁ : :func:`z_stable`}: for λ = 0 the largest stable peak is exactly
-    η*(W) = z*(W)·W/s(x₀) (z₁ = η₁s(x₁) = ηs(x₀)/W, as step 0 has η = 0)."""
+    η*(W) = z*(W)·W/s(x₀) (z₁ = η₁s(x₀) = ηs(x₀)/W), the largest stable start
+    x_c = √(z*(W)·W/(cη))."""
     warmup = check_int("warmup", warmup, 1)
     return bisect_threshold(lambda z: z_stable(z, warmup), 1e-9, 2.0, halvings)
 
 
 @cache
 def critical_z_value(warmup: int) -> float:
-    """z*(W) as a number (cached): 2 for W ≤ 1 (step 0 has η = 0, then a constant rate)."""
+    """z*(W) as a number (cached): 2 for W ≤ 1 (a constant rate)."""
     return critical_z(warmup).value if check_int("warmup", warmup, 0) > 1 else 2.0
+
+
+def start_threshold(eta: float, warmup: int, c: float) -> Threshold:
+    """For λ = 0, the largest stable |x₀| at peak η with a W-step warm-up, exactly
+    x_c = √(z*(W)·W/(cη)) (z₁ = ηcx₀²/W must lie below z*(W)), from :func:`critical_z` —
+    the z-recursion, not GD runs; the tolerance carries z*'s bisection half-width."""
+    eta, c = check_positive("eta", eta), check_positive("c", c)
+    z = critical_z(max(1, check_int("warmup", warmup, 0)))
+    x_c = math.sqrt(z.value * max(warmup, 1) / (c * eta))
+    return Threshold(x_c, x_c * z.tolerance / (2 * z.value), z.halvings, z.bracket)
+
+
+def escape_probability(threshold: float, tolerance: float, sd0: float) -> tuple[float, float]:
+    """P(|x₀| > x_c) for x₀ ~ N(0, σ₀²) — the fraction of random starts that diverge when the
+    stable starts are |x₀| < x_c — and the most a threshold error of ``tolerance`` can move
+    it, 2φ(x_c/σ₀)·tolerance/σ₀ (φ the normal density; 1 % added for the second order)."""
+    u = check_positive("threshold", threshold) / check_positive("sd0", sd0)
+    density = math.exp(-u * u / 2) / math.sqrt(2 * math.pi)
+    return math.erfc(u / math.sqrt(2)), 2 * density * abs(tolerance) / sd0 * 1.01
 
 
 def peak_law(x0: float, warmup: int, lam: float, c: float) -> float:
@@ -320,6 +375,25 @@ def stable_peak_grid(x0: float, warmup: int, lam: float, c: float, etas: Any) ->
     omega = warmup_rates(1.0, warmup, run_length(warmup))
     x = before = np.full_like(grid, x0)
     for w in omega:
-        if w > 0:
-            before, x = x, (x - grid * w * (lam * x + c * x * x * x)).clip(-CLIP, CLIP)
+        before, x = x, (x - grid * w * (lam * x + c * x * x * x)).clip(-CLIP, CLIP)
     return np.asarray((np.abs(x) <= np.abs(before)) & (np.abs(x) < CLIP))
+
+
+def stable_warmups(x0: float, eta: float, warmups: Any, lam: float, c: float) -> NDArray[Any]:
+    """Whether GD from x₀ at peak η converges with a W-step warm-up, for each W of
+    ``warmups`` (one vectorised run; each W gets its :func:`run_length` and the outcome of
+    :func:`diverged`): a boolean array."""
+    x0, eta = check_positive("x0", x0), check_positive("eta", eta)
+    lam, c = _landscape(lam, c)
+    ws = np.asarray(warmups)
+    if ws.ndim != 1 or ws.size == 0 or np.any(ws < 0) or np.any(ws != np.round(ws)):
+        raise ParameterError("warmups", warmups, "a non-empty 1-D array of integers W ≥ 0")
+    t = np.arange(1, int(ws.max()) + TAIL_STEPS + 1, dtype=np.float64)
+    omega = np.minimum(1.0, t[None, :] / np.maximum(ws, 1)[:, None])
+    x = before = np.full(ws.shape, x0)
+    outcome = np.zeros(ws.shape, dtype=bool)
+    for k in range(t.size):
+        before, x = x, (x - eta * omega[:, k] * (lam * x + c * x * x * x)).clip(-CLIP, CLIP)
+        last = ws + TAIL_STEPS == k + 1  # each W decides at its own last step
+        outcome[last] = (np.abs(x[last]) <= np.abs(before[last])) & (np.abs(x[last]) < CLIP)
+    return outcome
