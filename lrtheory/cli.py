@@ -46,13 +46,14 @@ class _Bar:
         self.progress.update(self.task, advance=1, description=f"{self.claim}: {note}")
 
 
-def _run(claims: Sequence[Claim], settings: Settings, console: Console, jobs: int) -> RunResult:
+def _run(claims: Sequence[Claim], settings: Settings, console: Console, jobs: int,
+         figures: bool = False) -> RunResult:
     total = sum(1 + len(c.points) for c in claims)
     columns = (TextColumn("{task.description:<48}"), BarColumn(), TextColumn("{task.completed}/"
                "{task.total}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True,
                   disable=not console.is_terminal) as progress:
-        return verify(claims, settings, _Bar(progress, total), jobs=jobs)
+        return verify(claims, settings, _Bar(progress, total), jobs=jobs, figures=figures)
 
 
 def _summary(run: RunResult, console: Console) -> None:
@@ -137,7 +138,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     from lrtheory.report import write_report
 
     claims = registry.select(args.claims)
-    run = _run(claims, _settings(args), console, args.jobs)
+    run = _run(claims, _settings(args), console, args.jobs, figures=True)
     _summary(run, console)
     t = time.perf_counter()
     out = write_report(run, Path(args.out), jobs=args.jobs)

@@ -76,6 +76,9 @@ class ClaimResult:
     validity: ValidityDomain | None
     verdict: Verdict
     timings: dict[str, float] = field(default_factory=dict)
+    figures: dict[str, bytes] = field(default_factory=dict, repr=False)
+    """The claim's figures as PNG files (name → bytes), when ``verify(..., figures=True)``
+    drew them in the process that verified the claim; empty otherwise."""
 
     @property
     def monte_carlo(self) -> tuple[MonteCarloResult, ...]:
@@ -99,7 +102,7 @@ class ClaimResult:
             "model": f"{sum(m.verdict != 'refuted' for m in model)}/{len(model)}",
             "Monte Carlo": f"{sum(m.verdict == 'verified' for m in mc)}/{len(mc)}",
             "controls": "all rejected" if self.controls_rejected else "not all",
-            "time (s)": f"{sum(self.timings.values()):.2f}",
+            "time (s)": f"{sum(v for k, v in self.timings.items() if k != 'figures_s'):.2f}",
         }
 
 

@@ -20,7 +20,7 @@ import math
 import time
 import zlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Protocol
 
 from lrtheory import registry
@@ -113,12 +113,16 @@ class Progress(Protocol):
 
 
 def verify(claims: Sequence[Claim], settings: Settings | None = None,
-           progress: Progress | None = None, *, jobs: int = 1) -> RunResult:
+           progress: Progress | None = None, *, jobs: int = 1,
+           figures: bool = False) -> RunResult:
     """Verify ``claims`` under ``settings``; the family-wise α covers all of them.
 
     ``jobs`` > 1 verifies claims in that many worker processes (0: one per CPU). It changes
     no number — every claim's streams are keyed by its ID — only the wall time; it applies
     to registered claims on the NumPy backend (otherwise the claims run here, one by one).
+    ``figures=True`` also draws each claim's figures (``ClaimResult.figures``, PNG bytes)
+    right after it is verified, in the same process, where the claim's cached derivations
+    and models are still warm (the report asks for this).
     """
     settings = settings or Settings()
     if not claims:
@@ -134,10 +138,11 @@ def verify(claims: Sequence[Claim], settings: Settings | None = None,
     jobs = resolve_jobs(jobs, len(claims))
     t0 = time.perf_counter()
     if jobs > 1 and backend.name == "numpy" and all(registry.is_registered(c) for c in claims):
-        results = _verify_in_workers(claims, settings, alpha, progress, jobs)
+        results = _verify_in_workers(claims, settings, alpha, progress, jobs, figures)
     else:
         ensemble = _ensemble(settings, backend, settings.threads)
-        results = tuple(_verify_claim(c, settings, ensemble, alpha, progress) for c in claims)
+        results = tuple(_verify_claim(c, settings, ensemble, alpha, progress, figures)
+                        for c in claims)
     return RunResult(
         claims=results,
         settings=asdict(settings),
@@ -154,11 +159,12 @@ def _ensemble(settings: Settings, backend: Backend, threads: int) -> Ensemble:
 
 
 def _verify_in_workers(claims: Sequence[Claim], settings: Settings, alpha: float,
-                       progress: Progress | None, jobs: int) -> tuple[ClaimResult, ...]:
+                       progress: Progress | None, jobs: int,
+                       figures: bool) -> tuple[ClaimResult, ...]:
     # The cores are shared out: each worker's ensembles get cores/jobs threads (the thread
     # count never changes a result).
     threads = settings.threads or max(1, cpu_count() // jobs)
-    tasks = [(c.id, settings, alpha, threads) for c in claims]
+    tasks = [(c.id, settings, alpha, threads, figures) for c in claims]
     results: dict[int, ClaimResult] = {}
     for index, result in map_unordered(_verify_task, tasks, jobs):
         results[index] = result
@@ -169,15 +175,15 @@ def _verify_in_workers(claims: Sequence[Claim], settings: Settings, alpha: float
     return tuple(results[i] for i in range(len(claims)))
 
 
-def _verify_task(task: tuple[str, Settings, float, int]) -> ClaimResult:
+def _verify_task(task: tuple[str, Settings, float, int, bool]) -> ClaimResult:
     """One claim in a worker process (module level, so that it pickles)."""
-    claim_id, settings, alpha, threads = task
+    claim_id, settings, alpha, threads, figures = task
     ensemble = _ensemble(settings, get_backend(settings.backend), threads)
-    return _verify_claim(registry.get(claim_id), settings, ensemble, alpha, None)
+    return _verify_claim(registry.get(claim_id), settings, ensemble, alpha, None, figures)
 
 
 def _verify_claim(claim: Claim, settings: Settings, ensemble: Ensemble, alpha: float,
-                  progress: Progress | None) -> ClaimResult:
+                  progress: Progress | None, figures: bool = False) -> ClaimResult:
     if progress:
         progress.claim_started(claim, 1 + len(claim.points))
     timings: dict[str, float] = {}
@@ -216,7 +222,15 @@ def _verify_claim(claim: Claim, settings: Settings, ensemble: Ensemble, alpha: f
     validity = claim.validity() if claim.validity else None
     timings["validity_s"] = time.perf_counter() - t
     verdict = Verdict.combine([i.verdict for i in identities] + [p.verdict for p in points])
-    return ClaimResult(claim, derivation, identities, tuple(points), validity, verdict, timings)
+    result = ClaimResult(claim, derivation, identities, tuple(points), validity, verdict, timings)
+    if figures:
+        from lrtheory.report.figures import render_figures  # matplotlib: only when asked
+
+        t = time.perf_counter()
+        drawn = render_figures(result)
+        timings["figures_s"] = time.perf_counter() - t
+        result = replace(result, figures=drawn)
+    return result
 
 
 def _judge_identity(identity: Identity) -> IdentityResult:

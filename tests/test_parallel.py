@@ -31,11 +31,16 @@ def test_workers_give_the_same_results_and_figures_as_one_process(tmp_path: Path
         without_timings(run_json(parallel)), sort_keys=True)
     a = write_report(serial, tmp_path / "a", jobs=1)
     b = write_report(serial, tmp_path / "b", jobs=2)
+    # Figures drawn by the workers right after verifying (what `lrtheory report` does).
+    drawn = verify(chosen, settings, jobs=2, figures=True)
+    assert all(r.figures for r in drawn.claims)
+    c = write_report(drawn, tmp_path / "c", jobs=2)
     pngs = sorted(p.relative_to(a) for p in a.rglob("*.png"))
     assert pngs
-    assert pngs == sorted(p.relative_to(b) for p in b.rglob("*.png"))
-    for name in pngs:
-        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    for other in (b, c):
+        assert pngs == sorted(p.relative_to(other) for p in other.rglob("*.png"))
+        for name in pngs:
+            assert (a / name).read_bytes() == (other / name).read_bytes(), (other, name)
 
 
 def test_unregistered_claims_run_in_this_process() -> None:

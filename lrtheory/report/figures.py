@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -12,9 +13,12 @@ from lrtheory.results import ClaimResult
 _PNG_METADATA = {"Software": None}
 
 
-def save(fig: Figure, path: Path) -> None:
-    fig.savefig(path, format="png", metadata=_PNG_METADATA)
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (reproducible: no software/date metadata); closes it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata=_PNG_METADATA)
     close(fig)
+    return buffer.getvalue()
 
 
 def validity_figure(result: ClaimResult) -> Figure | None:
@@ -35,15 +39,23 @@ def validity_figure(result: ClaimResult) -> Figure | None:
     return fig
 
 
-def write_figures(result: ClaimResult, directory: Path) -> list[str]:
-    """Write the claim's figure (and validity figure); return the file names written."""
-    directory.mkdir(parents=True, exist_ok=True)
-    names = []
-    main = result.claim.figure(result)
-    save(main, directory / f"{result.claim.id}.png")
-    names.append(f"{result.claim.id}.png")
+def render_figures(result: ClaimResult) -> dict[str, bytes]:
+    """The claim's figure and, where it has a validity domain, the validity figure, as PNG
+    files by name (``ID.png``, ``ID-validity.png``)."""
+    files = {f"{result.claim.id}.png": png(result.claim.figure(result))}
     extra = validity_figure(result)
     if extra is not None:
-        save(extra, directory / f"{result.claim.id}-validity.png")
-        names.append(f"{result.claim.id}-validity.png")
-    return names
+        files[f"{result.claim.id}-validity.png"] = png(extra)
+    return files
+
+
+def write_figures(result: ClaimResult, directory: Path) -> list[str]:
+    """Write the claim's figures into ``directory``; return the file names written.
+
+    Figures the run already drew (``result.figures``) are written as they are; otherwise
+    they are drawn here."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = result.figures or render_figures(result)
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+    return list(files)

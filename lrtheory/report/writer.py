@@ -9,7 +9,7 @@ as it was.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +69,15 @@ def _figure_task(task: tuple[ClaimResult, Path]) -> list[str]:
 
 def _draw_figures(run: RunResult, directory: Path, jobs: int,
                   on_file: Callable[[str], None] | None) -> dict[str, list[str]]:
-    """Every claim's figures, drawn in ``jobs`` processes when the claims are registered
-    (a figure is pure Python and matplotlib: one core each)."""
+    """Every claim's figures: written as drawn by the run (``verify(..., figures=True)``),
+    else drawn here, in ``jobs`` processes when the claims are registered (a figure is pure
+    Python and matplotlib: one core each)."""
     results = run.claims
     jobs = resolve_jobs(jobs, len(results))
-    if jobs > 1 and all(registry.is_registered(r.claim) for r in results):
+    if all(r.figures for r in results):
+        done: Iterable[tuple[int, list[str]]] = (
+            (i, write_figures(r, directory)) for i, r in enumerate(results))
+    elif jobs > 1 and all(registry.is_registered(r.claim) for r in results):
         tasks = [(r, directory) for r in results]
         done = map_unordered(_figure_task, tasks, jobs)
     else:
