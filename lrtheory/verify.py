@@ -264,8 +264,22 @@ def _monte_carlo(claim: Claim, point: Point, ensemble: Ensemble, settings: Setti
                                     settings.resolution, alpha, power) for e in pilot]
     n_main = min(max(needed), settings.max_chains)
     main = _checked(claim, claim.simulate(point, ensemble.with_key(1), n_main))
+    main = [_pooled(p, m) for p, m in zip(pilot, main, strict=True)]
     return tuple(_judge_estimate(e, alpha, power, settings, n_req, settings.pilot_chains)
                  for e, n_req in zip(main, needed, strict=True))
+
+
+def _pooled(pilot: Estimate, main: Estimate) -> Estimate:
+    """A proportion's main run counted together with its pilot.
+
+    A proportion's budget does not depend on the pilot's outcome (only on the prediction
+    and the resolution), so pilot and main together are one sample of fixed size, and a
+    counterexample the pilot found is not thrown away. A mean's or a variance's budget
+    does depend on the pilot's spread, so those are tested on the main run alone."""
+    a, b = pilot.sample, main.sample
+    if a.kind != "proportion" or a.successes is None or b.successes is None:
+        return main
+    return replace(main, sample=stats.proportion_statistic(a.successes + b.successes, a.n + b.n))
 
 
 def _checked(claim: Claim, estimates: list[Estimate]) -> list[Estimate]:

@@ -107,3 +107,22 @@ def test_a_bias_is_negligible_against_the_spread_it_competes_with() -> None:
     mean = mean_statistic(0.0, 0.01, 10_000)
     assert bias_is_negligible(Estimate("m", 0.0, mean, scale=1.0, bias_bound=1e-3), 1e-5)
     assert not bias_is_negligible(Estimate("m", 0.0, mean, scale=1.0, bias_bound=2e-3), 1e-5)
+
+
+def test_a_counterexample_in_the_pilot_counts() -> None:
+    """A proportion predicted to be 1 whose only failure falls in the pilot is refuted: the
+    pilot and the main run are one fixed-size sample for a proportion."""
+    from lrtheory.montecarlo.stats import proportion_statistic
+
+    pilot_chains = Settings().pilot_chains
+
+    def simulate(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
+        failures = 1 if n == pilot_chains else 0
+        return [Estimate("always", 1.0, proportion_statistic(n - failures, n))]
+
+    claim = Claim(**{**_toy().__dict__, "simulate": simulate, "statistics": ("always",)})
+    result = verify([claim], Settings(seed=3, backend="numpy")).claims[0]
+    mc = result.monte_carlo[0]
+    assert mc.estimate.sample.n > pilot_chains
+    assert mc.estimate.sample.successes == mc.estimate.sample.n - 1
+    assert result.verdict == Verdict.REFUTED
