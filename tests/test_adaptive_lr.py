@@ -19,7 +19,6 @@ from lrtheory.claims.adaptive_lr import (
     VALIDITY_BETA1,
     VALIDITY_GAPS,
     VALIDITY_SNR,
-    _m6,
     _numbers,
     _simulate_m6,
     error_curve,
@@ -41,6 +40,7 @@ from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.optimizers import AdamState, adam, rmsprop
 from lrtheory.plotting import close
 from lrtheory.results import RunResult
+from lrtheory.symbolic.adaptive_lr import derivation as _m6
 from lrtheory.symbolic.identity import identical
 from lrtheory.verify import Settings, verify
 

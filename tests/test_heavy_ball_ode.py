@@ -21,6 +21,7 @@ from lrtheory.models.lyapunov import covariance_recursion, variance_path
 from lrtheory.montecarlo.backend import numpy_backend
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.optimizers import heavy_ball, heavy_ball_lr_in_velocity
+from lrtheory.symbolic import heavy_ball_ode as shb
 from lrtheory.symbolic.heavy_ball import heavy_ball_matrix
 
 BASE = {"eta": 0.05, "beta": 0.8, "lam_min": 0.5, "lam_max": 2.0, "d": 3, "period": 6,
@@ -155,7 +156,7 @@ def _brute_mean_energy(p: dict[str, Any], rule: str) -> float:
     for lam in p["lams"]:
         theta, v = p["theta_sd"], 0.0
         for eta in rates:
-            new, v = m4.RULES[rule](theta, v, lam * theta, eta, p["beta"])
+            new, v = shb.RULES[rule](theta, v, lam * theta, eta, p["beta"])
             last, theta = new - theta, new
         total += 0.5 * lam * theta**2 + last**2 / (2 * rates[-1])
     return total
@@ -238,23 +239,23 @@ def test_monte_carlo_agrees_with_the_second_moments() -> None:
 
 
 def test_derived_root_at_the_ode_beta() -> None:
-    forms = m4._m4()[1]
+    forms = shb.derivation()[1]
     for eta_lam in (1e-3, 0.01, 0.2):
         beta = 1 - 2 * math.sqrt(eta_lam)
         roots = np.roots([1, -(1 + beta - eta_lam), beta])
-        z = float(forms["z_plus"].subs(m4.Y, eta_lam**0.25))
+        z = float(forms["z_plus"].subs(shb.Y, eta_lam**0.25))
         assert z == pytest.approx(max(roots.real), rel=1e-12)
         assert z > 1 - math.sqrt(eta_lam)  # slower than the discrete optimum
-    assert sp.simplify(forms["beta_disc"] - forms["beta_ode"] - m4.ETA * m4.LAM) == 0
+    assert sp.simplify(forms["beta_disc"] - forms["beta_ode"] - shb.ETA * shb.LAM) == 0
 
 
 def test_conventions_and_form_derived_from_the_rules() -> None:
     """The kinetic term ½Δθ²/η takes Δθ from the rule (−ηv for seed 000, −u for seed 003),
     and the energy form M of ΔE = −(η/2)wᵀMw comes out of the rule, not typed in."""
-    assert m4._second("000").displacement == -m4.ETA * m4.V
-    assert m4._second("003").displacement == -m4.V
-    form = m4._m4()[1]["form"]
-    want = sp.Matrix([[1, -m4.BETA], [-m4.BETA, 1 - m4.ETA * m4.LAM]])
+    assert shb.second_order("000").displacement == -shb.ETA * shb.V
+    assert shb.second_order("003").displacement == -shb.V
+    form = shb.derivation()[1]["form"]
+    want = sp.Matrix([[1, -shb.BETA], [-shb.BETA, 1 - shb.ETA * shb.LAM]])
     assert (form - want).applyfunc(sp.simplify) == sp.zeros(2, 2)
 
 

@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 from scipy.linalg import solve_discrete_lyapunov
 
-from lrtheory.claims.lr_controller import G5, _certificate, _equilibrium, _g5, _matrix, _radius
+from lrtheory.claims.lr_controller import G5, _certificate
 from lrtheory.errors import ParameterError
 from lrtheory.models.basin import covariance_path, lyapunov_error_bound, quadratic_certificate
 from lrtheory.models.controller import (
@@ -34,6 +34,10 @@ from lrtheory.models.controller import (
 from lrtheory.models.linear_rate import measured_rate, rate_bracket
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.optimizers import gradient_step
+from lrtheory.symbolic.lr_controller import derivation as _g5
+from lrtheory.symbolic.lr_controller import equilibrium as _equilibrium
+from lrtheory.symbolic.lr_controller import matrix as _matrix
+from lrtheory.symbolic.lr_controller import radius as _radius
 
 POINT_A = dict(G5.points[0].params)
 

@@ -13,6 +13,7 @@ from lrtheory.claims import plateau as h6
 from lrtheory.errors import ParameterError
 from lrtheory.models import nqm
 from lrtheory.models import plateau as mp
+from lrtheory.models import plateau_checks as pc
 from lrtheory.montecarlo.backend import numpy_backend
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.schedules.plateau import reduce_on_plateau
@@ -184,7 +185,7 @@ def test_the_derived_bracket_holds_over_many_rules() -> None:
             point = Point("", {"eta0": eta0, "factor": factor, "patience": float(patience),
                                "threshold": threshold, "epoch": float(epoch),
                                "steps": 300.0 * epoch})
-            for check in h6._stage_checks(point):
+            for check in pc.stage_checks(point):
                 assert check.abs_error <= check.tolerance, (point.params, check.name)
                 checked += 1
     assert checked > 40
@@ -196,11 +197,11 @@ def test_derived_edge_and_excess_bound() -> None:
     edge = f["edge"](delta, epoch, patience, 1.0)
     assert (1 - edge) ** (2 * epoch * (patience + 1)) == pytest.approx(1 - delta, rel=1e-12)
     assert edge == pytest.approx(delta / (2 * epoch * (patience + 1)), rel=0.05)
-    x, err, bound = h6._excess_rows()
+    x, err, bound = pc.excess_rows()
     assert all(e <= b for e, b in zip(err, bound, strict=True))
     assert list(x) == sorted(x)
     assert err[0] < 1e-3 < 0.5 < err[-1]
-    assert h6._floor(0.5) == pytest.approx(0.5 * 1.0 / (2 * (2 - 0.5)))
+    assert pc.noise_floor(0.5) == pytest.approx(0.5 * 1.0 / (2 * (2 - 0.5)))
 
 
 def _rng(n: int) -> ChunkRNG:
@@ -210,7 +211,7 @@ def _rng(n: int) -> ChunkRNG:
 
 
 def test_windows_are_second_halves_of_the_first_two_stages() -> None:
-    run = h6._run(h6.H6.points[0])
+    run = pc.expected_loss_run(h6.H6.points[0])
     w1, w2 = h6._windows(run)
     assert w1[-1] == run.reductions[0]
     assert w2[-1] == run.reductions[1]

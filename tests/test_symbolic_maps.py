@@ -8,10 +8,10 @@ import sympy as sp
 
 from lrtheory.errors import ParameterError
 from lrtheory.symbolic.identity import identical
+from lrtheory.symbolic.intervals import UndecidableOrderError
 from lrtheory.symbolic.maps import (
     Branch,
     PiecewiseAffineMap,
-    UndecidableOrderError,
     as_set,
     density_expectation,
     density_mass,

@@ -2,44 +2,28 @@
 
 The plant (GD on a quadratic, measured by its gradient-norm ratio), the PI law and the checks
 that judge the loop live in :mod:`lrtheory.models.controller` (certificates and noise
-covariances of a loop in :mod:`lrtheory.models.basin`). This module derives the loop's
-linearisation, characteristic polynomial and Jury region from those very functions, and
-checks them against the loop: measured contraction, a certified basin, the basin at rest,
-the variance under measurement noise.
+covariances of a loop in :mod:`lrtheory.models.basin`); the loop's linearisation,
+characteristic polynomial and Jury region are derived from those very functions in
+:mod:`lrtheory.symbolic.lr_controller`. This module checks them against the loop: measured
+contraction, a certified basin, the basin at rest, the variance under measurement noise.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
-from lrtheory.claim import (
-    Claim,
-    Derivation,
-    Estimate,
-    Identity,
-    ModelCheck,
-    Point,
-    Source,
-    Step,
-    ValidityDomain,
-)
+from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
 from lrtheory.models.basin import Certificate, covariance_path
 from lrtheory.models.controller import (
     branch_certificate,
     certified_run,
     converged,
-    gradient_ratio,
     linear_loop,
     linear_noise_covariance,
     linear_plant,
-    linearisation,
-    loop_step,
     noisy_loop,
     pi_step_rounding,
     rate_misses,
@@ -51,157 +35,15 @@ from lrtheory.models.linear_rate import rate_bracket
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import Ensemble, indicator_proportion
 from lrtheory.montecarlo.stats import mean_statistic
-from lrtheory.optimizers import gradient_step
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_003, SEED_004
-from lrtheory.symbolic import lyapunov as sl
-from lrtheory.symbolic.jury import jury_conditions, jury_region, quadratic_radius, spectral_radius
+from lrtheory.symbolic import lr_controller as slc
+from lrtheory.symbolic.jury import jury_region, quadratic_radius
 
-THETA = sp.Symbol("theta", real=True, nonzero=True)
-ETA, LAM, SIGMA = sp.symbols("eta lambda sigma", positive=True)
-X, U, EPREV, XI, DELTA = sp.symbols("x u e_{t-1} xi delta", real=True)
-KP, KI = sp.symbols("K_p K_i", real=True)
-YS = sp.Symbol("y^*", positive=True)
-G = sp.Symbol("g", positive=True)  # 1 − y*, the plant's gain at the lower equilibrium
-Z = sp.Symbol("z")
 CONVERGED = 0.05  # |x_T − x*| that counts as converged (every other run has run away)
 #: (K_p, K_i) grid, step 0.31, offset so that no node lies on an edge of the Jury region
 GAIN_GRID = (-2.57 + 0.31 * np.arange(17), -0.53 + 0.31 * np.arange(17))
-
-# --------------------------------------------------------------------------------------
-# derivation
-# --------------------------------------------------------------------------------------
-
-
-@cache
-def _g5() -> tuple[Derivation, dict[str, Any]]:
-    # The plant, from one GD step on λθ²/2: the gradient ratio |λθ'|/|λθ| in x = log(ηλ).
-    signed = sp.cancel(LAM * gradient_step(THETA, LAM * THETA, ETA) / (LAM * THETA))
-    ratio = sp.Abs(signed)  # |g_{t+1}|/|g_t| = |g_{t+1}/g_t|
-    plant = ratio.subs(ETA, sp.exp(X) / LAM)
-    # The PI law moves u = log η; written in x = u + log λ, λ drops out.
-    u_next = loop_step(U, EPREV, KP, KI, YS, plant=lambda u: ratio.subs(ETA, sp.exp(u)))[0]
-    x_map = u_next.subs(U, X - sp.log(LAM)) + sp.log(LAM)
-    fast = {"check": False, "simplify": False}
-    (x_lo,) = sp.solve(sp.Eq(1 - sp.exp(X), YS), X, **fast)  # lower branch, ηλ < 1
-    (x_up,) = sp.solve(sp.Eq(sp.exp(X) - 1, YS), X, **fast)  # upper branch, ηλ > 1
-    fixed = sp.Matrix(loop_step(x_lo, 0, KP, KI, YS)) - sp.Matrix([x_lo, 0])
-    jac, poly = linearisation(x_lo, KP, KI, YS, Z)
-    jac_up, poly_up = linearisation(x_up, KP, KI, YS, Z)
-    conditions = [sp.expand(c.subs(YS, 1 - G)) for c in jury_conditions(poly, Z)]
-    c1, c0 = (poly.coeff(Z, 1), poly.coeff(Z, 0))
-    ((kp_db, ki_db),) = sp.linsolve([c1, c0], [KP, KI])
-    gain = jac[1, 0]  # ∂e_t/∂x_t = f′(x*)
-    remainder = sp.expand(plant.subs(X, x_lo + DELTA).subs(  # lower branch: |1−eˣ| = 1−eˣ
-        sp.Abs(sp.exp(x_lo + DELTA) - 1), 1 - sp.exp(x_lo + DELTA)) - YS - gain * DELTA)
-    remainder_up = sp.expand(plant.subs(X, x_up + DELTA).subs(
-        sp.Abs(sp.exp(x_up + DELTA) - 1), sp.exp(x_up + DELTA) - 1) - YS - jac_up[1, 0] * DELTA)
-    noise = sp.Matrix(loop_step(X, EPREV, KP, KI, YS, noise=SIGMA * XI)).jacobian([XI])
-    cov = sl.discrete_lyapunov(jac, noise * noise.T)
-    variance = sp.factor(cov[0, 0].subs(YS, 1 - G))
-    steps = (
-        Step.equation("GD step on λθ²/2 (gradient_step)", "θ_{t+1}",
-                      gradient_step(THETA, LAM * THETA, ETA)),
-        Step.equation("plant: gradient ratio |g_{t+1}|/|g_t|", "y", ratio),
-        Step.equation("in x = log(ηλ)", "y", plant),
-        Step.equation("PI law in velocity form on u = log η, e_t = y_t − y*", "u_{t+1}",
-                      u_next),
-        Step.equation("the same law in x = u + log λ", "x_{t+1}", x_map),
-        Step.equation("equilibria: lower (ηλ < 1)", "x_*", x_lo),
-        Step.equation("equilibria: upper (ηλ > 1, overshooting GD)", "x_u", x_up),
-        Step.equation("Jacobian of (x, e_{t−1}) ↦ (x', e_t) at (x*, 0), g = 1 − y*", "J",
-                      jac.subs(YS, 1 - G).applyfunc(sp.factor)),
-        Step.equation("characteristic polynomial det(zI − J)", "P(z)",
-                      sp.collect(sp.expand(poly.subs(YS, 1 - G)), Z)),
-        Step.equation("Jury's conditions (each > 0), g = 1 − y*", "Jury",
-                      sp.Tuple(*conditions)),
-        Step.equation("deadbeat gains (K_p, K_i): P(z) = z²", "K",
-                      sp.Tuple(kp_db, sp.simplify(ki_db.subs(YS, 1 - G)))),
-        Step.equation("upper equilibrium: its polynomial at z = 1", "P_u",
-                      sp.factor(poly_up.subs(Z, 1)),
-                      "< 0 for every K_i > 0: a real root > 1"),
-        Step.equation("nonlinear remainder at x*, |δ| small", "r(δ)",
-                      sp.factor(remainder.subs(YS, 1 - G)),
-                      "|r(δ)| ≤ g·φ(R)·δ² for |δ| ≤ R, φ(R) = (e^R − 1 − R)/R² (increasing)"),
-        Step.equation("noisy measurement y + σξ: noise column of the loop", "b", noise),
-        Step.equation("stationary Var(log η), discrete Lyapunov Σ = JΣJᵀ + bbᵀ", "Var",
-                      variance),
-    )
-    g = G
-    identities = (
-        Identity("plant: |g_{t+1}|/|g_t| = |1 − eˣ| (the toolbox's gradient_ratio)", plant,
-                 gradient_ratio(X), "derived"),
-        Identity("the loop in x = log(ηλ) does not involve λ", sp.diff(x_map, LAM),
-                 sp.Integer(0), "derived"),
-        Identity("(x*, 0) is a fixed point of the loop", fixed, sp.zeros(2, 1), "derived"),
-        Identity("characteristic polynomial, g = 1 − y*", sp.expand(poly.subs(YS, 1 - g)),
-                 Z**2 - (1 - g * (KP + KI)) * Z - g * KP, "derived"),
-        Identity("Jury region: gK_i > 0, g(2K_p + K_i) < 2, g|K_p| < 1",
-                 sp.Tuple(*conditions),
-                 sp.Tuple(g * KI, 2 - g * (2 * KP + KI), 1 - g * sp.Abs(KP)), "derived"),
-        Identity("deadbeat gains", sp.Tuple(kp_db, ki_db),
-                 sp.Tuple(0, 1 / (1 - YS)), "derived"),
-        Identity("upper equilibrium: P_u(1) = −(1 + y*)K_i", sp.expand(poly_up.subs(Z, 1)),
-                 -(1 + YS) * KI, "derived"),
-        Identity("remainder at the lower equilibrium", remainder,
-                 -(1 - YS) * (sp.exp(DELTA) - 1 - DELTA), "derived"),
-        Identity("remainder at the upper equilibrium", remainder_up,
-                 (1 + YS) * (sp.exp(DELTA) - 1 - DELTA), "derived"),
-        Identity("stationary Var(log η) under measurement noise σ²", variance,
-                 SIGMA**2 * (KI + g * KP * (KI + 2 * KP))
-                 / (g * (1 + g * KP) * (2 - g * (2 * KP + KI))), "derived",
-                 note="infinite on two Jury edges (1 + gK_p = 0, P(−1) = 0), finite as "
-                      "K_i → 0: there the noise enters differenced"),
-        Identity("deadbeat loop: Var(log η) = σ²/g²",
-                 sp.simplify(variance.subs({KP: 0, KI: 1 / g})), SIGMA**2 / g**2, "derived"),
-    )
-    forms = {"poly": poly, "poly_up": poly_up, "jac": jac, "jac_up": jac_up,
-             "conditions": conditions, "variance": cov[0, 0], "noise": noise,
-             "x_lo": x_lo, "x_up": x_up}
-    return Derivation(steps, identities), forms
-
-
-@cache
-def _numeric(name: str) -> Callable[..., Any]:
-    """A derived scalar form as a NumPy function of (K_p, K_i, y*, σ)."""
-    expr = _g5()[1][name]
-    return sp.lambdify((KP, KI, YS, SIGMA), expr, "numpy")  # type: ignore[no-any-return]
-
-
-@cache
-def _entries(name: str) -> tuple[tuple[Callable[..., Any], ...], tuple[int, ...]]:
-    """A derived matrix (or polynomial, as its coefficients a₀, a₁, a₂) entry by entry."""
-    expr = _g5()[1][name]
-    if name.startswith("poly"):
-        entries = list(reversed(sp.Poly(expr, Z).all_coeffs()))
-        shape: tuple[int, ...] = (len(entries),)
-    else:
-        entries, shape = list(expr), expr.shape
-    funcs = tuple(sp.lambdify((KP, KI, YS, SIGMA), e, "numpy") for e in entries)
-    return funcs, shape
-
-
-def _evaluate(name: str, p: dict[str, Any]) -> np.ndarray[Any, Any]:
-    """A derived matrix or coefficient vector at the point; gains may be arrays (a batch),
-    then the result has the batch axes first."""
-    funcs, shape = _entries(name)
-    values = np.broadcast_arrays(*(np.asarray(f(p["kp"], p["ki"], p["target"], p["sigma"]),
-                                              dtype=float) for f in funcs))
-    return np.moveaxis(np.stack(values), 0, -1).reshape(*values[0].shape, *shape)
-
-
-def _radius(p: dict[str, Any], which: str = "poly") -> float:
-    return spectral_radius(list(_evaluate(which, p)))
-
-
-def _matrix(p: dict[str, Any], which: str = "jac") -> np.ndarray[Any, Any]:
-    return _evaluate(which, p)
-
-
-def _equilibrium(p: dict[str, Any], which: str = "x_lo") -> float:
-    return float(_numeric(which)(p["kp"], p["ki"], p["target"], p["sigma"]))
-
 
 # --------------------------------------------------------------------------------------
 # model
@@ -210,9 +52,9 @@ def _equilibrium(p: dict[str, Any], which: str = "x_lo") -> float:
 
 def _rate_check(p: dict[str, float]) -> ModelCheck:
     steps = int(p["model_steps"])
-    A = _matrix(p)
+    A = slc.matrix(p)
     b = rate_bracket(linear_loop(p["kp"], p["ki"], float(A[1, 0])), A, steps,
-                     rho=np.asarray(_radius(p)))
+                     rho=np.asarray(slc.radius(p)))
     slack = run_rate_rounding(A, steps, pi_step_rounding(p["kp"], p["ki"], float(A[1, 0])))
     return ModelCheck(
         "contraction of the linearised loop: measured ‖M^T‖^{1/T} in the bracket of the "
@@ -224,14 +66,14 @@ def _rate_check(p: dict[str, float]) -> ModelCheck:
 
 def _certificate(p: dict[str, float], upper: bool = False) -> Certificate:
     """The certified basin at the lower (or upper) equilibrium (:func:`branch_certificate`)."""
-    return branch_certificate(_matrix(p, "jac_up" if upper else "jac"), p["kp"], p["ki"],
+    return branch_certificate(slc.matrix(p, "jac_up" if upper else "jac"), p["kp"], p["ki"],
                               p["target"], upper)
 
 
 def _certified_check(p: dict[str, Any], x0: Any, e0: Any, upper: bool = False) -> ModelCheck:
     """Run the nonlinear loop from the starts; the certificate bounds |s_T − s*| from the
     first step at which every run is inside its start ball (:func:`certified_run`)."""
-    x_eq = _equilibrium(p, "x_up" if upper else "x_lo")
+    x_eq = slc.equilibrium(p, "x_up" if upper else "x_lo")
     cert = _certificate(p, upper)
     final, bound, t0 = certified_run(cert, x0, e0, p["kp"], p["ki"], p["target"],
                                      int(p["model_steps"]), x_eq)
@@ -247,15 +89,15 @@ def _rest_grid(p: dict[str, float]) -> tuple[np.ndarray[Any, Any], tuple[float, 
     lo = math.log(p["eta0"] * p["lam_lo"])
     hi = math.log(p["eta0"] * p["lam_hi"])
     grid = np.linspace(lo, hi, 10001)
-    x_up = _equilibrium(p, "x_up")
+    x_up = slc.equilibrium(p, "x_up")
     return np.concatenate([grid, [x_up - 1e-12, x_up + 1e-12]]), (lo, hi)
 
 
 def _rest_check(p: dict[str, float]) -> ModelCheck:
     grid, _ = _rest_grid(p)
     ok = converged(grid, p["kp"], p["ki"], p["target"], int(p["rest_steps"]),
-                   _equilibrium(p), CONVERGED)
-    predicted = grid < _equilibrium(p, "x_up")
+                   slc.equilibrium(p), CONVERGED)
+    predicted = grid < slc.equilibrium(p, "x_up")
     return ModelCheck(
         f"at rest, {grid.size} starts x₀ = log(η₀λ): outcome ≠ (η₀λ < 1 + y*)", 0.0,
         float(np.sum(ok != predicted)), 0.0,
@@ -263,9 +105,9 @@ def _rest_check(p: dict[str, float]) -> ModelCheck:
 
 
 def _noise_check(p: dict[str, float]) -> ModelCheck:
-    sigma, error = linear_noise_covariance(p["kp"], p["ki"], float(_matrix(p)[1, 0]),
+    sigma, error = linear_noise_covariance(p["kp"], p["ki"], float(slc.matrix(p)[1, 0]),
                                            p["sigma"])
-    closed = float(_numeric("variance")(p["kp"], p["ki"], p["target"], p["sigma"]))
+    closed = float(slc.numeric("variance")(p["kp"], p["ki"], p["target"], p["sigma"]))
     return ModelCheck(
         "Var(log η) under measurement noise: derived closed form vs solve_discrete_lyapunov",
         closed, float(sigma[0, 0]), error + 32 * EPS * abs(closed),
@@ -273,12 +115,12 @@ def _noise_check(p: dict[str, float]) -> ModelCheck:
 
 
 def _outcome_check(p: dict[str, float]) -> ModelCheck:
-    x_eq = _equilibrium(p)
+    x_eq = slc.equilibrium(p)
     ok = converged(x_eq + 1e-3, p["kp"], p["ki"], p["target"], int(p["model_steps"]), x_eq,
                    1e-4, last=20)
     return ModelCheck("Jury verdict (1 = converges) vs nonlinear loop from x* + 10⁻³ at rest: "
                       "its last 20 steps within 10⁻⁴ of x*",
-                      float(_radius(p) < 1.0), float(bool(ok)), 0.0, "a yes/no outcome")
+                      float(slc.radius(p) < 1.0), float(bool(ok)), 0.0, "a yes/no outcome")
 
 
 def _grid_check(p: dict[str, Any]) -> ModelCheck:
@@ -288,10 +130,11 @@ def _grid_check(p: dict[str, Any]) -> ModelCheck:
     steps = int(p["model_steps"])
     kp, ki = np.meshgrid(*GAIN_GRID)
     grid = {**p, "kp": kp, "ki": ki}
-    region = jury_region(_g5()[1]["conditions"], (KP, KI, G))(kp, ki, 1 - p["target"])
-    coeffs, A = _evaluate("poly", grid), _matrix(grid)
+    region = jury_region(slc.derivation()[1]["conditions"], (slc.KP, slc.KI, slc.G))(
+        kp, ki, 1 - p["target"])
+    coeffs, A = slc.evaluate("poly", grid), slc.matrix(grid)
     rho = quadratic_radius(coeffs[..., 1], coeffs[..., 0])  # P(z) is monic
-    misses = rate_misses(kp, ki, float(_matrix(p)[1, 0]), A, rho, steps)
+    misses = rate_misses(kp, ki, float(slc.matrix(p)[1, 0]), A, rho, steps)
     bad = int(np.sum(misses | (region != (rho < 1.0))))
     return ModelCheck(
         f"grid of {kp.size} gains: measured r_T outside [ρ, Henrici bound], or Jury region "
@@ -301,13 +144,13 @@ def _grid_check(p: dict[str, Any]) -> ModelCheck:
 def _model_g5(point: Point) -> list[ModelCheck]:
     p = dict(point.params)
     checks = [_rate_check(p), _outcome_check(p)]
-    if _radius(p) < 1.0:
+    if slc.radius(p) < 1.0:
         a = _certificate(p).start_radius
         phi = np.linspace(0.0, 2.0 * math.pi, 64, endpoint=False)
-        checks += [_certified_check(p, _equilibrium(p) + a * np.cos(phi), a * np.sin(phi)),
+        checks += [_certified_check(p, slc.equilibrium(p) + a * np.cos(phi), a * np.sin(phi)),
                    _rest_check(p), _noise_check(p)]
-    elif _radius(p, "poly_up") < 1.0:
-        checks.append(_certified_check(p, np.array(_equilibrium(p) + 1e-3), np.array(0.0),
+    elif slc.radius(p, "poly_up") < 1.0:
+        checks.append(_certified_check(p, np.array(slc.equilibrium(p) + 1e-3), np.array(0.0),
                                        upper=True))
     if p.get("grid"):
         checks.append(_grid_check(p))
@@ -336,19 +179,19 @@ def _simulate_g5(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     averages t = T/3 … T (less spread per chain than one time), so the prediction is the
     average of the exact [Σ_t]₁₁: linear dynamics, no bias."""
     p = dict(point.params)
-    x_star, x_up = _equilibrium(p), _equilibrium(p, "x_up")
+    x_star, x_up = slc.equilibrium(p), slc.equilibrium(p, "x_up")
     _, (lo, hi) = _rest_grid(p)
     rest = ensemble.run(rest_starts(p["kp"], p["ki"], p["target"], (lo, hi), x_star,
                                     int(p["rest_steps"]), CONVERGED), n,
                         what="G5 loop from random curvatures")
-    plant = linear_plant(float(_matrix(p)[1, 0]), x_star, p["target"])
+    plant = linear_plant(float(slc.matrix(p)[1, 0]), x_star, p["target"])
     steps = int(p["noise_steps"])
     first = steps // 3
     noisy = ensemble.run(noisy_loop(p["kp"], p["ki"], p["target"], p["sigma"], steps, x_star,
                                     plant, average_from=first), n,
                          what="G5 linearised loop, noisy measurements")
-    b = _matrix(p, "noise")[:, 0]
-    covariances = covariance_path(_matrix(p), np.outer(b, b), steps,
+    b = slc.matrix(p, "noise")[:, 0]
+    covariances = covariance_path(slc.matrix(p), np.outer(b, b), steps,
                                   np.diag([0.0, p["sigma"] ** 2]), record=True)
     return [
         Estimate(G5_STATISTICS[0], min(1.0, max(0.0, (x_up - lo) / (hi - lo))),
@@ -369,7 +212,7 @@ def _circle_failures(p: dict[str, Any], radius: float, count: int = 720) -> floa
     """Fraction of starts s₀ on the circle |s₀ − s*| = radius (x₀ and the stored error) from
     which the nonlinear loop does not reach |x_T − x*| ≤ CONVERGED in 300 steps."""
     phi = np.linspace(0.0, 2.0 * math.pi, count, endpoint=False)
-    x_eq = _equilibrium(p)
+    x_eq = slc.equilibrium(p)
     return float(np.mean(~converged(x_eq + radius * np.cos(phi), p["kp"], p["ki"], p["target"],
                                     300, x_eq, CONVERGED, previous_error=radius * np.sin(phi))))
 
@@ -378,7 +221,7 @@ def _validity_g5() -> ValidityDomain:
     p = dict(G5.points[0].params)
     a_c = _certificate(p).start_radius
     radii = sorted((round(a_c, 4), *RADII))
-    gap = _equilibrium(p, "x_up") - _equilibrium(p)
+    gap = slc.equilibrium(p, "x_up") - slc.equilibrium(p)
     return ValidityDomain(
         f"Jury's conditions are local. At y* = {p['target']:g}, K_p = {p['kp']:g}, K_i = "
         f"{p['ki']:g} a quadratic Lyapunov function certifies every start within {a_c:.3f} "
@@ -399,7 +242,7 @@ def _figure_g5(result: ClaimResult) -> Any:
     tri = np.array([[-1 / g, 0.0], [1 / g, 0.0], [-1 / g, 4 / g], [-1 / g, 0.0]])
     left.fill(tri[:, 0], tri[:, 1], color="C0", alpha=0.15, label="Jury region (derived)")
     kp, ki = np.meshgrid(np.linspace(-2.6, 2.4, 31), np.linspace(-0.6, 8.4, 31))
-    x_eq = _equilibrium(p)
+    x_eq = slc.equilibrium(p)
     ok = converged(np.full(kp.shape, x_eq + 1e-3), kp, ki, p["target"], 300, x_eq, 1e-4,
                    last=20)
     left.plot(kp[ok], ki[ok], ".", color="C2", ms=3, label="nonlinear loop converges")
@@ -420,7 +263,7 @@ def _figure_g5(result: ClaimResult) -> Any:
             continue
         path = run_loop(x_eq + 0.05, q["kp"], q["ki"], q["target"], 120).x
         right.plot(np.arange(121), path - x_eq, "-", lw=1, label=point.label)
-    right.axhline(_equilibrium(p, "x_up") - x_eq, color="grey", ls=":", lw=0.8,
+    right.axhline(slc.equilibrium(p, "x_up") - x_eq, color="grey", ls=":", lw=0.8,
                   label="upper equilibrium ηλ = 1 + y*")
     right.set_ylim(-1.0, 1.3)
     right.set_xlabel("step t")
@@ -483,7 +326,7 @@ G5 = Claim(
                "adaptive schedulers such as PID controllers dynamically adjust the learning "
                "rate based on client feedback"),
     ),
-    derive=lambda: _g5()[0],
+    derive=lambda: slc.derivation()[0],
     model=_model_g5,
     points=_points_g5(),
     figure=_figure_g5,

@@ -30,112 +30,25 @@ from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityD
 from lrtheory.models import batch_scaling as bs
 from lrtheory.models import nqm
 from lrtheory.models import plateau as mp
+from lrtheory.models import plateau_checks as pc
 from lrtheory.models.batch_scaling import onset
-from lrtheory.models.rounding import RECURSION_ROUNDING_REASON, recursion_rounding
+from lrtheory.models.plateau_checks import LAM, M0, S2
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.plotting import new_figure
 from lrtheory.results import ClaimResult
-from lrtheory.schedules.plateau import PlateauSchedule, reduce_on_plateau
 from lrtheory.sources import SEED_002, SEED_003
 from lrtheory.symbolic import plateau as sh
 
 # --------------------------------------------------------------------------------------
-# The problem and the exact model
+# The exact model (the problem and its checks: lrtheory.models.plateau_checks)
 # --------------------------------------------------------------------------------------
-
-LAM, SIGMA, BATCH, M0 = 1.0, 2.0, 4.0, 10.0  # s² = σ²/B = 1; E[θ₀²] = 10 (L₀ = 30 F(½))
-S2 = SIGMA**2 / BATCH
-
-
-def _schedule(point: Point) -> PlateauSchedule:
-    q = point.params
-    return reduce_on_plateau(q["eta0"], factor=q["factor"], patience=int(q["patience"]),
-                             threshold=q["threshold"])
-
-
-def _floor(rate: float) -> float:
-    """The derived floor F(η) for this problem."""
-    return float(sh.numeric()["floor"](rate, LAM, SIGMA, BATCH))
-
-
-def _run(point: Point) -> mp.PlateauRun:
-    """The loop closed on E[L] for a point's rule and horizon (cached by its parameters)."""
-    return _run_at(tuple(sorted(point.params.items())))
-
-
-@cache
-def _run_at(key: tuple[tuple[str, float], ...]) -> mp.PlateauRun:
-    point = Point("", dict(key))
-    q = point.params
-    return mp.plateau_on_expected_loss(_schedule(point), LAM, S2,
-                                       int(q["steps"]) // int(q["epoch"]), int(q["epoch"]), M0)
-
-
-def _bracket(point: Point, start: int, rate: float, gap: float, fresh: bool) -> tuple[int, int]:
-    """The derived bracket for a stage's cut (:func:`sh.cut_bracket`), in epochs of the run
-    (``fresh``: the best is this stage's own, as after the first epoch of a run)."""
-    q = point.params
-    a = sh.numeric()["A"](rate, LAM, int(q["epoch"]))
-    lo, hi = sh.cut_bracket(gap, q["threshold"], _floor(rate), a, int(q["patience"]), fresh)
-    return start + lo, start + hi
-
-
-def _stage_checks(point: Point) -> list[ModelCheck]:
-    q, run = point.params, _run(point)
-    e, pat = int(q["epoch"]), int(q["patience"])
-    checks = []
-    for i, (first, rate, cut) in enumerate(run.stages()[:4]):
-        gap = float(run.loss[first * e]) - _floor(rate)
-        lo, hi = _bracket(point, first, rate, gap, fresh=i == 0)
-        checks.append(ModelCheck(
-            f"cut {i + 1} (η = {rate:.4g}): epoch vs the derived bracket [{lo}, {hi}]",
-            (lo + hi) / 2, float(cut), (hi - lo) / 2,
-            "derived bracket of the integer epoch (the rule's float comparisons are exact "
-            "away from ties)"))
-        a = sh.numeric()["A"](rate, LAM, e)
-        if gap > 0 and 1.0 - q["threshold"] - a ** (pat + 1) > 0:  # from above the floor
-            floor, seen = _floor(rate), float(run.loss[cut * e])
-            bound = floor * sh.numeric()["excess"](q["threshold"], a, pat)
-            checks.append(ModelCheck(
-                f"cut {i + 1}: E[L] seen then vs [F, F(1 + δA^{{p+1}}/(1 − δ − A^{{p+1}}))]",
-                floor + bound / 2, seen, bound / 2 + recursion_rounding(cut * e, seen),
-                f"derived bracket, plus {RECURSION_ROUNDING_REASON}"))
-    return checks
-
-
-def _step_checks(point: Point) -> list[ModelCheck]:
-    """E[L_T] of the plateau run against step decay with the same factor (exact recursion)."""
-    q, run = point.params, _run(point)
-    c = mp.step_comparison(q["eta0"], q["factor"], LAM, S2, run.rates.size,
-                           len(run.reductions), M0)
-    return [ModelCheck(f"E[L_T]: step decay every {c.matched_every} steps (the same cuts, "
-                       "evenly spaced) vs the plateau rule", c.matched_loss, float(run.loss[-1]),
-                       0.0, "comparison", exact=False),
-            ModelCheck(f"E[L_T]: the best step decay for T = {run.rates.size} (every "
-                       f"{c.best_every} steps) vs the plateau rule", c.best_loss,
-                       float(run.loss[-1]), 0.0, "comparison", exact=False)]
-
-
-def _edge_check(point: Point) -> ModelCheck:
-    """The derived η_δ against bisection on the simulated rule (:func:`mp.window_edge`)."""
-    q = point.params
-    pat, e, d = int(q["patience"]), int(q["epoch"]), q["threshold"]
-    closed = float(sh.numeric()["edge"](d, e, pat, LAM))
-    found = mp.window_edge(_schedule(point), LAM, S2, e, closed / 4, 4 * closed, 40, 1e12)
-    # From a gap 10¹² × F the edge is where 1 − δ − A^{p+1} = δF/g, not 0: A^{p+1} moves by
-    # ≤ 1e-12·δ, i.e. η by that over |dA^{p+1}/dη| (derived).
-    slope = abs(sh.numeric()["window_slope"](closed, LAM, e, pat))
-    return ModelCheck("η_δ = (1 − (1 − δ)^{1/(2E(p+1))})/λ vs bisection of 'a window can still "
-                      "improve by δ' on the simulated rule", closed, found.value,
-                      found.tolerance + 2e-12 * d / slope, f"bisection, {found.halvings} "
-                      "halvings, plus the finite start gap's shift")
 
 
 def _model_h6(point: Point) -> list[ModelCheck]:
-    checks = _stage_checks(point) + _step_checks(point)
+    checks = pc.stage_checks(point) + pc.step_checks(point)
     if point.regime == "outside":
-        checks.append(_edge_check(point))
+        checks.append(pc.edge_check(point))
     return checks
 
 
@@ -164,7 +77,7 @@ def _simulate_h6(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     None tests the rule: (1, 2) run a *fixed* schedule, and (3) has mean 0 for any rate set
     before each step's noise, a wrong rule included. The rule is tested by the model checks,
     the tests (PyTorch's transcription, noiseless chains) and the validity domain."""
-    q, run = point.params, _run(point)
+    q, run = point.params, pc.expected_loss_run(point)
     windows = _windows(run)
     end = windows[1][-1]
     base = nqm.scheduled_sgd([LAM], math.sqrt(S2), run.rates[:end], windows[0] + windows[1],
@@ -177,7 +90,8 @@ def _simulate_h6(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
 
     m = ensemble.with_key(0).run(kernel, n, what=f"H6 chains at {point.label}")
     e = int(q["epoch"])
-    feedback = mp.plateau_chains(_schedule(point), LAM, S2, 1, end // e, e, math.sqrt(M0), [], 0)
+    feedback = mp.plateau_chains(pc.schedule_of(point), LAM, S2, 1, end // e, e, math.sqrt(M0),
+                                 [], 0)
     r = ensemble.with_key(1).run(feedback, n, what=f"H6 feedback chains at {point.label}")
     col = mp.feedback_residual_column(0, 0)
     # A 2 % error in the one-step conditional mean E[L_{t+1} | past] would shift the sum by
@@ -196,25 +110,7 @@ def _simulate_h6(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
 # Validity, figure, points
 # --------------------------------------------------------------------------------------
 
-V_DELTA, V_PATIENCE, V_EPOCH, V_FACTOR = 0.01, 2, 1, 0.5  # the excess sweep's rule
-VALIDITY_RATES = tuple(float(x) for x in np.geomspace(0.5, 1.5e-3, 24))
 V_DIMS, V_CHAINS, V_CLOSE = tuple(10**j for j in range(12, -1, -1)), 400, 0.05  # d-sweep
-
-
-@cache
-def _excess_rows() -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
-    """(x = δ/(1 − A^{p+1}), measured excess (L_R − F)/F at the first cut, derived bound)
-    over a grid of rates, each run from the floor of η/f (where the previous stage ends)."""
-    sched = reduce_on_plateau(1.0, factor=V_FACTOR, patience=V_PATIENCE, threshold=V_DELTA)
-    rates = np.array(VALIDITY_RATES)
-    start = np.array([2 * _floor(r / V_FACTOR) / LAM for r in rates])
-    _, seen = mp.first_cut(sched, LAM, S2, rates, start, V_EPOCH, 20000)
-    floors = np.array([_floor(r) for r in rates])
-    a = sh.numeric()["A"](rates, LAM, V_EPOCH)
-    x = V_DELTA / (1 - a ** (V_PATIENCE + 1))
-    bound = [sh.numeric()["excess"](V_DELTA, ai, V_PATIENCE) if xi < 1 else math.inf
-             for ai, xi in zip(a, x, strict=True)]
-    return tuple(x), tuple((seen - floors) / floors), tuple(bound)
 
 
 @cache
@@ -225,9 +121,9 @@ def _own_loss_rows() -> tuple[tuple[int, int], tuple[float, ...], tuple[float, .
     and their median first cut."""
     point = _points_h6()[0]
     q, e = point.params, int(point.params["epoch"])
-    lo, hi = _bracket(point, 1, q["eta0"], float(_run(point).loss[e]) - _floor(q["eta0"]),
-                      fresh=True)
-    cuts = [mp.own_loss_first_cuts(_schedule(point), LAM, S2, d, hi + 1, e, math.sqrt(M0),
+    gap = float(pc.expected_loss_run(point).loss[e]) - pc.noise_floor(q["eta0"])
+    lo, hi = pc.stage_bracket(point, 1, q["eta0"], gap, fresh=True)
+    cuts = [mp.own_loss_first_cuts(pc.schedule_of(point), LAM, S2, d, hi + 1, e, math.sqrt(M0),
                                    V_CHAINS, seed=d % 2**32) for d in V_DIMS]
     return ((lo, hi), tuple(float(np.mean((c < lo) | (c > hi))) for c in cuts),
             tuple(float(np.median(c)) for c in cuts))
@@ -260,24 +156,16 @@ def _validity_h6() -> ValidityDomain:
 FIGURE_STEPS, SHOWN_CUTS = 250, 6
 
 
-def _feedback_runs(point: Point, dim: int, chains: int, steps: int,
-                   seed: int) -> mp.FeedbackRuns:
-    """Chains each closing the loop on its own loss (d = ``dim`` directions)."""
-    e = int(point.params["epoch"])
-    return mp.feedback_runs(_schedule(point), LAM, S2, dim, steps // e, e, math.sqrt(M0),
-                            chains, seed, SHOWN_CUTS)
-
-
 def _figure_h6(result: ClaimResult) -> Any:
     fig, ((ax_l, ax_r), (ax_c, ax_v)) = new_figure(ncols=2, nrows=2, width=11.5, height=7.6)
     point = next(pr.point for pr in result.points if pr.point.regime == "inside")
     q = point.params
-    run = mp.plateau_on_expected_loss(_schedule(point), LAM, S2, FIGURE_STEPS, 1, M0)
+    run = mp.plateau_on_expected_loss(pc.schedule_of(point), LAM, S2, FIGURE_STEPS, 1, M0)
     t = np.arange(1, run.loss.size)
     ax_l.plot(t, run.loss[1:], "-", color="C0", lw=1.4, label="reduce-on-plateau, loop on E[L]")
     starts = [1, *run.reductions, FIGURE_STEPS]
     for i, (a, b) in enumerate(itertools.pairwise(starts)):
-        ax_l.hlines(_floor(float(run.rates[a])), a, b, color="k", ls=":", lw=1,
+        ax_l.hlines(pc.noise_floor(float(run.rates[a])), a, b, color="k", ls=":", lw=1,
                     label="floor ησ²/(2B(2 − ηλ)) of the current η" if i == 0 else None)
     c = mp.step_comparison(q["eta0"], q["factor"], LAM, S2, FIGURE_STEPS, len(run.reductions),
                            M0)
@@ -288,7 +176,8 @@ def _figure_h6(result: ClaimResult) -> Any:
         ax_l.plot(t, path, "-", color=colour, lw=0.9, label=f"step decay every {s}: {what}")
     k_all = np.arange(1, SHOWN_CUTS + 1)
     for dim, colour, chains in ((1, "C1", 1000), (64, "C4", 150)):
-        runs = _feedback_runs(point, dim, chains, FIGURE_STEPS, seed=dim)
+        runs = pc.feedback_runs(point, dim, chains, FIGURE_STEPS, seed=dim,
+                                  cuts=SHOWN_CUTS)
         loss, eta_t, cuts = runs.loss, runs.rates, runs.cuts
         ax_l.plot(t, loss[:, 1:].mean(axis=0), "-", color=colour, lw=0.8, alpha=0.8,
                   label=f"each chain its own rule, d = {dim}: mean of {chains} chains")
@@ -311,7 +200,8 @@ def _figure_h6(result: ClaimResult) -> Any:
                 label=f"c/t, c = {ct:.2g} (mean η·t at the cuts)")
     ax_r.set(xlabel="step t", ylabel="learning rate η_t", title="The rates chosen")
     ax_r.legend(fontsize=7)
-    brackets = [_bracket(point, first, rate, float(run.loss[first]) - _floor(rate), i == 0)
+    brackets = [pc.stage_bracket(point, first, rate,
+                                 float(run.loss[first]) - pc.noise_floor(rate), i == 0)
                 for i, (first, rate, _) in enumerate(run.stages()[:SHOWN_CUTS])]
     kk = k_all[:len(brackets)]
     lo_b, hi_b = np.array(brackets).T
@@ -321,7 +211,7 @@ def _figure_h6(result: ClaimResult) -> Any:
     ax_c.set(yscale="log", xlabel="cut k", ylabel="epoch of the k-th cut",
              title="When the cuts come")
     ax_c.legend(fontsize=7)
-    x, err, bound = _excess_rows()
+    x, err, bound = pc.excess_rows()
     ax_v.loglog(x, err, "o", ms=3.5, label="exact recursion, first cut")
     ax_v.loglog(x, bound, "-", lw=1, label="derived bound δA^{p+1}/(1 − δ − A^{p+1})")
     ax_v.axvline(1.0, color="grey", ls=":", lw=1, label="η = η_δ: no window can drop by δ")
@@ -389,22 +279,24 @@ def _findings() -> tuple[str, ...]:
     """The numbers quoted in the findings, from the models (recursions, chains)."""
     inside, _, outside, torch = _points_h6()
     q, qo, qt = inside.params, outside.params, torch.params
-    long = mp.plateau_on_expected_loss(_schedule(inside), LAM, S2, 400, 1, M0)
+    long = mp.plateau_on_expected_loss(pc.schedule_of(inside), LAM, S2, 400, 1, M0)
     ct = [q["eta0"] * q["factor"] ** (i + 1) * cut for i, cut in enumerate(long.reductions)]
-    excess = max((float(long.loss[c]) - _floor(q["eta0"] * q["factor"] ** i)) /
-                 _floor(q["eta0"] * q["factor"] ** i) for i, c in enumerate(long.reductions))
-    (match_i, best_i), run_i = _step_checks(inside), _run(inside)
-    (_, best_o), run_o = _step_checks(outside), _run(outside)
-    best_t = _step_checks(torch)[1]
+    excess = max((float(long.loss[c]) - pc.noise_floor(q["eta0"] * q["factor"] ** i))
+                 / pc.noise_floor(q["eta0"] * q["factor"] ** i)
+                 for i, c in enumerate(long.reductions))
+    (match_i, best_i), run_i = pc.step_checks(inside), pc.expected_loss_run(inside)
+    (_, best_o), run_o = pc.step_checks(outside), pc.expected_loss_run(outside)
+    best_t = pc.step_checks(torch)[1]
     edge_o = float(sh.numeric()["edge"](qo["threshold"], int(qo["epoch"]),
                                         int(qo["patience"]), LAM))
     noisy = {}
     for dim, chains in ((1, 400), (64, 100)):
-        runs = _feedback_runs(inside, dim, chains, run_i.rates.size, seed=dim)
+        runs = pc.feedback_runs(inside, dim, chains, run_i.rates.size, seed=dim,
+                                  cuts=SHOWN_CUTS)
         noisy[dim] = (float(np.median(runs.rates[:, -1])), float(np.mean(runs.loss[:, -1])))
     side = "lower" if noisy[64][1] < run_i.loss[-1] else "higher"
     guard = " (where the eps = 10⁻⁸ guard stops the cuts)" if noisy[1][0] < 2e-8 else ""
-    x, err, bound = _excess_rows()
+    x, err, bound = pc.excess_rows()
     holds = all(e <= b for e, b in zip(err, bound, strict=True))
     (lo, hi), missed, median = _own_loss_rows()
     at = {d: i for i, d in enumerate(V_DIMS)}
@@ -414,7 +306,7 @@ def _findings() -> tuple[str, ...]:
         f"{', '.join(map(str, long.reductions))}, each with E[L] within {excess:.1e} "
         "(relative) of the current floor ησ²/(2B(2 − ηλ)): the staircase is the floors, and "
         "each cut divides the floor by (2 − fηλ)/(f(2 − ηλ)) "
-        f"({_floor(1.0) / _floor(0.5):.3g} for the first halving from ηλ = 1, → "
+        f"({pc.noise_floor(1.0) / pc.noise_floor(0.5):.3g} for the first halving from ηλ = 1, → "
         f"{1 / q['factor']:g} as ηλ → 0).",
         "The stages lengthen like 1/η_k (each needs ln(g/G)/(−ln A) epochs, A ≈ 1 − 2ηλ), so "
         f"η_t·t at the cuts stays near {min(ct):.2g}–{max(ct):.2g}: the rule behaves as a c/t "
@@ -425,7 +317,7 @@ def _findings() -> tuple[str, ...]:
         f"{len(run_o.reductions)} cuts in {run_o.rates.size} steps, E[L_T] = "
         f"{run_o.loss[-1]:.3g} against {best_o.closed_form:.3g} for the best step decay.",
         "'Each cut comes near the floor' holds while a window of p + 1 epochs can still show "
-        f"a drop larger than δ: with δ = {V_DELTA:g}, p = {V_PATIENCE}, E = {V_EPOCH} and "
+        f"a drop larger than δ: with δ = {pc.V_DELTA:g}, p = {pc.V_PATIENCE}, E = {pc.V_EPOCH} and "
         "each stage started at the previous floor, E[L] at the first cut exceeds F(η) by 1 % "
         f"from x = δ/(1 − A^{{p+1}}) = {onset(x, err, 0.01):.2g}, 10 % from "
         f"{onset(x, err, 0.1):.2g} and 50 % from {onset(x, err, 0.5):.2g}; the derived bound "
