@@ -47,13 +47,14 @@ class _Bar:
 
 
 def _run(claims: Sequence[Claim], settings: Settings, console: Console, jobs: int,
-         figures: bool = False) -> RunResult:
+         figures: bool = False, beyond: bool = False) -> RunResult:
     total = sum(1 + len(c.points) for c in claims)
     columns = (TextColumn("{task.description:<48}"), BarColumn(), TextColumn("{task.completed}/"
                "{task.total}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True,
                   disable=not console.is_terminal) as progress:
-        return verify(claims, settings, _Bar(progress, total), jobs=jobs, figures=figures)
+        return verify(claims, settings, _Bar(progress, total), jobs=jobs, figures=figures,
+                      beyond=beyond)
 
 
 def _summary(run: RunResult, console: Console) -> None:
@@ -124,7 +125,37 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
                       f"{escape(sp.sstr(ident.derived))} {rel} {escape(sp.sstr(ident.stated))}")
     for f in claim.findings:
         console.print(f"[yellow]finding:[/] {escape(f)}")
+    _show_beyond(claim, console)
     return 0
+
+
+_LABEL_STYLE = {"holds on the class": "green", "holds with another constant": "yellow",
+                "quadratics only": "bold red"}
+
+
+def _show_beyond(claim: Claim, console: Console) -> None:
+    """The claim's worst case over its function class, where it has one (PEPit)."""
+    import importlib.util
+
+    from lrtheory.certify import BEYOND_CLAIMS, beyond_quadratics
+
+    if claim.id not in BEYOND_CLAIMS:
+        return
+    if importlib.util.find_spec("PEPit") is None:
+        console.print("\n[bold]Beyond quadratics[/]: needs PEPit: pip install 'lrtheory[certify]'")
+        return
+    b = beyond_quadratics(claim.id)
+    style = _LABEL_STYLE[b.label]
+    console.print(f"\n[bold]Beyond quadratics[/]: [{style}]{b.label}[/]\n{escape(b.finding)}")
+    console.print(f"[dim]{escape(b.setting)}; {escape(b.solver)}[/]")
+    for s in b.series:
+        table = Table(title=f"{s.name}: {s.label}", title_justify="left")
+        for col in ("n", "class worst case", "± solver", s.reference_text):
+            table.add_column(col, justify="right")
+        for k, n in enumerate(s.ns):
+            table.add_row(str(n), f"{s.worst[k]:.5g}", f"{s.tolerance[k]:.1g}",
+                          f"{s.reference[k]:.5g}")
+        console.print(table)
 
 
 def cmd_verify(args: argparse.Namespace, console: Console) -> int:
@@ -138,7 +169,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     from lrtheory.report import write_report
 
     claims = registry.select(args.claims)
-    run = _run(claims, _settings(args), console, args.jobs, figures=True)
+    run = _run(claims, _settings(args), console, args.jobs, figures=True, beyond=True)
     _summary(run, console)
     t = time.perf_counter()
     out = write_report(run, Path(args.out), jobs=args.jobs)
@@ -165,6 +196,25 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer; got {text}")
     return value
+
+
+def _report_dir(text: str) -> str:
+    """``report --out``: the report replaces this directory whole, so it must be new, empty,
+    or hold a previous report (results.json) or nothing but JSON files (bench.json …); any
+    other directory (``.``, a project, a home) is refused rather than replaced."""
+    path = Path(text)
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a directory path; got ''")
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"must be a directory; {text!r} is a file")
+    if path.is_dir() and not (path / "results.json").is_file():
+        others = sorted(p.name for p in path.iterdir() if p.suffix != ".json")
+        if others:
+            raise argparse.ArgumentTypeError(
+                f"must be a new or empty directory, or one holding a previous report "
+                f"(results.json), since the report replaces it whole; {text!r} holds "
+                f"{', '.join(others[:3])}{' …' if len(others) > 3 else ''}")
+    return text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -313,7 +363,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="claims verified side by side in worker processes "
                             "(0: one per core; 1: in this process); changes no number")
         if name == "report":
-            p.add_argument("--out", default="reports", help="output directory (default reports)")
+            p.add_argument("--out", default="reports", type=_report_dir,
+                           help="output directory, replaced whole (default reports)")
     p = sub.add_parser("bench", help="ensemble throughput against the RNG fill rate")
     p.add_argument("--chains", type=_positive_int, default=100_000)
     p.add_argument("--steps", type=_positive_int, default=1000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrtheory.claim import (
     Claim,
@@ -16,6 +16,9 @@ from lrtheory.claim import (
     Verdict,
 )
 from lrtheory.montecarlo.stats import TestOutcome
+
+if TYPE_CHECKING:
+    from lrtheory.certify import BeyondQuadratics
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,11 @@ class ClaimResult:
     figures: dict[str, bytes] = field(default_factory=dict, repr=False)
     """The claim's figures as PNG files (name → bytes), when ``verify(..., figures=True)``
     drew them in the process that verified the claim; empty otherwise."""
+    beyond: BeyondQuadratics | None = None
+    """The worst case over the claim's function class (``verify(..., beyond=True)``, for
+    the claims in :data:`lrtheory.certify.BEYOND_CLAIMS`, where PEPit is installed)."""
+    beyond_missing: str | None = None
+    """Why ``beyond`` is absent for a claim that has one (a missing optional module)."""
 
     @property
     def monte_carlo(self) -> tuple[MonteCarloResult, ...]:

@@ -16,12 +16,13 @@ never changes another claim's random numbers and the same seed gives the same nu
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from lrtheory import registry
 from lrtheory.claim import Claim, Estimate, Identity, ModelCheck, Point, Verdict
@@ -114,7 +115,7 @@ class Progress(Protocol):
 
 def verify(claims: Sequence[Claim], settings: Settings | None = None,
            progress: Progress | None = None, *, jobs: int = 1,
-           figures: bool = False) -> RunResult:
+           figures: bool = False, beyond: bool = False) -> RunResult:
     """Verify ``claims`` under ``settings``; the family-wise α covers all of them.
 
     ``jobs`` > 1 verifies claims in that many worker processes (0: one per CPU). It changes
@@ -122,7 +123,9 @@ def verify(claims: Sequence[Claim], settings: Settings | None = None,
     to registered claims on the NumPy backend (otherwise the claims run here, one by one).
     ``figures=True`` also draws each claim's figures (``ClaimResult.figures``, PNG bytes)
     right after it is verified, in the same process, where the claim's cached derivations
-    and models are still warm (the report asks for this).
+    and models are still warm (the report asks for this). ``beyond=True`` adds, for the
+    claims that have one, the worst case over the claim's function class
+    (:func:`lrtheory.certify.beyond_quadratics`; PEPit, an optional extra).
     """
     settings = settings or Settings()
     if not claims:
@@ -138,11 +141,12 @@ def verify(claims: Sequence[Claim], settings: Settings | None = None,
     jobs = resolve_jobs(jobs, len(claims))
     t0 = time.perf_counter()
     if jobs > 1 and backend.name == "numpy" and all(registry.is_registered(c) for c in claims):
-        results = _verify_in_workers(claims, settings, alpha, progress, jobs, figures)
+        results = _verify_in_workers(claims, settings, alpha, progress, jobs,
+                                     _Extras(figures, beyond))
     else:
         ensemble = _ensemble(settings, backend, settings.threads)
-        results = tuple(_verify_claim(c, settings, ensemble, alpha, progress, figures)
-                        for c in claims)
+        results = tuple(_verify_claim(c, settings, ensemble, alpha, progress,
+                                      _Extras(figures, beyond)) for c in claims)
     return RunResult(
         claims=results,
         settings=asdict(settings),
@@ -160,11 +164,11 @@ def _ensemble(settings: Settings, backend: Backend, threads: int) -> Ensemble:
 
 def _verify_in_workers(claims: Sequence[Claim], settings: Settings, alpha: float,
                        progress: Progress | None, jobs: int,
-                       figures: bool) -> tuple[ClaimResult, ...]:
+                       extras: _Extras) -> tuple[ClaimResult, ...]:
     # The cores are shared out: each worker's ensembles get cores/jobs threads (the thread
     # count never changes a result).
     threads = settings.threads or max(1, cpu_count() // jobs)
-    tasks = [(c.id, settings, alpha, threads, figures) for c in claims]
+    tasks = [(c.id, settings, alpha, threads, extras) for c in claims]
     results: dict[int, ClaimResult] = {}
     for index, result in map_unordered(_verify_task, tasks, jobs):
         results[index] = result
@@ -175,15 +179,35 @@ def _verify_in_workers(claims: Sequence[Claim], settings: Settings, alpha: float
     return tuple(results[i] for i in range(len(claims)))
 
 
-def _verify_task(task: tuple[str, Settings, float, int, bool]) -> ClaimResult:
+@dataclass(frozen=True)
+class _Extras:
+    """What a run adds to each claim's verification: its figures, its worst case beyond
+    quadratics."""
+
+    figures: bool = False
+    beyond: bool = False
+
+
+def _verify_task(task: tuple[str, Settings, float, int, _Extras]) -> ClaimResult:
     """One claim in a worker process (module level, so that it pickles)."""
-    claim_id, settings, alpha, threads, figures = task
+    claim_id, settings, alpha, threads, extras = task
     ensemble = _ensemble(settings, get_backend(settings.backend), threads)
-    return _verify_claim(registry.get(claim_id), settings, ensemble, alpha, None, figures)
+    return _verify_claim(registry.get(claim_id), settings, ensemble, alpha, None, extras)
+
+
+def _beyond(claim: Claim) -> dict[str, Any]:
+    """The claim's worst case over its function class, or why it is absent."""
+    from lrtheory.certify import BEYOND_CLAIMS, beyond_quadratics
+
+    if claim.id not in BEYOND_CLAIMS:
+        return {}
+    if importlib.util.find_spec("PEPit") is None:
+        return {"beyond_missing": "needs PEPit: pip install 'lrtheory[certify]'"}
+    return {"beyond": beyond_quadratics(claim.id)}
 
 
 def _verify_claim(claim: Claim, settings: Settings, ensemble: Ensemble, alpha: float,
-                  progress: Progress | None, figures: bool = False) -> ClaimResult:
+                  progress: Progress | None, extras: _Extras = _Extras()) -> ClaimResult:
     if progress:
         progress.claim_started(claim, 1 + len(claim.points))
     timings: dict[str, float] = {}
@@ -223,7 +247,11 @@ def _verify_claim(claim: Claim, settings: Settings, ensemble: Ensemble, alpha: f
     timings["validity_s"] = time.perf_counter() - t
     verdict = Verdict.combine([i.verdict for i in identities] + [p.verdict for p in points])
     result = ClaimResult(claim, derivation, identities, tuple(points), validity, verdict, timings)
-    if figures:
+    if extras.beyond:
+        t = time.perf_counter()
+        result = replace(result, **_beyond(claim))
+        timings["beyond_s"] = time.perf_counter() - t
+    if extras.figures:
         from lrtheory.report.figures import render_figures  # matplotlib: only when asked
 
         t = time.perf_counter()

@@ -19,8 +19,10 @@ SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 @pytest.fixture(scope="session")
 def full_run() -> RunResult:
     """Every registered claim verified once at the default settings (seed 0, NumPy), claims
-    side by side on every core (which changes no number: tests/test_parallel.py)."""
-    return verify(registry.all_claims(), Settings(seed=0, backend="numpy"), jobs=0)
+    side by side on every core (which changes no number: tests/test_parallel.py), with the
+    figures and the worst cases beyond quadratics, as ``lrtheory report`` runs it."""
+    return verify(registry.all_claims(), Settings(seed=0, backend="numpy"), jobs=0,
+                  figures=True, beyond=True)
 
 
 @pytest.fixture

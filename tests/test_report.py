@@ -120,3 +120,32 @@ def test_a_failed_write_leaves_the_previous_report_intact(
     monkeypatch.undo()
     write_report(full_run, report_dir)
     assert (report_dir / "bench.json").read_text() == "{}", "files of other commands kept"
+
+
+def test_claims_beyond_quadratics_have_their_panel(report_dir: Path, full_run: RunResult) -> None:
+    """The six claims with a worst case over their function class show it: label, one table
+    row per horizon n, the figure; the index lists them; other claims have no panel."""
+    from lrtheory.certify import BEYOND_CLAIMS
+
+    pytest.importorskip("PEPit", reason="the beyond-quadratics panel needs lrtheory[certify]")
+    data = json.loads((report_dir / "results.json").read_text())
+    index = (report_dir / "index.html").read_text()
+    for c in data["claims"]:
+        page = (report_dir / "claims" / f"{c['id']}.html").read_text()
+        if c["id"] not in BEYOND_CLAIMS:
+            assert c["beyond"] is None
+            assert 'id="beyond"' not in page
+            continue
+        b = c["beyond"]
+        assert b["label"] in ("holds on the class", "holds with another constant",
+                              "quadratics only")
+        assert 'id="beyond"' in page
+        assert b["label"] in page
+        rows = sum(len(s["ns"]) for s in b["series"])
+        assert page.count('<tr><td class="num">') == rows
+        assert (report_dir / "figures" / f"{c['id']}-beyond.png").stat().st_size > 0
+        assert f'href="claims/{c["id"]}.html#beyond"' in index
+    # M3's panel carries the heavy-ball 3-cycle the certificate found.
+    m3 = next(c for c in data["claims"] if c["id"] == "M3")["beyond"]
+    assert m3["label"] == "quadratics only"
+    assert m3["cycle"]["period"] == 3

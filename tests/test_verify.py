@@ -126,3 +126,20 @@ def test_a_counterexample_in_the_pilot_counts() -> None:
     assert mc.estimate.sample.n > pilot_chains
     assert mc.estimate.sample.successes == mc.estimate.sample.n - 1
     assert result.verdict == Verdict.REFUTED
+
+
+def test_beyond_quadratics_says_why_it_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without PEPit a claim that has a worst case beyond quadratics says what to install;
+    a claim without one carries neither."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "PEPit" else real(name, *a))
+    settings = Settings(seed=3, backend="numpy")
+    listed, other = verify([_toy(name="S1"), _toy(name="T9")], settings, beyond=True).claims
+    assert listed.beyond is None
+    assert listed.beyond_missing is not None
+    assert "lrtheory[certify]" in listed.beyond_missing
+    assert other.beyond is None
+    assert other.beyond_missing is None

@@ -40,12 +40,17 @@ def validity_figure(result: ClaimResult) -> Figure | None:
 
 
 def render_figures(result: ClaimResult) -> dict[str, bytes]:
-    """The claim's figure and, where it has a validity domain, the validity figure, as PNG
-    files by name (``ID.png``, ``ID-validity.png``)."""
+    """The claim's figure and, where it has them, the validity figure and the worst case
+    beyond quadratics, as PNG files by name (``ID.png``, ``ID-validity.png``,
+    ``ID-beyond.png``)."""
     files = {f"{result.claim.id}.png": png(result.claim.figure(result))}
     extra = validity_figure(result)
     if extra is not None:
         files[f"{result.claim.id}-validity.png"] = png(extra)
+    if result.beyond is not None:
+        from lrtheory.certify import beyond_figure
+
+        files[f"{result.claim.id}-beyond.png"] = png(beyond_figure(result.beyond))
     return files
 
 

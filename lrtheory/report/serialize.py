@@ -104,8 +104,21 @@ def claim_json(c: ClaimResult) -> dict[str, Any]:
         "points": [_point(p) for p in c.points],
         "validity": validity,
         "findings": list(claim.findings),
+        "beyond": None if c.beyond is None else _finite(c.beyond.to_dict()),
+        "beyond_missing": c.beyond_missing,
         "timings": {k: round(v, 4) for k, v in c.timings.items()},
     }
+
+
+def _finite(data: Any) -> Any:
+    """A JSON-ready copy with every non-finite float written as a string."""
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(v) for v in data]
+    if isinstance(data, float):
+        return _num(data)
+    return data
 
 
 def run_json(run: RunResult) -> dict[str, Any]:
