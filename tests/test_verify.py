@@ -143,3 +143,32 @@ def test_beyond_quadratics_says_why_it_is_absent(monkeypatch: pytest.MonkeyPatch
     assert "lrtheory[certify]" in listed.beyond_missing
     assert other.beyond is None
     assert other.beyond_missing is None
+
+
+def test_a_main_run_that_finds_the_pilot_too_optimistic_is_replaced() -> None:
+    """A pilot that understates the spread (as a heavy-tailed statistic's can) sizes a main
+    run too small; the engine sees that from the main run and replaces it by a fresh run of
+    the size the main run asks for, so the negative control is still rejected."""
+    pilot_chains = Settings().pilot_chains
+    sizes: list[int] = []
+
+    def simulate(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
+        sizes.append(n)
+        sd = 0.1 if n == pilot_chains else 1.0  # the pilot sees a tenth of the true spread
+
+        def kernel(rng: ChunkRNG) -> Any:
+            return 1.5 + sd * rng.normal(1)
+
+        m = ensemble.run(kernel, n)
+        return [Estimate("mean", 1.5,
+                         mean_statistic(float(m.mean[0]), float(m.stderr_mean[0]), m.n))]
+
+    claim = Claim(**{**_toy().__dict__, "simulate": simulate})
+    result = verify([claim], Settings(seed=3, backend="numpy")).claims[0]
+    pilot, first, fresh = sizes
+    assert fresh > 50 * first  # (1/0.1)² = 100 times more chains, less the pilot's slack
+    mc = result.monte_carlo[0]
+    assert mc.estimate.sample.n == fresh
+    assert mc.n_required == fresh
+    assert result.controls_rejected
+    assert result.verdict == Verdict.VERIFIED
