@@ -18,6 +18,8 @@ import sympy as sp
 from markupsafe import Markup
 
 from lrtheory import registry
+from lrtheory.calibration.cli import load as load_calibration
+from lrtheory.calibration.cli import write_page as write_calibration_page
 from lrtheory.parallel import map_unordered, resolve_jobs
 from lrtheory.report.atomic import replace_directory
 from lrtheory.report.figures import write_figures
@@ -111,8 +113,11 @@ def write_report(run: RunResult, out: Path | str = "reports",
             for ext in ("md", "html"):
                 text = _ENV.get_template(f"claim.{ext}.j2").render(**page)
                 (tmp / "claims" / f"{cj['id']}.{ext}").write_text(text)
+        calibration = load_calibration(out / "calibration.json")
+        if calibration is not None:  # the study's page, from the carried-over results
+            write_calibration_page(calibration, tmp)
         for ext in ("md", "html"):
-            text = _ENV.get_template(f"index.{ext}.j2").render(run=data, figures=figures,
-                                                               not_checked=NOT_CHECKED)
+            text = _ENV.get_template(f"index.{ext}.j2").render(
+                run=data, figures=figures, not_checked=NOT_CHECKED, calibration=calibration)
             (tmp / f"index.{ext}").write_text(text)
     return out
