@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 import importlib.util
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -268,6 +268,41 @@ class Claim:
     def n_mc_checks(self) -> int:
         """How many statistical tests this claim contributes to a run (Bonferroni's m)."""
         return len(self.mc_points) * len(self.statistics)
+
+
+class LazyFindings(tuple[str, ...]):
+    """A claim's findings made on first use by ``make`` (which caches): findings that quote
+    model runs would otherwise cost every lrtheory command when the registry imports the
+    claim's module. It reads, iterates, compares, hashes and pickles as the tuple
+    ``make()`` returns."""
+
+    _make: Callable[[], tuple[str, ...]]
+
+    def __new__(cls, make: Callable[[], tuple[str, ...]]) -> LazyFindings:
+        self = super().__new__(cls)
+        self._make = make
+        return self
+
+    def __len__(self) -> int:
+        return len(self._make())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._make())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._make()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return self._make() == other
+
+    def __hash__(self) -> int:
+        return hash(self._make())
+
+    def __repr__(self) -> str:
+        return repr(self._make())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self._make(),))
 
 
 #: Optional modules claims may require: import name → (package, lrtheory extra installing it).

@@ -8,7 +8,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from lrtheory.claim import Point
+from lrtheory.claim import LazyFindings, Point
 from lrtheory.claims import plateau as h6
 from lrtheory.errors import ParameterError
 from lrtheory.models import nqm
@@ -280,7 +280,7 @@ def test_lazy_findings_read_as_a_tuple() -> None:
         calls.append(1)
         return ("a", "b")
 
-    lazy = h6._Lazy(make)
+    lazy = LazyFindings(make)
     assert not calls  # nothing computed on construction
     assert len(lazy) == 2
     assert list(lazy) == ["a", "b"]
@@ -289,6 +289,6 @@ def test_lazy_findings_read_as_a_tuple() -> None:
     assert hash(lazy) == hash(("a", "b"))
     assert len(calls) >= 1
     assert pickle.loads(pickle.dumps(lazy)) == ("a", "b")
-    assert bool(h6._Lazy(tuple)) is False
+    assert bool(LazyFindings(tuple)) is False
     assert isinstance(h6.H6.findings, tuple)
     assert len(h6.H6.findings) > 3

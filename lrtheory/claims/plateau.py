@@ -20,13 +20,20 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
 import numpy as np
 
-from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
+from lrtheory.claim import (
+    Claim,
+    Estimate,
+    LazyFindings,
+    ModelCheck,
+    Point,
+    Source,
+    ValidityDomain,
+)
 from lrtheory.models import batch_scaling as bs
 from lrtheory.models import nqm
 from lrtheory.models import plateau as mp
@@ -240,40 +247,6 @@ def _points_h6() -> tuple[Point, ...]:
     )
 
 
-class _Lazy(tuple[str, ...]):
-    """A tuple of strings made on first use by ``make`` (cached): H6's findings quote model
-    runs that every lrtheory command would pay when the registry imports this module. It
-    reads, iterates, compares, hashes and pickles as the tuple ``make()`` returns."""
-
-    _make: Callable[[], tuple[str, ...]]
-
-    def __new__(cls, make: Callable[[], tuple[str, ...]]) -> _Lazy:
-        self = super().__new__(cls)
-        self._make = make
-        return self
-
-    def __len__(self) -> int:
-        return len(self._make())
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._make())
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._make()[index]
-
-    def __eq__(self, other: object) -> bool:
-        return self._make() == other
-
-    def __hash__(self) -> int:
-        return hash(self._make())
-
-    def __repr__(self) -> str:
-        return repr(self._make())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (tuple, (self._make(),))
-
-
 @cache
 def _findings() -> tuple[str, ...]:
     """The numbers quoted in the findings, from the models (recursions, chains)."""
@@ -391,7 +364,7 @@ H6 = Claim(
     simulate=_simulate_h6,
     statistics=H6_STATISTICS,
     validity=_validity_h6,
-    findings=_Lazy(_findings),
+    findings=LazyFindings(_findings),
 )
 
 CLAIMS = (H6,)

@@ -10,12 +10,17 @@ Everything is computed from the model's equations (:func:`results`, cached):
   w(τ) = ŵ ln(τ + τ₀) + ρ with z_nᵀρ = −ln(Nα_n);
 * **direction, norm and angle** of w = ŵx + ρ as x = ln τ → ∞: w/x → ŵ, ‖w‖/x → ‖ŵ‖ = 1/γ̂,
   x·tan∠(w, ŵ) → |ρ × ŵ|/‖ŵ‖² — the 1/log τ law, exponent d ln θ/d ln ln τ → −1;
+* **the rate of approach**: with u = x·1 + c + η (x = ln τ) the flow becomes
+  η' = G diag(α) e^{−η} − 1, whose linearisation −G diag(α) has the characteristic
+  polynomial (λ − 1)(λ − α₁α₂ det G) (rate 1 along ŵ: a shift of τ); a point with margin
+  1 + g off the support forces it like τ^{−g}, and the logistic tail like τ^{−1};
 * **step-size schedules** through the elapsed time τ_t = Σ_{s<t} η_s: constant and
   η₀/√(t+1) keep the exponent −1 in ln t, η₀/(t+1) makes it 0 (θ ∝ 1/ln ln t), η₀qᵗ has
   τ_∞ = η₀/(1 − q) < ∞ (the direction freezes);
 * **normalised GD** on the two points: the component v orthogonal to ŵ settles where the
-  weights p_n ∝ e^{−z_nᵀw} equal α_n/Σα (fixed point, multiplier, stability range), while
-  ‖w_t‖ ≈ ηt, so t·tan θ_t → |v*|/η: exponent −1 in ln t;
+  weights p_n ∝ e^{−z_nᵀw} equal α_n/Σα (fixed point, multiplier, stability range); there
+  the step Σp_n z_n is parallel to ŵ, so wᵀŵ/‖ŵ‖ = w₀ + Σ_{s<t} η = w₀ + ηt and
+  t·tan θ_t → v*/η: exponent −1 in t;
 * **finite-t bounds**: the descent lemma's range η ≤ 1/β, the one-step identity behind
   ‖w_{t+1} − u‖² ≤ ‖w_t − u‖² + 2η_t(L(u) − L(w_{t+1})), the norm bound it implies, and the
   identity behind sin²∠(w, ŵ) ≤ γ̂²/γ(w)² − 1.
@@ -49,8 +54,8 @@ def _at_infinity(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     h = sp.Dummy("h", positive=True)
     flipped = sp.cancel(expr.subs(var, 1 / h))
     if flipped.is_rational_function(h):
-        value = flipped.subs(h, 0)
-        if value.is_finite:
+        value = sp.cancel(flipped.subs(h, 0))
+        if not value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
             return value
     return sp.limit(expr, var, sp.oo)
 
@@ -74,11 +79,9 @@ def _svm(r: dict[str, Any]) -> None:
     r["gram_check"] = sp.expand(sp.Matrix(coeff) - dots)  # the coefficients are z_nᵀz_m
     (dual,) = sp.linsolve(list(gram * sp.Matrix(a) - sp.ones(2, 1)), list(a))
     alpha = sp.Matrix(dual).applyfunc(sp.factor)
-    r.update(z=(z1, z2), lagrangian=lag, w_of_alpha=w_of_alpha, gram=gram, alpha=alpha,
-             alpha_closed=gram.adjugate() * sp.ones(2, 1) / gram.det())
+    r.update(z=(z1, z2), lagrangian=lag, w_of_alpha=w_of_alpha, gram=gram, alpha=alpha)
     r["w_hat"] = w_of_alpha.subs(dict(zip(a, alpha, strict=True)))
     r["svm_margins"] = (gram * alpha).applyfunc(sp.cancel)  # z_nᵀŵ = (Gα)_n
-    r["w_hat_sq"] = sp.cancel((alpha.T * gram * alpha)[0, 0])  # ‖ŵ‖² = αᵀGα
 
 
 def _flow(r: dict[str, Any]) -> None:
@@ -91,6 +94,7 @@ def _flow(r: dict[str, Any]) -> None:
     (sol,) = sp.linsolve(list(lhs - rhs), list(x))
     r["flow_weights"] = sp.Matrix(sol).applyfunc(sp.factor)
     r["flow_residual"] = (lhs - rhs).subs(dict(zip(x, sol, strict=True))).applyfunc(sp.cancel)
+    r["flow_drift"] = r["flow_weights"].diff(TAU).applyfunc(sp.cancel)  # 0: c is constant
     # dw/d ln(τ + τ₀) = (1/N)Σ_n e^{−c_n} z_n: the coefficients of z₁, z₂.
     r["flow_direction"] = (r["flow_weights"] / N).applyfunc(sp.cancel)
     # w = ŵ ln(τ + τ₀) + ρ stays in span{z₁, z₂}: w = Zβ with Gβ = u, so ρ = ZG⁻¹c and
@@ -119,25 +123,65 @@ def _direction(r: dict[str, Any]) -> None:
 
 def _schedules(r: dict[str, Any]) -> None:
     s, y = sp.symbols("s y", positive=True)  # y = ln t
-    taus = {
-        "constant": ETA0 * T,
-        "inverse_sqrt": sp.integrate(ETA0 / sp.sqrt(s + 1), (s, 0, T)),
-        "inverse": sp.integrate(ETA0 / (s + 1), (s, 0, T)),
-    }
+    rates = {"constant": ETA0 + 0 * s, "inverse_sqrt": ETA0 / sp.sqrt(s + 1),
+             "inverse": ETA0 / (s + 1)}
+    taus = {}
+    for name, rate in rates.items():  # τ_t = ∫₀ᵗ η(s)ds from an antiderivative
+        anti = sp.integrate(rate, s)
+        taus[name] = sp.expand(anti.subs(s, T) - anti.subs(s, 0))
     r["tau"] = taus
-    r["tau_exponent"] = {k: _exponent(v, T) for k, v in taus.items()}
-    # Leading behaviour τ ~ c·t^a (a > 0) or c·ln t (a = 0); θ ≈ C/ln τ, so the exponent
-    # of θ in ln t is −d ln(ln τ)/d ln y with ln τ ~ ln c + a·y, or ln c + ln y.
-    r["angle_exponent_t"] = {}
-    for k, v in taus.items():
-        a = r["tau_exponent"][k]
-        lead = _at_infinity(v / (T**a if a != 0 else sp.log(T)), T)
-        log_tau = sp.log(lead) + (a * y if a != 0 else sp.log(y))
-        r["angle_exponent_t"][k] = _at_infinity(-y * sp.diff(log_tau, y) / log_tau, y)
+    # Leading behaviour as t → ∞ (t = 1/h, h → 0): τ ~ c·t^a (a > 0) or c·ln t (a = 0).
+    # θ ≈ C/ln τ, so with y = ln t the exponent of θ in y is −d ln(ln τ)/d ln y, where
+    # ln τ ~ ln c + a·y, or ln c + ln y = ln c + v with y = e^v (y → ∞ as v → ∞).
+    h, v = sp.Dummy("h", positive=True), sp.Dummy("v", positive=True)
+    r["tau_exponent"], r["angle_exponent_t"] = {}, {}
+    for k, tau in taus.items():
+        lead = tau.subs(T, 1 / h).as_leading_term(h)
+        c, power = lead.as_coeff_exponent(h)
+        if power != 0:
+            r["tau_exponent"][k] = -power
+            log_tau = sp.log(c) + (-power) * y
+            r["angle_exponent_t"][k] = _at_infinity(-y * sp.diff(log_tau, y) / log_tau, y)
+        else:  # c = c₀·ln(1/h) = c₀ ln t
+            r["tau_exponent"][k] = sp.Integer(0)
+            c0 = sp.cancel(c / -sp.log(h))
+            r["angle_exponent_t"][k] = _at_infinity(-1 / (sp.log(c0) + v), v)
     k = sp.Symbol("k", integer=True, nonnegative=True)
     partial = sp.summation(Q**k, (k, 0, T - 1)).args[1][0]  # q ≠ 1: (1 − qᵗ)/(1 − q)
     r["tau_exponential_t"] = ETA0 * partial
     r["tau_exponential"] = sp.factor(r["tau_exponential_t"].subs(Q**T, 0))  # qᵗ → 0, q < 1
+
+
+def _rates(r: dict[str, Any]) -> None:
+    """How fast the flow approaches w = ŵ ln(τ/N) + ρ. With u = x·1 + c + η, x = ln τ and
+    e^{−c} = Nα (the exact solution), u' = (1/N)G e^{−u} becomes, in x,
+    η' = G diag(α) e^{−η} − 1: linearise at η = 0; a point off the support and the
+    logistic tail add forcing terms, whose exponents in τ are read off."""
+    gram, alpha = r["gram"], r["alpha"]
+    a1, a2 = sp.symbols("alpha_1 alpha_2", positive=True)
+    dual = dict(zip((a1, a2), alpha, strict=True))  # α = G⁻¹1, substituted last
+    eta = sp.Matrix(sp.symbols("eta_1 eta_2", real=True))
+    field = gram * sp.diag(a1, a2) * eta.applyfunc(lambda v: sp.exp(-v)) - sp.ones(2, 1)
+    zero = dict.fromkeys(eta, 0)
+    r["rate_field"] = field
+    r["rate_fixed_point"] = field.subs(zero).subs(dual).applyfunc(sp.cancel)
+    jac = field.jacobian(eta).subs(zero)
+    lam = sp.Symbol("lambda")
+    r["rate_jacobian"] = jac
+    r["rate_charpoly"] = sp.factor((-jac).charpoly(lam).as_expr().subs(dual))
+    second = a1 * a2 * gram.det()
+    r["rate_second"] = sp.factor(second.subs(dual))
+    r["rate_charpoly_stated"] = sp.factor(sp.expand((lam - 1) * (lam - second)).subs(dual))
+    r["rate_shift_mode"] = (-jac * sp.ones(2, 1)).subs(dual).applyfunc(sp.cancel)  # −J·1
+    # A point with z_mᵀŵ = 1 + g on the asymptote: u_m = (1 + g) ln(τ/N) + z_mᵀρ, and it
+    # enters dδ/d ln τ as τ·e^{−u_m}/N; the logistic tail's relative correction is e^{−u_n}
+    # on the support, u_n = ln(τ/(Nα_n)).
+    # Exponents as τ·d ln f/dτ of ln f, written out.
+    g, cm, an = sp.symbols("g c_m alpha_n", positive=True)
+    forcing = sp.log(TAU) - (1 + g) * (sp.log(TAU) - sp.log(N)) - cm - sp.log(N)
+    r["rate_forcing"] = _at_infinity(sp.cancel(TAU * sp.diff(forcing, TAU)), TAU)
+    tail = -(sp.log(TAU) - sp.log(N * an))  # ln e^{−u_n}
+    r["rate_tail"] = _at_infinity(sp.cancel(TAU * sp.diff(tail, TAU)), TAU)
 
 
 def _normalised(r: dict[str, Any]) -> None:
@@ -155,9 +199,18 @@ def _normalised(r: dict[str, Any]) -> None:
     r["ngd_multiplier"] = 1 + ETA * slope / gamma  # ‖Σ p_n z_n‖ = γ̂ at p = α/Σα
     lin, const = sp.Poly(r["ngd_multiplier"] + 1, ETA).all_coeffs()  # m(η) = −1: the flip
     r["ngd_stable_eta"] = sp.factor(-const / lin)
+    # At the settled weights p = α/Σα the step direction Σp_n z_n/‖Σp_n z_n‖ is ŵ/‖ŵ‖ (ŵ =
+    # Σα_n z_n): each step adds η along ŵ, so wᵀŵ/‖ŵ‖ = w₀ + Σ_{s<t} η, while v → v*.
+    z1, z2 = r["z"]
+    wh = r["w_hat"]
+    p_sum = (al1 * z1 + al2 * z2) / (al1 + al2)
+    p_sum = p_sum.subs({al1: r["alpha"][0], al2: r["alpha"][1]})
+    r["ngd_direction"] = sp.cancel(p_sum[0] * wh[1] - p_sum[1] * wh[0])  # ∥ ŵ: cross = 0
+    s, w0 = sp.Symbol("s", integer=True, nonnegative=True), sp.Symbol("w_0", real=True)
+    r["ngd_along"] = w0 + sp.summation(ETA, (s, 0, T - 1))
     vs = sp.Symbol("v_*", positive=True)
-    tan = vs / (ETA * T)  # ‖w_t‖ ≈ ηt: unit steps along ŵ
-    r["ngd_angle_constant"] = sp.cancel(T * tan)
+    tan = vs / r["ngd_along"]
+    r["ngd_angle_constant"] = _at_infinity(T * tan, T)
     r["ngd_angle_exponent"] = _exponent(tan, T)
 
 
@@ -201,6 +254,7 @@ def results() -> dict[str, Any]:
     _flow(r)
     _direction(r)
     _schedules(r)
+    _rates(r)
     _normalised(r)
     _bounds(r)
     return r
