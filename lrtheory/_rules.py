@@ -10,7 +10,7 @@ from typing import Any
 import sympy as sp
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import check_real
+from lrtheory.errors import ParameterError, check_real
 
 Array = Any
 """A NumPy/CuPy array, a Python float or a SymPy expression/matrix."""
@@ -21,6 +21,8 @@ def _hyper(name: str, value: Any, lo: float, hi: float = math.inf, *,
            lo_open: bool = False) -> Any:
     """A hyperparameter: a SymPy expression passes, a number must lie in [lo, hi)."""
     if isinstance(value, sp.Basic):
+        if not isinstance(value, sp.Expr) or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            raise ParameterError(name, value, "finite (a number or a SymPy expression)")
         return value
     return check_real(name, value, lo, hi, lo_open=lo_open)
 
@@ -35,7 +37,13 @@ def _positive(name: str, value: Any) -> Any:
 
 def _lr_scaled_wd(eta: Any, wd: Any) -> Any:
     """λ_wd of a decay multiplied by η: the shrink factor 1 − ηλ_wd must stay in (0, 1]."""
-    return _hyper("wd", wd, 0.0, math.inf if isinstance(eta, sp.Basic) else 1.0 / eta)
+    if isinstance(eta, sp.Basic):
+        return _hyper("wd", wd, 0.0)
+    wd = _hyper("wd", wd, 0.0)
+    if not isinstance(wd, sp.Basic) and wd >= 1.0 / eta:
+        raise ParameterError("wd", wd, f"in [0, 1/eta) = [0, {1 / eta:g}) so that the shrink "
+                             "factor 1 − eta·wd stays positive")
+    return wd
 
 
 def _sqrt(x: Array) -> Array:

@@ -18,11 +18,46 @@ Notation: η the learning rate (the seeds write α or α_t), g the gradient, ε 
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from lrtheory._rules import Array, _eta, _hyper, _lr_scaled_wd, _positive, _scaled, _sqrt
+from lrtheory.errors import ParameterError, operand_problem
+from lrtheory.errors import operands as checked_operands
 
 __all__ = ["AdamState", "adagrad", "adam", "adamw", "adamw_lr_scaled", "rmsprop"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+# --------------------------------------------------------------------------------------
+# operands: the arrays a rule combines
+# --------------------------------------------------------------------------------------
+
+
+def _operand_problem(operands: dict[str, Any]) -> ParameterError | None:
+    """What is wrong with a rule's operands, if anything: a Python container (the rules do
+    arithmetic on arrays), a state that is not an :class:`AdamState`, or what
+    :func:`lrtheory.errors.operand_problem` finds (not numeric, shapes that do not
+    broadcast with θ's)."""
+    arrays: dict[str, Any] = {}
+    for name, value in operands.items():
+        if name == "state" and not isinstance(value, AdamState):
+            return ParameterError(name, value, "an AdamState (start from AdamState.zeros(θ))")
+        if isinstance(value, AdamState):
+            arrays |= {f"{name}.m": value.m, f"{name}.v": value.v}
+        elif isinstance(value, list | tuple | dict | set):
+            return ParameterError(name, value, "an array (NumPy, CuPy), a number or a SymPy "
+                                  "expression, not a Python container")
+        else:
+            arrays[name] = value
+    return operand_problem(arrays)
+
+
+def operands(*names: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """:func:`lrtheory.errors.operands` with the rules' own diagnosis (:func:`_operand_problem`)."""
+    return checked_operands(*names, problem=_operand_problem)
 
 
 # --------------------------------------------------------------------------------------
@@ -30,6 +65,7 @@ __all__ = ["AdamState", "adagrad", "adam", "adamw", "adamw_lr_scaled", "rmsprop"
 # --------------------------------------------------------------------------------------
 
 
+@operands("theta", "sum_sq", "grad")
 def adagrad(theta: Array, sum_sq: Array, grad: Array, eta: Any, eps: Any = 1e-10, *,
             eps_inside: bool = False) -> tuple[Array, Array]:
     """AdaGrad (Duchi, Hazan & Singer 2011, diagonal form; seed 003, "Per-Parameter
@@ -46,6 +82,7 @@ def adagrad(theta: Array, sum_sq: Array, grad: Array, eta: Any, eps: Any = 1e-10
     return theta - eta * _scaled(grad, sum_sq, eps, eps_inside), sum_sq
 
 
+@operands("theta", "mean_sq", "grad")
 def rmsprop(theta: Array, mean_sq: Array, grad: Array, eta: Any, rho: Any = 0.99,
             eps: Any = 1e-8, *, eps_inside: bool = False) -> tuple[Array, Array]:
     """RMSProp (Tieleman & Hinton 2012, lecture 6.5; seed 003, "Per-Parameter Adaptation",
@@ -95,6 +132,7 @@ def _adam_direction(state: AdamState, grad: Array, beta1: Any, beta2: Any,
     return m_hat / (_sqrt(v_hat) + eps), AdamState(m, v, t)
 
 
+@operands("theta", "state", "grad")
 def adam(theta: Array, state: AdamState, grad: Array, eta: Any, beta1: Any = 0.9,
          beta2: Any = 0.999, eps: Any = 1e-8) -> tuple[Array, AdamState]:
     """Adam with bias correction (Kingma & Ba 2015, Algorithm 1; seed 003, "Per-Parameter
@@ -112,6 +150,7 @@ def adam(theta: Array, state: AdamState, grad: Array, eta: Any, beta1: Any = 0.9
     return theta - eta * direction, state
 
 
+@operands("theta", "state", "grad")
 def adamw(theta: Array, state: AdamState, grad: Array, eta: Any, wd: Any,
           beta1: Any = 0.9, beta2: Any = 0.999, eps: Any = 1e-8) -> tuple[Array, AdamState]:
     """AdamW with the decay decoupled from the learning rate (Loshchilov & Hutter 2019,
@@ -129,6 +168,7 @@ def adamw(theta: Array, state: AdamState, grad: Array, eta: Any, wd: Any,
     return theta - eta * direction - wd * theta, state
 
 
+@operands("theta", "state", "grad")
 def adamw_lr_scaled(theta: Array, state: AdamState, grad: Array, eta: Any, wd: Any,
                     beta1: Any = 0.9, beta2: Any = 0.999,
                     eps: Any = 1e-8) -> tuple[Array, AdamState]:

@@ -198,6 +198,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    """A thread or process count: an integer in [0, 1024] (0: one per core)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 1024]; got {text!r}") \
+            from None
+    if not 0 <= value <= 1024:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 1024]; got {text}")
+    return value
+
+
 def _report_dir(text: str) -> str:
     """``report --out``: the report replaces this directory whole, so it must be new, empty,
     or hold a previous report (results.json) or nothing but JSON files (bench.json …); any
@@ -358,8 +370,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="relative error the negative control must detect (default 0.02)")
         p.add_argument("--alpha", type=float, default=1e-3,
                        help="family-wise false-alarm rate of the run (default 1e-3)")
-        p.add_argument("--threads", type=int, default=0, help="CPU threads (0: one per core)")
-        p.add_argument("--jobs", type=int, default=0,
+        p.add_argument("--threads", type=_count, default=0,
+                       help="CPU threads (0: one per core)")
+        p.add_argument("--jobs", type=_count, default=0,
                        help="claims verified side by side in worker processes "
                             "(0: one per core; 1: in this process); changes no number")
         if name == "report":
@@ -368,14 +381,25 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="ensemble throughput against the RNG fill rate")
     p.add_argument("--chains", type=_positive_int, default=100_000)
     p.add_argument("--steps", type=_positive_int, default=1000)
-    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--threads", type=_count, default=0, help="CPU threads (0: one per core)")
     p.add_argument("--out", default=None, help="also write the results as JSON here")
+    from lrtheory.calibration.cli import DESCRIPTION, add_arguments
+
+    p = sub.add_parser("calibrate", help="calibration study: false-alarm and detection rates "
+                       "over many seeds", description=DESCRIPTION)
+    add_arguments(p)
     _calc_parser(sub)
     return parser
 
 
+def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
+    from lrtheory.calibration.cli import run
+
+    return run(args)
+
+
 _COMMANDS = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "report": cmd_report,
-             "bench": cmd_bench, "calc": cmd_calc}
+             "bench": cmd_bench, "calc": cmd_calc, "calibrate": cmd_calibrate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,6 +31,7 @@ from lrtheory.adaptive import (
     adam,
     adamw,
     adamw_lr_scaled,
+    operands,
     rmsprop,
 )
 from lrtheory.arrays import namespace
@@ -69,6 +70,7 @@ def _beta(beta: Any) -> Any:
     return _hyper("beta", beta, 0.0, 1.0)
 
 
+@operands("theta", "grad")
 def gradient_step(theta: Array, grad: Array, eta: Any) -> Array:
     """Plain gradient descent: θ ← θ − η g (seed 000, "The Learning Rate and Stability").
 
@@ -87,6 +89,7 @@ def gradient_step(theta: Array, grad: Array, eta: Any) -> Array:
     return theta - _eta(eta) * grad
 
 
+@operands("theta", "velocity", "grad")
 def heavy_ball(theta: Array, velocity: Array, grad: Array, eta: Any,
                beta: Any) -> tuple[Array, Array]:
     """Heavy ball with the learning rate outside the velocity (seed 000, "Interaction with
@@ -101,6 +104,7 @@ def heavy_ball(theta: Array, velocity: Array, grad: Array, eta: Any,
     return theta - eta * velocity, velocity
 
 
+@operands("theta", "velocity", "grad")
 def heavy_ball_lr_in_velocity(theta: Array, velocity: Array, grad: Array, eta: Any,
                               beta: Any) -> tuple[Array, Array]:
     """Classical momentum with the learning rate inside the velocity (seed 003, "Adaptive
@@ -116,6 +120,7 @@ def heavy_ball_lr_in_velocity(theta: Array, velocity: Array, grad: Array, eta: A
     return theta - velocity, velocity
 
 
+@operands("theta", "velocity")
 def nesterov(theta: Array, velocity: Array, gradient: Gradient, eta: Any,
              beta: Any) -> tuple[Array, Array]:
     """Nesterov's accelerated gradient in the look-ahead form (Nesterov 1983, as written by
@@ -135,6 +140,7 @@ def nesterov(theta: Array, velocity: Array, gradient: Gradient, eta: Any,
     return theta - velocity, velocity
 
 
+@operands("phi", "velocity", "grad")
 def nesterov_rewritten(phi: Array, velocity: Array, grad: Array, eta: Any,
                        beta: Any) -> tuple[Array, Array]:
     """Nesterov's method rewritten on the look-ahead point φ = θ − β v (Bengio,
@@ -153,6 +159,7 @@ def nesterov_rewritten(phi: Array, velocity: Array, grad: Array, eta: Any,
     return phi - beta * velocity - eta * grad, velocity
 
 
+@operands("grad")
 def clip_by_value(grad: Array, C: Any) -> Array:
     """Gradient clipping coordinate by coordinate, g ↦ clamp(g, −C, C) (``clip_grad_value_``
     in PyTorch, ``optax.clip``). In 1-D it is the same as :func:`clip_by_norm`, and a
@@ -166,6 +173,7 @@ def clip_by_value(grad: Array, C: Any) -> Array:
     return namespace(grad).clip(grad, -C, C)
 
 
+@operands("grad")
 def clip_by_norm(grad: Array, C: Any, *, axis: int | None = -1) -> Array:
     """Gradient clipping by the Euclidean norm (Pascanu, Mikolov & Bengio 2013):
 
@@ -189,6 +197,7 @@ def clip_by_norm(grad: Array, C: Any, *, axis: int | None = -1) -> Array:
     return grad * (C / xp.maximum(norm, C))
 
 
+@operands("w", "grad")
 def l2_regularised_step(w: Array, grad: Array, eta: Any, alpha: Any) -> Array:
     """Gradient descent on f + (α/2)‖w‖² (seeds 001 and 004, L2 through the gradient):
 
@@ -198,6 +207,7 @@ def l2_regularised_step(w: Array, grad: Array, eta: Any, alpha: Any) -> Array:
     return w - _eta(eta) * (grad + alpha * w)
 
 
+@operands("w", "grad")
 def decoupled_weight_decay(w: Array, grad: Array, eta: Any, wd: Any) -> Array:
     """Decoupled weight decay with the gradient taken at the current point (seed 004,
     "Interaction with Regularization"; Loshchilov & Hutter's SGDW):
@@ -210,6 +220,7 @@ def decoupled_weight_decay(w: Array, grad: Array, eta: Any, wd: Any) -> Array:
     return (1 - wd) * w - _eta(eta) * grad
 
 
+@operands("w")
 def decoupled_weight_decay_sequential(w: Array, gradient: Gradient, eta: Any, wd: Any) -> Array:
     """Seed 004's wording read literally: shrink first, then a gradient step taken at the
     shrunk point,
@@ -225,6 +236,7 @@ def decoupled_weight_decay_sequential(w: Array, gradient: Gradient, eta: Any, wd
     return shrunk - _eta(eta) * gradient(shrunk)
 
 
+@operands("w", "grad")
 def decoupled_weight_decay_lr_scaled(w: Array, grad: Array, eta: Any, wd: Any) -> Array:
     """Decoupled decay in PyTorch's ``AdamW`` convention, the decay multiplied by the
     learning rate (here with a plain gradient step in place of Adam's):
@@ -239,18 +251,21 @@ def decoupled_weight_decay_lr_scaled(w: Array, grad: Array, eta: Any, wd: Any) -
     return (1 - eta * wd) * w - eta * grad
 
 
+@operands("grad_next", "grad")
 def hypergradient(grad_next: Array, grad: Array) -> Array:
     """∂L(θ_{t+1})/∂η_t = −g_{t+1}ᵀg_t (claim H5), summed over the last axis of arrays
     (chains along the leading axes)."""
     return -(grad_next * grad).sum(axis=-1)
 
 
+@operands("eta", "grad_next", "grad")
 def additive_lr_step(eta: Array, grad_next: Array, grad: Array, alpha: Any) -> Array:
     """Hypergradient descent on η itself, η_{t+1} = η_t + α·g_{t+1}ᵀg_t (may turn η
     negative)."""
     return eta - _positive("alpha", alpha) * hypergradient(grad_next, grad)
 
 
+@operands("eta", "grad_next", "grad")
 def exp_lr_step(eta: Array, grad_next: Array, grad: Array, alpha: Any,
                 xp: Any = None) -> Array:
     """The exp-reparameterised rule: η = exp(ℓ), ℓ_{t+1} = ℓ_t − α∂L/∂ℓ = ℓ_t +

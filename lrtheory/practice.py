@@ -20,10 +20,12 @@ The same calculators are on the command line: ``lrtheory calc --help``.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, ParamSpec
 
 from lrtheory.errors import ParameterError, check_positive, check_real
 
@@ -41,6 +43,7 @@ __all__ = [
     "weight_decay",
 ]
 
+P = ParamSpec("P")
 Method = Literal["gd", "heavy_ball", "nesterov"]
 Convention = Literal["decoupled", "adamw"]
 Value = float | dict[str, float]
@@ -110,6 +113,24 @@ def _eigenvalues(name: str, values: object) -> list[float]:
     return out
 
 
+def _finite(calculator: Callable[P, Answer]) -> Callable[P, Answer]:
+    """Refuse inputs so extreme that the answer overflows (or underflows into 0/0): every
+    number of the value must be finite, else a :class:`ParameterError` names the inputs."""
+
+    @functools.wraps(calculator)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> Answer:
+        answer = calculator(*args, **kwargs)
+        value = answer.value
+        if all(math.isfinite(v) for v in (value.values() if isinstance(value, dict)
+                                           else (value,))):
+            return answer
+        given = inspect.signature(calculator).bind(*args, **kwargs).arguments
+        raise ParameterError(", ".join(given), tuple(given.values()),
+                             "of sizes whose answer is a finite float (this one overflows)")
+
+    return checked
+
+
 def _bound_factor(method: Method, beta: float) -> tuple[float, str, str]:
     """(f, claim, formula) with the stability bound ηλ_max < f."""
     if method == "gd":
@@ -126,6 +147,7 @@ def _bound_factor(method: Method, beta: float) -> tuple[float, str, str]:
 # --------------------------------------------------------------------------------------
 
 
+@_finite
 def max_stable_lr(eigenvalues: Sequence[float], method: Method = "gd",
                   beta: float = 0.0) -> Answer:
     """Largest stable learning rate on a quadratic with these Hessian eigenvalues (all > 0).
@@ -146,6 +168,7 @@ def max_stable_lr(eigenvalues: Sequence[float], method: Method = "gd",
     return Answer(factor / lam_max, claim, formula, note)
 
 
+@_finite
 def layerwise_max_lr(layers: Sequence[Sequence[float]], method: Method = "gd",
                      beta: float = 0.0) -> Answer:
     """Largest stable η per layer, from each layer's Hessian block eigenvalues (claim S6
@@ -171,6 +194,7 @@ def layerwise_max_lr(layers: Sequence[Sequence[float]], method: Method = "gd",
         "stable for every layer")
 
 
+@_finite
 def effective_lr(eta: float, beta: float) -> Answer:
     """Effective learning rate of heavy-ball momentum, η/(1 − β) (claim M1
     momentum-effective-lr): the step under a slowly varying gradient, in the PyTorch
@@ -181,6 +205,7 @@ def effective_lr(eta: float, beta: float) -> Answer:
                   "holds when the gradient changes slowly over 1/(1 − β) steps")
 
 
+@_finite
 def critical_momentum(eta: float, curvature: float) -> Answer:
     """Momentum β for critical damping of heavy ball along curvature λ: β = (1 − √(ηλ))²
     (claim M3 critical-damping), the β where the characteristic polynomial
@@ -201,6 +226,7 @@ def critical_momentum(eta: float, curvature: float) -> Answer:
     return Answer(beta, "M3", "β = (1 − √(ηλ))²", note)
 
 
+@_finite
 def polyak_momentum(mu: float, L: float) -> Answer:
     """Polyak's optimal heavy-ball (η, β) for eigenvalues in [μ, L] (claim M3
     critical-damping): η* = 4/(√L + √μ)², β* = ((√κ − 1)/(√κ + 1))², κ = L/μ, with
@@ -219,6 +245,7 @@ def polyak_momentum(mu: float, L: float) -> Answer:
                   "error shrinks by about the rate per step (up to a polynomial factor)")
 
 
+@_finite
 def batch_scaling(eta0: float, batch0: float, batch: float, lambda_max: float | None = None,
                   beta: float = 0.0) -> Answer:
     """η after changing the batch size B₀ → B (claim D2 batch-scaling-rules): the linear rule
@@ -237,7 +264,7 @@ def batch_scaling(eta0: float, batch0: float, batch: float, lambda_max: float | 
     if lambda_max is not None:
         lam = check_positive("lambda_max", lambda_max)
         if e0 * lam >= 2.0 * (1.0 + b):
-            raise ParameterError("eta0", eta0, f"below 2(1 + β)/λ_max = "
+            raise ParameterError("eta0", eta0, "below 2(1 + beta)/lambda_max = "
                                  f"{2.0 * (1.0 + b) / lam:g}: the starting rate itself "
                                  "diverges (claims S1, M2)")
         b_star = 2.0 * (1.0 + b) * b0 / (e0 * lam)
@@ -250,6 +277,7 @@ def batch_scaling(eta0: float, batch0: float, batch: float, lambda_max: float | 
     return Answer(value, claim, formula, note)
 
 
+@_finite
 def weight_decay(eta: float, wd: float, convention: Convention = "decoupled",
                  eta_new: float | None = None) -> Answer:
     """Weight decay ↔ L2 equivalence (claim M8 decoupled-weight-decay), at the fixed point
@@ -273,8 +301,8 @@ def weight_decay(eta: float, wd: float, convention: Convention = "decoupled",
         formula = "α = λ_wd/η; keep λ_wd/η: λ_wd_new = λ_wd·η_new/η"
     else:
         if e * lw >= 1.0:
-            raise ParameterError("wd", wd, f"in [0, 1/η) = [0, {1.0 / e:g}) so that the "
-                                 "shrink factor 1 − ηλ_wd stays positive")
+            raise ParameterError("wd", wd, f"in [0, 1/eta) = [0, {1.0 / e:g}) so that the "
+                                 "shrink factor 1 − eta·wd stays positive")
         shrink = e * lw
         value = {"l2_strength": lw, "per_step_shrink": shrink, "wd_decoupled": shrink}
         formula = "α = λ_wd (per-step shrink ηλ_wd); λ_wd unchanged when η changes"
@@ -286,16 +314,17 @@ def weight_decay(eta: float, wd: float, convention: Convention = "decoupled",
         if convention == "decoupled":
             new = lw * en / e
             if new >= 1.0:
-                raise ParameterError("eta_new", eta_new, f"below η/λ_wd = {e / lw:g} so "
-                                     "that the rescaled λ_wd stays below 1")
+                raise ParameterError("eta_new", eta_new, f"below eta/wd = {e / lw:g} so "
+                                     "that the rescaled wd stays below 1")
         else:
             new = lw
             if en * new >= 1.0:
-                raise ParameterError("eta_new", eta_new, f"below 1/λ_wd = {1.0 / lw:g}")
+                raise ParameterError("eta_new", eta_new, f"below 1/wd = {1.0 / lw:g}")
         value["wd_new"] = new
     return Answer(value, "M8", formula, note)
 
 
+@_finite
 def sgd_loss_floor(eta: float, curvatures: Sequence[float], noise_var: float | Sequence[float],
                    batch: float = 1.0) -> Answer:
     """SGD's stationary expected loss on a quadratic with constant η (claim D3
@@ -312,14 +341,15 @@ def sgd_loss_floor(eta: float, curvatures: Sequence[float], noise_var: float | S
         s2 = [check_real(f"noise_var[{i}]", v, 0.0, lo_open=False)
               for i, v in enumerate(noise_var)]
         if len(s2) != len(lam):
-            raise ParameterError("noise_var", noise_var,
-                                 f"a number ≥ 0 or {len(lam)} numbers (one per curvature)")
+            raise ParameterError("noise_var", noise_var, f"a number ≥ 0 or {len(lam)} "
+                                 "numbers, one per entry of curvatures")
     else:
         s2 = [check_real("noise_var", noise_var, 0.0, lo_open=False)] * len(lam)
     for i, v in enumerate(lam):
         if e * v >= 2.0:
-            raise ParameterError("eta", eta, f"below 2/λ_max = {2.0 / max(lam):g}: SGD has "
-                                 f"no stationary distribution otherwise (ηλ_{i} = {e * v:g})")
+            raise ParameterError("eta", eta, f"below 2/max(curvatures) = {2.0 / max(lam):g}: "
+                                 "SGD has no stationary distribution otherwise "
+                                 f"(eta·curvatures[{i}] = {e * v:g})")
     per = [e * s / (2.0 * bsz * (2.0 - e * v)) for v, s in zip(lam, s2, strict=True)]
     value = {"floor": sum(per), "sde": sum(e * s / (4.0 * bsz) for s in s2)}
     value.update({f"direction_{i}": p for i, p in enumerate(per)})
@@ -327,6 +357,7 @@ def sgd_loss_floor(eta: float, curvatures: Sequence[float], noise_var: float | S
                   "loss above the minimum once SGD is stationary; ∝ η/B for small ηλ")
 
 
+@_finite
 def min_robbins_monro_c(curvatures: Sequence[float]) -> Answer:
     """Smallest c for η_t = c/t to reach the 1/T rate (claim D6 robbins-monro): c must
     exceed 1/(2λ_min), where E[e_T²] ~ c²σ²/(B(2λc − 1)T); at λc = ½ it is log T/T and

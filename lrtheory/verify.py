@@ -95,6 +95,10 @@ class Settings:
         if self.power is not None:
             check_real("power", self.power, 0.5, 1.0)
         check_int("pilot_chains", self.pilot_chains, stats.MIN_CHAINS)
+        if (isinstance(self.max_chains, int) and not isinstance(self.max_chains, bool)
+                and self.max_chains < self.pilot_chains):
+            raise ParameterError("max_chains", self.max_chains,
+                                 f"an integer ≥ pilot_chains = {self.pilot_chains}")
         check_int("max_chains", self.max_chains, self.pilot_chains)
         check_int("threads", self.threads, 0, 1024)
         check_int("chunk", self.chunk, 1)
@@ -128,6 +132,10 @@ def verify(claims: Sequence[Claim], settings: Settings | None = None,
     (:func:`lrtheory.certify.beyond_quadratics`; PEPit, an optional extra).
     """
     settings = settings or Settings()
+    if (isinstance(claims, str | bytes | Claim) or not isinstance(claims, Sequence)
+            or not all(isinstance(c, Claim) for c in claims)):
+        raise ParameterError("claims", claims,
+                             "a sequence of Claim objects (registry.get, registry.select)")
     if not claims:
         raise ParameterError("claims", [], "at least one claim")
     not_run = {c.id: reason for c in claims if (reason := c.missing) is not None}

@@ -149,3 +149,19 @@ def test_claims_beyond_quadratics_have_their_panel(report_dir: Path, full_run: R
     m3 = next(c for c in data["claims"] if c["id"] == "M3")["beyond"]
     assert m3["label"] == "quadratics only"
     assert m3["cycle"]["period"] == 3
+
+
+def test_a_directory_that_is_not_a_report_is_never_replaced(tmp_path: Path) -> None:
+    """``out`` = a project (files other than JSON, no results.json) is refused before
+    anything is written: the report replaces its directory whole."""
+    from lrtheory.errors import ParameterError
+    from lrtheory.report.atomic import replace_directory
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "keep.py").write_text("x = 1\n")
+    with pytest.raises(ParameterError, match="out"), replace_directory(project):
+        pass
+    assert (project / "keep.py").read_text() == "x = 1\n"
+    with pytest.raises(ParameterError, match="file"), replace_directory(project / "keep.py"):
+        pass

@@ -165,7 +165,7 @@ def test_a_main_run_that_finds_the_pilot_too_optimistic_is_replaced() -> None:
 
     claim = Claim(**{**_toy().__dict__, "simulate": simulate})
     result = verify([claim], Settings(seed=3, backend="numpy")).claims[0]
-    pilot, first, fresh = sizes
+    _pilot, first, fresh = sizes
     assert fresh > 50 * first  # (1/0.1)² = 100 times more chains, less the pilot's slack
     mc = result.monte_carlo[0]
     assert mc.estimate.sample.n == fresh

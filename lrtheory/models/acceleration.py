@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.rounding import EPS
 from lrtheory.models.slopes import bound_check, loglog_slope
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -56,7 +56,7 @@ def nag_momentum(steps: int) -> np.ndarray:
 def _betas(betas: Schedule, steps: int) -> np.ndarray | None:
     if betas is None:
         return None
-    b = np.broadcast_to(np.asarray(betas, dtype=float), (steps,))
+    b = np.broadcast_to(float_array("betas", betas), (steps,))
     if not np.all((b >= 0) & (b < 1)):
         raise ParameterError("betas", betas, "momenta in [0, 1), one per step or one constant")
     return b
@@ -92,7 +92,7 @@ def run_method(gradient: Callable[[Any], Any], x0: Any, eta: float, steps: int,
 
 
 def _h(h: Any) -> np.ndarray:
-    a = np.asarray(h, dtype=float)
+    a = float_array("h", h)
     if not np.all(np.isfinite(a)) or np.any(a <= 0):
         raise ParameterError("h", h, "finite values ηλ > 0")
     return a
@@ -160,7 +160,7 @@ def expected_normalised_gap(weights: Any) -> float:
     The d ratios z_i²/‖z‖² are exchangeable (z is rotation invariant) and sum to 1, so each
     has mean 1/d (their law is Beta(½, (d − 1)/2)): with a_i = a_t(h_i) this is the mean gap
     (f(x_t) − f*)/(L‖x₀ − x*‖²) over Gaussian starts, exact however skewed the a_i are."""
-    a = np.asarray(weights, dtype=float)
+    a = float_array("weights", weights)
     if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)) or np.any(a < 0):
         raise ParameterError("weights", np.shape(weights), "a finite 1-D array of values ≥ 0")
     return float(np.mean(a))
@@ -174,7 +174,7 @@ def start_kernel(window: Sequence[int], slope_weights: Sequence[np.ndarray],
     Per chain: the measured log-log slope of each method in ``slope_weights`` (arrays (K, d),
     row k at step window[k]), then for each weight vector in ``gap_weights`` ((d,), one step
     t) the gap per unit L‖x₀‖², Σ_i a_i x₀ᵢ²/‖x₀‖² (mean: :func:`expected_normalised_gap`)."""
-    ts = np.asarray(window, dtype=float)
+    ts = float_array("window", window)
     d = int(np.shape(slope_weights[0])[1])
     for name, group in (("slope_weights", slope_weights), ("gap_weights", gap_weights)):
         if any(np.shape(a)[-1] != d for a in group):
@@ -300,7 +300,7 @@ def logistic_checks(runs: LogisticRuns, L: float, gd_bound: np.ndarray,
 
 def _distance2(iterates: np.ndarray, x_star: Any) -> np.ndarray:
     """‖x − x*‖² over the last (coordinate) axis."""
-    diff = iterates - np.asarray(x_star, dtype=float)
+    diff = iterates - float_array("x_star", x_star)
     out: np.ndarray = np.sum(diff * diff, axis=-1)
     return out
 

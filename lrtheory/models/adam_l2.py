@@ -29,7 +29,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from lrtheory.adaptive import AdamState, adamw_lr_scaled
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models import adam_moments as am
 
 
@@ -69,6 +69,8 @@ def eps_shift_bound(eps: float, beta1: float, beta2: float, s: int, sigma: float
     of g_s is ≤ 1/(σ√(2π)), hence for ε' < σ: E min(1, ε'/|g|) ≤ P(|g| ≤ ε') + ε'E[1/|g|;
     ε' < |g| ≤ σ] + ε'/σ ≤ (2ε'/(σ√(2π)))(1 + ln(σ/ε')) + ε'/σ."""
     check_real("eps", eps, 0.0, lo_open=False)
+    check_real("beta1", beta1, 0.0, 1.0, lo_open=False)
+    check_real("beta2", beta2, 0.0, 1.0, lo_open=False)
     s = check_int("s", s, 1)
     sigma = check_positive("sigma", sigma)
     if eps == 0.0:
@@ -139,7 +141,8 @@ def adamw_linear_curve(hp: AdamHyper, a: float, sigma: float, w0: float,
 
 def adamw_linear_mean(hp: AdamHyper, a: float, sigma: float, w0: float, steps: int) -> Mean:
     """E w_T of :func:`adamw_linear_curve`: (1 − ηλ)^T w₀ − η Σ_s (1 − ηλ)^{T−s} E d_s."""
-    return adamw_linear_curve(hp, float(a), float(sigma), float(w0), steps)[-1]
+    return adamw_linear_curve(hp, check_real("a", a), check_real("sigma", sigma, 0.0),
+                              check_real("w0", w0), check_int("steps", steps, 1))[-1]
 
 
 @cache
@@ -223,7 +226,7 @@ def run_to_fixed_point(hp: AdamHyper, h: float, cs: np.ndarray,
     (4ε|w|/η + 16ε)/λ of the exact fixed point. Raises RuntimeError if ``max_steps`` do not
     suffice."""
     h = check_positive("h", h)
-    cs = np.asarray(cs, dtype=np.float64)
+    cs = float_array("cs", cs)
     if cs.ndim != 1 or cs.size == 0 or not np.all(np.isfinite(cs)):
         raise ParameterError("cs", cs, "a non-empty 1-D array of finite optima c")
     w = np.zeros_like(cs)

@@ -40,7 +40,7 @@ import mpmath
 import numpy as np
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 
 FloatArray = NDArray[np.float64]
 EPS = float(np.finfo(np.float64).eps)
@@ -95,14 +95,14 @@ def ratio_bound(a: Sequence[float] | FloatArray, w: Sequence[float] | FloatArray
 
 def _weights(a: Sequence[float] | FloatArray | None,
              w: Sequence[float] | FloatArray) -> tuple[FloatArray, FloatArray]:
-    w_arr = np.asarray(w, dtype=np.float64)
+    w_arr = float_array("w", w)
     if w_arr.ndim != 1 or w_arr.size == 0 or not np.all(np.isfinite(w_arr)) or np.any(w_arr < 0):
         raise ParameterError("w", w, "a non-empty 1-D array of finite weights ≥ 0")
     if not np.any(w_arr > 0):
         raise ParameterError("w", w, "weights with at least one w_j > 0")
     if a is None:
         return np.zeros_like(w_arr), w_arr
-    a_arr = np.asarray(a, dtype=np.float64)
+    a_arr = float_array("a", a)
     if a_arr.shape != w_arr.shape or not np.all(np.isfinite(a_arr)):
         raise ParameterError("a", a, f"a 1-D array of {w_arr.size} finite weights (as w)")
     return a_arr, w_arr
@@ -299,6 +299,8 @@ def ratio_expectation(a: Sequence[float] | FloatArray, w: Sequence[float] | Floa
     mu, s = _check_s(mu, s)
     h = check_real("h", h, 0.0, 1.0, hi_open=False)
     eps = check_real("eps", eps, 0.0, lo_open=False)
+    if a is None:
+        raise ParameterError("a", a, "the numerator's weights, a sequence of numbers")
     a_arr, w_arr = _weights(a, w)
     if np.any((w_arr == 0) & (a_arr != 0)) and np.count_nonzero(w_arr) < 2:
         raise ParameterError("a", a, "zero wherever w is zero when fewer than two w_j > 0 "
@@ -350,6 +352,8 @@ def adam_step_expectation(beta1: float, beta2: float, t: int, mu: float,
                           s: float) -> Quadrature:
     """E[m̂_t/√v̂_t] after t Adam steps from zero moments, i.i.d. g ~ N(μ, s²) (ε = 0)."""
     t = check_int("t", t, 1)
+    check_real("beta1", beta1, 0.0, 1.0, lo_open=False)
+    check_real("beta2", beta2, 0.0, 1.0, lo_open=False)
     return ratio_expectation(ema_weights(beta1, t), ema_weights(beta2, t), mu, s)
 
 

@@ -32,7 +32,7 @@ from scipy.optimize import brentq, minimize_scalar
 from scipy.special import erf
 from sympy.stats import Normal, moment_generating_function
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.adam_moments import (
     Quadrature,
     adagrad_inverse_sqrt,
@@ -85,10 +85,16 @@ def delta_method_ratio(mean_m: sp.Expr, mean_v: sp.Expr, var_m: sp.Expr, cov_mv:
 
 
 def _snr(snr: Any) -> FloatArray:
-    x = np.atleast_1d(np.asarray(snr, dtype=np.float64))
+    x = np.atleast_1d(float_array("snr", snr, "finite non-zero signal-to-noise ratios μ/s"))
     if x.ndim != 1 or not np.all(np.isfinite(x)) or np.any(x == 0):
         raise ParameterError("snr", snr, "finite non-zero signal-to-noise ratios μ/s")
     return x
+
+
+def _betas(**betas: float) -> None:
+    """Each decay rate (β₁, β₂, ρ) a number in [0, 1), named as the caller's parameter."""
+    for name, value in betas.items():
+        check_real(name, value, 0.0, 1.0, lo_open=False)
 
 
 def first_step_error(snr: Any) -> FloatArray:
@@ -121,6 +127,7 @@ def ratio_error(beta1: float, beta2: float, snr: Any, t: int | None = None) -> F
     :func:`~lrtheory.models.adam_moments.stationary_steps`, when ``t`` is None), for each
     x = μ/s ≠ 0 of ``snr``. Needs β₂ > 0 or β₁ = 0 when t ≥ 2 (else E = ∞)."""
     x = _snr(snr)
+    _betas(beta1=beta1, beta2=beta2)
     steps = stationary_steps(beta1, beta2) if t is None else check_int("t", t, 1)
     exact = np.array([adam_step_expectation(beta1, beta2, steps, float(r), 1.0).value
                       for r in x])
@@ -139,6 +146,8 @@ class Extremum:
 def small_signal_peak(beta1: float, lo: float, hi: float, xtol: float = 1e-4) -> Extremum:
     """The largest stationary error r/E − 1 over β₂ ∈ [lo, hi] as μ/s → 0 (at
     :data:`SMALL_SIGNAL`), by a bounded Brent search (the error is unimodal in β₂ there)."""
+    _betas(beta1=beta1)
+    xtol = check_positive("xtol", xtol)
     lo = check_real("lo", lo, 0.0, 1.0)
     hi = check_real("hi", hi, lo, 1.0)
     best = minimize_scalar(lambda b: -float(ratio_error(beta1, b, SMALL_SIGNAL)[0]),
@@ -162,6 +171,7 @@ def ratio_error_sign_change(beta1: float, snr: float, lo: float, hi: float,
     root ± δ (δ = xtol, doubled until it works) and must have opposite signs there, each
     larger than the quadrature's error bound."""
     x = float(_snr(snr)[0])
+    _betas(beta1=beta1)
     lo = check_real("lo", lo, 0.0, 1.0)
     hi = check_real("hi", hi, lo, 1.0)
     r = x / math.sqrt(1.0 + x * x)
@@ -172,7 +182,7 @@ def ratio_error_sign_change(beta1: float, snr: float, lo: float, hi: float,
 
     if gap(lo)[0] * gap(hi)[0] >= 0:
         raise ParameterError("lo", lo, f"a bracket [lo, {hi:g}] across which r − E changes "
-                             "sign")
+                             f"sign (at beta1 = {beta1:g}, snr = {x:g})")
     root = float(brentq(lambda b: gap(b)[0], lo, hi, xtol=xtol))
     delta = xtol
     while delta < hi - lo:
@@ -194,6 +204,7 @@ def rmsprop_rate_gap(rho: float, t: int, snr: float) -> float:
     """E[v_t^{−½}]·√((1 − ρᵗ)(μ² + s²)) − 1 for RMSProp's running average v_t after t steps
     from v = 0 (the exact quadrature; t ≥ 2 and ρ > 0)."""
     x = float(_snr(snr)[0])
+    check_real("rho", rho, 0.0, 1.0)  # ρ = 0 keeps one gradient: E v^(−½) = ∞ for t ≥ 2
     weights = ema_weights(rho, t, corrected=False)
     exact = inverse_power_expectation(weights, x, 1.0).value
     return exact * math.sqrt(float(np.sum(weights)) * (1.0 + x * x)) - 1.0
@@ -204,7 +215,8 @@ def corrected_ema_rounding(steps: int, beta: float, magnitude: float) -> float:
     steps, divided by 1 − βᵗ (that quotient's relative error is at most 4ε·t/(1 − βᵗ))."""
     beta = check_real("beta", beta, 0.0, 1.0, lo_open=False)
     steps = check_int("steps", steps, 1)
-    return recursion_rounding(steps, abs(magnitude)) * (1.0 + 1.0 / (1.0 - beta**steps))
+    magnitude = abs(check_real("magnitude", magnitude))
+    return recursion_rounding(steps, magnitude) * (1.0 + 1.0 / (1.0 - beta**steps))
 
 
 # --------------------------------------------------------------------------------------

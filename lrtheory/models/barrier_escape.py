@@ -43,7 +43,7 @@ from numpy.polynomial.legendre import leggauss
 from scipy.integrate import cumulative_simpson, quad, simpson
 from scipy.special import ndtr
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.optimizers import heavy_ball
 
@@ -250,7 +250,7 @@ def _panels(chain: EscapeChain, lower: float, refine: int) -> tuple[np.ndarray, 
 def _density(chain: EscapeChain, start: Any, nodes: np.ndarray) -> np.ndarray:
     """k(start, nodes) for an array of starts: (len(start), len(nodes))."""
     s = chain.spread
-    z = (nodes[None, :] - chain.drift(np.asarray(start, dtype=float))[:, None]) / s
+    z = (nodes[None, :] - chain.drift(float_array("start", start))[:, None]) / s
     out: np.ndarray = np.exp(-0.5 * z * z) / (s * math.sqrt(2.0 * math.pi))
     return out
 
@@ -295,6 +295,7 @@ def two_step_survival(chain: EscapeChain, x0: float, lower: float) -> tuple[floa
     """(S₂, error estimate) by adaptive quadrature, independent of the panels:
     S₂ = ∫_L^{x_b} k(x₀, y)[Φ((x_b − m(y))/s) − Φ((L − m(y))/s)] dy (the cut chain's law)."""
     s, m0 = chain.spread, float(chain.drift(check_real("x0", x0, -math.inf, chain.exit)))
+    lower = check_real("lower", lower, -math.inf, chain.exit)
 
     def integrand(y: float) -> float:
         my = float(chain.drift(y))

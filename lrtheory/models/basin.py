@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import solve_discrete_lyapunov
 
-from lrtheory.errors import ParameterError, check_int, check_positive
+from lrtheory.errors import ParameterError, check_int, check_positive, float_array
 from lrtheory.models.rounding import EPS
 
 FloatArray = NDArray[np.float64]
@@ -61,7 +61,7 @@ class Certificate:
     def bound_along(self, distances: Any) -> tuple[float, int]:
         """The bound on |d_T| for runs whose largest |d_t| is ``distances[t]``, t = 0 … T:
         from the first t₀ inside the start ball, (bound, t₀); (0.0, T) if never inside."""
-        dist = np.asarray(distances, dtype=np.float64)
+        dist = float_array("distances", distances)
         inside = np.flatnonzero(dist <= self.start_radius)
         if inside.size == 0:
             return 0.0, dist.size - 1
@@ -79,7 +79,7 @@ def quadratic_certificate(A: Any, remainder: Callable[[float], float],
                           r_max: float) -> Certificate:
     """Certify the basin of d ↦ Ad + r(d) with |r(d)| ≤ remainder(R)·|d|² for |d| ≤ R ≤ r_max
     (``remainder`` non-decreasing in R). Needs ρ(A) < 1 (module docstring)."""
-    a = np.asarray(A, dtype=np.float64)
+    a = float_array("A", A)
     if a.ndim != 2 or a.shape[0] != a.shape[1] or not np.all(np.isfinite(a)):
         raise ParameterError("A", np.shape(A), "a finite square matrix")
     if float(np.max(np.abs(np.linalg.eigvals(a)))) >= 1.0:
@@ -116,11 +116,11 @@ def covariance_path(A: Any, Q: Any, steps: int, sigma0: Any = None, *,
     """Σ_T of Σ_{t+1} = AΣ_tAᵀ + Q from Σ_0 (default 0), in float64: the exact covariance
     after T steps of s ← As + w, w ~ N(0, Q); with ``record``, Σ_0 … Σ_T, shape (T + 1, d, d).
     (:func:`lrtheory.models.lyapunov.covariance_recursion` is the case A = I − ηH symmetric.)"""
-    a, q = np.asarray(A, dtype=np.float64), np.asarray(Q, dtype=np.float64)
+    a, q = float_array("A", A), float_array("Q", Q)
     if a.ndim != 2 or a.shape[0] != a.shape[1] or q.shape != a.shape:
         raise ParameterError("A, Q", (np.shape(A), np.shape(Q)), "square matrices of one size")
     check_int("steps", steps, 0)
-    sigma = np.zeros_like(a) if sigma0 is None else np.asarray(sigma0, dtype=np.float64)
+    sigma = np.zeros_like(a) if sigma0 is None else float_array("sigma0", sigma0)
     path = [sigma]
     for _ in range(steps):
         sigma = a @ sigma @ a.T + q
@@ -133,7 +133,11 @@ def lyapunov_error_bound(A: Any, Q: Any, sigma: Any) -> float:
     """Frobenius bound on Σ̂ − Σ for a computed solution of Σ = AΣAᵀ + Q, any square A with
     ρ(A) < 1: the error solves E − AEAᵀ = −R, so ‖E‖_F ≤ ‖R‖_F/σ_min(I − A⊗A), plus the
     residual's own rounding (2d + 3)ε(‖A‖_F²‖Σ̂‖_F + ‖Q‖_F + ‖Σ̂‖_F)."""
-    a, q, s = (np.asarray(m, dtype=np.float64) for m in (A, Q, sigma))
+    a, q, s = (float_array(n, m) for n, m in (("A", A), ("Q", Q), ("sigma", sigma)))
+    for name, m in (("A", a), ("Q", q), ("sigma", s)):
+        if m.ndim != 2 or m.shape != (a.shape[0], a.shape[0]) or not np.all(np.isfinite(m)):
+            raise ParameterError(name, f"an array of shape {m.shape}", "a finite square "
+                                 "matrix (A, Q and sigma of one size)")
     d = a.shape[0]
     op = np.eye(d * d) - np.kron(a, a)
     gap = float(np.linalg.svd(op, compute_uv=False)[-1])

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive
+from lrtheory.errors import ParameterError, check_int, check_positive, float_array
 from lrtheory.models import batch_scaling as bs
 from lrtheory.models import nqm
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -60,6 +60,7 @@ def arm_setting(name: str, rate: float, batch: int, k: int) -> tuple[float, int]
     if name not in ARMS:
         raise ParameterError("name", name, f"one of {', '.join(ARMS)}")
     a, b = ARMS[name]
+    k = check_int("k", k, 1)
     return check_positive("rate", rate) * float(k) ** a, check_int("batch", batch, 1) * k**b
 
 
@@ -69,9 +70,7 @@ def switch_moments(curvatures: Any, per_example_var: Any, rate: float, batch: in
     recursion (:func:`nqm.sgd_second_moments`, noise c_i/B) from E[θ₀²] = m₀."""
     batch = check_int("batch", batch, 1)
     steps = check_int("examples", examples, batch) // batch
-    c = np.asarray(per_example_var, dtype=np.float64)
-    if np.any(~np.isfinite(c)) or np.any(c < 0):
-        raise ParameterError("per_example_var", per_example_var, "finite and ≥ 0")
+    c = bs.per_example_variances(per_example_var, curvatures)
     path = nqm.sgd_second_moments(curvatures, c / batch,
                                   np.full(steps, check_positive("rate", rate)), m0)
     out: FloatArray = path[-1]
@@ -85,6 +84,13 @@ def phase_two(curvatures: Any, per_example_var: Any, rate: float, batch: int, k:
     switch, from the per-direction moments ``start`` (:func:`switch_moments`), by
     :func:`bs.loss_vs_examples` (a diverging arm gives an infinite or NaN curve)."""
     k = check_int("k", k, 1)
+    examples = check_int("examples", examples, 0)
+    bs.per_example_variances(per_example_var, curvatures)
+    m0 = float_array("start", start)
+    if m0.ndim > 1 or m0.size not in (1, np.size(curvatures)) or np.any(~np.isfinite(m0)) \
+            or np.any(m0 < 0):
+        raise ParameterError("start", start, "finite second moments ≥ 0, one per entry of "
+                             "curvatures")
     out = {}
     for name in arms:
         eta2, batch2 = arm_setting(name, rate, batch, k)
@@ -107,8 +113,8 @@ def coupled_arms(curvatures: Any, per_example_var: Any, unit_batch: int,
     units. Returns the loss ½Σλ_iθ_i² of every arm (in the order given) at each unit count
     in ``record``, arm-major: column a·len(record) + j. A recorded count must fall on a step
     boundary of every arm."""
-    lam = np.asarray(curvatures, dtype=np.float64)
-    c = np.broadcast_to(np.asarray(per_example_var, dtype=np.float64), lam.shape)
+    lam = float_array("curvatures", curvatures)
+    c = np.broadcast_to(float_array("per_example_var", per_example_var), lam.shape)
     if lam.ndim != 1 or not np.all(lam > 0) or not np.all(np.isfinite(c) & (c >= 0)):
         raise ParameterError("curvatures/per_example_var", (curvatures, per_example_var),
                              "1-D, λ_i > 0 and c_i ≥ 0 finite")

@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 from scipy.linalg import solve_discrete_lyapunov
 
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models import nqm
 from lrtheory.models.heavy_ball import numeric_matrix
 from lrtheory.models.rounding import EPS, recursion_rounding
@@ -65,6 +65,16 @@ def scaled_rate(eta0: float, batch0: float, batch: float, power: float) -> float
     return float(eta0 * (batch / batch0) ** power)
 
 
+def per_example_variances(per_example_var: Any, curvatures: Any) -> FloatArray:
+    """The per-example gradient noise variances: ≥ 0, one number or one per curvature."""
+    c = float_array("per_example_var", per_example_var)
+    d = np.size(curvatures)
+    if c.ndim > 1 or c.size not in (1, d) or np.any(~np.isfinite(c)) or np.any(c < 0):
+        raise ParameterError("per_example_var", per_example_var,
+                             f"finite and ≥ 0: a number or {d}, one per entry of curvatures")
+    return c
+
+
 def loss_vs_examples(curvatures: Any, per_example_var: Any, rate: float, batch: int,
                      examples: int, beta: float = 0.0, m0: Any = 1.0) -> ExamplesCurve:
     """E[L] of SGD (β = 0) or heavy ball at constant ``rate`` and batch B on the NQM, after
@@ -73,9 +83,7 @@ def loss_vs_examples(curvatures: Any, per_example_var: Any, rate: float, batch: 
     batch = check_int("batch", batch, 1)
     examples = check_int("examples", examples, batch)
     rate = check_positive("rate", rate)
-    c = np.asarray(per_example_var, dtype=np.float64)
-    if np.any(~np.isfinite(c)) or np.any(c < 0):
-        raise ParameterError("per_example_var", per_example_var, "finite and ≥ 0")
+    c = per_example_variances(per_example_var, curvatures)
     steps = examples // batch
     rates = np.full(steps, rate)
     beta = check_real("beta", beta, 0.0, 1.0, lo_open=False)
@@ -92,9 +100,7 @@ def update_noise(curvatures: Any, per_example_var: Any, rate: float,
     """Var(Δθ_i | θ) of one SGD step at batch B, per direction: E[θ₁²] of the exact NQM
     recursion (:func:`nqm.sgd_second_moments`) from θ₀ = 0, where Δθ = −ηξ, E[ξ²] = c_i/B."""
     rate, batch = check_positive("rate", rate), check_positive("batch", batch)
-    c = np.asarray(per_example_var, dtype=np.float64)
-    if np.any(~np.isfinite(c)) or np.any(c < 0):
-        raise ParameterError("per_example_var", per_example_var, "finite and ≥ 0")
+    c = per_example_variances(per_example_var, curvatures)
     out: FloatArray = nqm.sgd_second_moments(curvatures, c / batch, [rate], 0.0)[1]
     return out
 
@@ -185,8 +191,8 @@ def stationary_edge(rate_of: Any, lam: float, beta: float, noise_var_of: Any, lo
 def stationary_loss(curvatures: Any, per_example_var: Any, rate: float, batch: float,
                     beta: float = 0.0) -> float:
     """Σ_i ½λ_i·E[θ_i²] at stationarity (:func:`stationary_moment` per direction), batch B."""
-    lam = np.asarray(curvatures, dtype=np.float64)
-    c = np.broadcast_to(np.asarray(per_example_var, dtype=np.float64), lam.shape)
+    lam = float_array("curvatures", curvatures)
+    c = np.broadcast_to(float_array("per_example_var", per_example_var), lam.shape)
     return float(sum(0.5 * li * stationary_moment(rate, li, beta, ci / batch)
                      for li, ci in zip(lam, c, strict=True)))
 
@@ -207,7 +213,7 @@ def fixed_point_check(name: str, sigma: Any, eta: float, lam: float, beta: float
     (:func:`lrtheory.optimizers.heavy_ball_lr_in_velocity`) against one step of the exact
     covariance recursion AΣAᵀ + s²bbᵀ, with A and b found by running that rule on floats
     (from the basis states, and from rest with g = ξ = 1); compares the θθ entries."""
-    sig = np.asarray(sigma, dtype=np.float64)
+    sig = float_array(name, sigma)
     a = numeric_matrix(eta, lam, beta, heavy_ball_lr_in_velocity)
     b = np.array(heavy_ball_lr_in_velocity(0.0, 0.0, 1.0, eta, beta), dtype=np.float64)
     stepped = a @ sig @ a.T + noise_var * np.outer(b, b)
@@ -223,7 +229,7 @@ def simulated_curve(curvatures: Any, per_example_var: Any, rate: float, batch: i
     Gaussian noise, θ₀ = 1): (examples, mean loss, its standard error)."""
     batch = check_int("batch", batch, 1)
     steps = check_int("examples", examples, batch) // batch
-    noise_sd = np.sqrt(np.asarray(per_example_var, dtype=np.float64) / batch)
+    noise_sd = np.sqrt(float_array("per_example_var", per_example_var) / batch)
     kernel = nqm.scheduled_sgd(curvatures, noise_sd, np.full(steps, rate),
                                list(range(steps + 1)), x0=1.0, beta=beta)
     m = ensemble.run(kernel, chains, what=f"NQM curve at B = {batch}")

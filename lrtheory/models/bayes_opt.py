@@ -33,11 +33,7 @@ import sympy as sp
 from numpy.typing import NDArray
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import (
-    check_int,
-    check_positive,
-    check_real,
-)
+from lrtheory.errors import check_int, check_positive, check_real, check_reals
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.symbolic.series import finite_sum, geometric_series
 
@@ -70,7 +66,7 @@ class Curve:
 
 def accuracy(curve: Curve, u: Any, centre: Any) -> Any:
     """acc(u) = floor + A·exp(−(u − c)²/(2w²)), element-wise (NumPy or CuPy arrays)."""
-    z = (u - centre) / curve.width
+    z = (check_reals("u", u) - check_reals("centre", centre)) / curve.width
     return curve.floor + curve.height * namespace(z).exp(-0.5 * z * z)
 
 
@@ -82,6 +78,7 @@ def good_halfwidth(curve: Curve) -> float:
 def coverage(curve: Curve, centre: Any) -> Any:
     """The measure of the ε-good set [c − h, c + h] ∩ [0, 1] for centres c."""
     h = good_halfwidth(curve)
+    centre = check_reals("centre", centre)
     return np.minimum(1.0, np.asarray(centre) + h) - np.maximum(0.0, np.asarray(centre) - h)
 
 

@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    check_reals,
+    float_array,
+)
 from lrtheory.models.convergence import geometric_steps
 from lrtheory.models.quadratic import spd_matrix
 
@@ -29,13 +36,15 @@ Array = np.ndarray[Any, Any]
 def worst_case_rate(fraction: Any, kappa: Any) -> Any:
     """ρ = max(|1 − 2f|, 1 − 2f/κ): the contraction of η = 2f/λ_max on a spectrum with
     condition number κ (the factor |1 − ηλ| is largest at an end of [λ_max/κ, λ_max])."""
+    fraction = check_reals("fraction", fraction, 0.0)
+    kappa = check_reals("kappa", kappa, 1.0, lo_open=False)
     return np.maximum(np.abs(1.0 - 2.0 * fraction), 1.0 - 2.0 * fraction / kappa)
 
 
 def range_cdf(w: Any, n: int) -> Any:
     """P(max − min ≤ w) for n independent U(0, 1): n w^{n−1} − (n − 1) w^n on [0, 1]."""
     n = check_int("n", n, 2)
-    x = np.clip(np.asarray(w, dtype=np.float64), 0.0, 1.0)
+    x = np.clip(float_array("w", w), 0.0, 1.0)
     return n * x ** (n - 1) - (n - 1) * x**n
 
 
@@ -126,6 +135,7 @@ def block_factors(lam: Any, fraction: float, rule: str) -> Any:
 
 def block_rates(blocks: Sequence[Array], fraction: float, rule: str) -> Array:
     """Per-coordinate η of block-diagonal GD: 2f/λ_max(H_ℓ) on block ℓ, or 2f/λ_max(H)."""
+    fraction = check_positive("fraction", fraction)
     tops = np.array([np.linalg.eigvalsh(b)[-1] for b in blocks])
     if rule == "global":
         tops = np.full_like(tops, tops.max())

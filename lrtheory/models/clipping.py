@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import sympy as sp
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.symbolic.maps import (
@@ -469,8 +469,8 @@ def last_two_iterates(a: np.ndarray[Any, Any], x0: np.ndarray[Any, Any],
                       steps: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """(x_{T−1}, x_T) of the map in units C/λ (λ = C = 1, η = ηλ) for every ηλ in ``a``
     (shape (m,)) from the starts ``x0`` (shape (m, n), units C/λ)."""
-    a = np.asarray(a, dtype=np.float64)
-    x0 = np.asarray(x0, dtype=np.float64)
+    a = float_array("a", a)
+    x0 = float_array("x0", x0)
     if a.ndim != 1 or x0.ndim != 2 or x0.shape[0] != a.size:
         raise ParameterError("x0", x0.shape, f"an array of shape ({a.size}, n) for {a.size} "
                              "values of a")

@@ -25,7 +25,7 @@ import sympy as sp
 from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 
-from lrtheory.errors import ParameterError, check_positive
+from lrtheory.errors import ParameterError, check_positive, float_array
 from lrtheory.models.ode import dop853_error_bound
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.schedules import Parameter, Schedule, integrals
@@ -48,7 +48,7 @@ def _real_array(name: str, value: Any, lo: float, hi: float = math.inf, *,
     right = ")" if math.isinf(hi) else "]"
     allowed = f"real numbers in {left}{lo:g}, {hi:g}{right}"
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = float_array(name, value)
     except (TypeError, ValueError):
         raise ParameterError(name, value, allowed) from None
     below = arr <= lo if lo_open else arr < lo
@@ -63,7 +63,7 @@ def _learning_rates(name: str, etas: Any, ndim: int | None = None) -> FloatArray
     if ndim is not None:
         want = f"a non-empty finite {ndim}-D array (schedules, steps) of learning rates ≥ 0"
     try:
-        rates = np.asarray(etas, dtype=np.float64)
+        rates = float_array(name, etas)
     except (TypeError, ValueError):
         raise ParameterError(name, etas, want) from None
     if (rates.ndim == 0 or (ndim is not None and rates.ndim != ndim) or 0 in rates.shape

@@ -35,7 +35,14 @@ from numpy.typing import NDArray
 from scipy.linalg import solve_discrete_lyapunov
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    check_reals,
+    float_array,
+)
 from lrtheory.models.basin import Certificate, lyapunov_error_bound, quadratic_certificate
 from lrtheory.models.linear_rate import (
     departure_from_normality,
@@ -78,10 +85,8 @@ def loop_step(x: Any, previous_error: Any, kp: Any, ki: Any, target: Any,
 
 
 def _gains(kp: Any, ki: Any, target: float) -> float:
-    for name, value in (("kp", kp), ("ki", ki)):
-        arr = np.asarray(value, dtype=np.float64)
-        if not np.all(np.isfinite(arr)):
-            raise ParameterError(name, value, "finite")
+    check_reals("kp", kp)
+    check_reals("ki", ki)
     return check_real("target", target, 0.0, 1.0)
 
 
@@ -107,7 +112,13 @@ def run_loop(x0: Any, kp: Any, ki: Any, target: float, steps: int,
     eˣ overflowing) shows as inf/nan from that step on."""
     target = _gains(kp, ki, target)
     check_int("steps", steps, 0)
-    x = np.asarray(x0, dtype=np.float64)
+    x = float_array("x0", check_reals("x0", x0), "finite starting points")
+    for name, value in (("kp", kp), ("ki", ki), ("previous_error", previous_error)):
+        try:
+            np.broadcast_shapes(x.shape, np.shape(value))
+        except ValueError:
+            raise ParameterError(name, f"an array of shape {np.shape(value)}", "of a shape "
+                                 f"that broadcasts with x0's {x.shape}") from None
     e_prev = plant(x) - target if previous_error is None else previous_error
     xs, es = [x], [e_prev]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -148,6 +159,7 @@ def converged(x0: Any, kp: Any, ki: Any, target: float, steps: int, centre: floa
     ``centre``, |x_t − centre| ≤ tol for each of the ``last`` steps t ≤ T (a run that left
     the floats never has)."""
     last = check_int("last", last, 1, check_int("steps", steps, 0) + 1)
+    centre = check_real("centre", centre)
     path = run_loop(x0, kp, ki, target, steps, previous_error, record=last > 1)
     return np.asarray(np.all(np.abs(path.x[-last:] - centre) <= check_positive("tol", tol),
                              axis=0))
@@ -162,7 +174,7 @@ def branch_certificate(A: Any, kp: float, ki: float, target: float,
     On the branch the plant's remainder is r(δ) = ∓g(e^δ − 1 − δ), g = 1 ∓ y* (derived in G5),
     so |r(δ)| ≤ gφ(R)δ² for |δ| ≤ R with φ(R) = (e^R − 1 − R)/R², increasing; it enters the
     state through (K_p + K_i, 1), and R runs up to the branch's edge x = 0, |log g| away."""
-    target = _gains(kp, ki, target)
+    target = _gains(check_real("kp", kp), check_real("ki", ki), target)
     scale = 1.0 + target if upper else 1.0 - target
     width = math.hypot(kp + ki, 1.0)
 
@@ -180,7 +192,7 @@ def certified_run(cert: Certificate, x0: Any, e0: Any, kp: float, ki: float, tar
     |s_T − s*| ≤ d(t₀)·√(λ_max/λ_min)·decay^{(T−t₀)/2}, plus the float64 rounding of the
     steps (≤ 8ε(1 + |x*| + |K_p| + |K_i|) each) carried by the contraction."""
     path = run_loop(x0, kp, ki, target, steps, previous_error=e0)
-    dist = path.distance(x_eq)
+    dist = path.distance(check_real("x_eq", x_eq))
     bound, t0 = cert.bound_along(dist)
     rounding = cert.carried(8 * EPS * (1 + abs(x_eq) + abs(kp) + abs(ki)))
     return float(dist[-1]), bound + rounding, t0
@@ -197,7 +209,8 @@ def linear_loop(kp: Any, ki: Any, gain: float) -> Callable[[tuple[Any, ...]], tu
 def pi_step_rounding(kp: Any, ki: Any, gain: Any) -> Any:
     """β of one step of :func:`linear_loop` per unit state: about 8 roundings, each ε of a
     partial sum bounded by (1 + |K_p|(|k| + 1) + |K_i||k| + |k|)·|s| (elementwise)."""
-    kp, ki, gain = np.abs(kp), np.abs(ki), np.abs(gain)
+    kp, ki, gain = (np.abs(check_reals(n, v)) for n, v in (("kp", kp), ("ki", ki),
+                                                            ("gain", gain)))
     return 8.0 * EPS * (1.0 + kp * (gain + 1.0) + ki * gain + gain)
 
 
@@ -207,7 +220,9 @@ def run_rate_rounding(matrix: Any, steps: int, step_error: float) -> float:
     run's renormalisation (a division, ≤ ε/2 relative); then
     :func:`~lrtheory.models.linear_rate.nilpotent_rate_rounding` if M^k = 0 (a deadbeat
     loop), else :func:`~lrtheory.models.linear_rate.rate_rounding` with M's ρ and ν."""
-    a = np.asarray(matrix, dtype=np.float64)
+    a = float_array("matrix", matrix)
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or not np.all(np.isfinite(a)):
+        raise ParameterError("matrix", np.shape(matrix), "a finite square matrix")
     e = check_positive("step_error", step_error) + EPS
     if not np.any(np.linalg.matrix_power(a, a.shape[0])):
         return nilpotent_rate_rounding(a, steps, e)
@@ -221,8 +236,8 @@ def bracket_misses(measured: Any, rho: Any, upper: Any, matrices: Any, steps: in
     (:func:`~lrtheory.models.linear_rate.rate_bracket`,
     :func:`~lrtheory.models.linear_rate.henrici_upper_array`) widened on both sides by
     :func:`run_rate_rounding` of its matrix — a wrong ρ, or a step that is not the matrix."""
-    m = np.asarray(matrices, dtype=np.float64)
-    errors = np.broadcast_to(np.asarray(step_error, dtype=np.float64), m.shape[:-2])
+    m = float_array("matrices", matrices)
+    errors = np.broadcast_to(float_array("step_error", step_error), m.shape[:-2])
     slack = np.zeros(m.shape[:-2])
     for idx in np.ndindex(slack.shape):
         slack[idx] = run_rate_rounding(m[idx], steps, float(errors[idx]))
@@ -235,7 +250,9 @@ def rate_misses(kp: Any, ki: Any, gain: float, matrices: Any, rho: Any,
     where its measured r_T lies outside the bracket of the derived spectral radius ``rho``
     and Jacobians ``matrices`` (shape (*batch, 2, 2)), ρ ≤ r_T ≤ Henrici's bound from ρ and
     ν, widened by the run's rounding (:func:`bracket_misses`)."""
-    m = np.asarray(matrices, dtype=np.float64)
+    m = float_array("matrices", matrices)
+    _gains(kp, ki, 0.5)
+    gain = check_real("gain", gain)
     rate = measured_rate(linear_loop(kp, ki, gain), 2, steps, m.shape[:-2])
     upper = henrici_upper_array(rho, departure_from_normality(m), 2, steps)
     return bracket_misses(rate, rho, upper, m, steps, pi_step_rounding(kp, ki, gain))
@@ -247,12 +264,17 @@ def linear_noise_covariance(kp: float, ki: float, gain: float,
     y + σξ: Σ = AΣAᵀ + bbᵀ, A and b the images under :func:`loop_step` of the basis states
     and of the noise (``solve_discrete_lyapunov``), and its a-posteriori Frobenius bound
     (:func:`lrtheory.models.basin.lyapunov_error_bound`)."""
-    step = linear_loop(kp, ki, gain)
+    _gains(check_real("kp", kp), check_real("ki", ki), 0.5)
+    step = linear_loop(kp, ki, check_real("gain", gain))
     A = np.array([step((1.0, 0.0)), step((0.0, 1.0))]).T  # columns: images of e₁, e₂
     b = np.array(loop_step(0.0, 0.0, kp, ki, 0.0, lambda x: 0.0 * x,
                            check_positive("noise_sd", noise_sd)))
     Q = np.outer(b, b)
-    sigma = np.asarray(solve_discrete_lyapunov(A, Q), dtype=np.float64)
+    try:
+        sigma = np.asarray(solve_discrete_lyapunov(A, Q), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        raise ParameterError("gain", gain, "a plant slope for which the loop with these kp, ki "
+                             "has a stationary covariance (a Lyapunov solution)") from None
     return sigma, lyapunov_error_bound(A, Q, sigma)
 
 

@@ -89,7 +89,7 @@ def geometric_steps(factor: float, reduction: float) -> int:
     >>> geometric_steps(0.5, 1e-3)
     10
     """
-    q = check_real("factor", abs(factor), 0.0, 1.0, lo_open=False)
+    q = abs(check_real("factor", factor, -1.0, 1.0))
     r = check_positive("reduction", reduction)
     if r >= 1.0:
         return 0

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.slopes import loglog_slope, slope_weights
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.optimizers import gradient_step
@@ -35,9 +35,11 @@ from lrtheory.optimizers import gradient_step
 
 def _horizon(steps: int) -> int:
     """A horizon T whose √T is a whole number (so the walk's lattice contains x* = 0)."""
-    steps = check_int("T", steps, 1)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ParameterError("T", steps, "an integer ≥ 1 (the horizon, argument steps)")
     if math.isqrt(steps) ** 2 != steps:
-        raise ParameterError("T", steps, "a perfect square (√T steps of D/√T reach x* = 0)")
+        raise ParameterError("T", steps, "a perfect square (√T steps of D/√T reach x* = 0; "
+                             "argument steps)")
     return steps
 
 
@@ -90,7 +92,8 @@ def walk_mean_abs_sum(rho: float, steps: int) -> float:
     O(T³) operations, for T ≤ 144."""
     rho, steps = _rho(rho), _horizon(steps)
     if steps > 144:
-        raise ParameterError("T", steps, "at most 144 (the joint law has O(T³) entries)")
+        raise ParameterError("T", steps, "at most 144, argument steps (the joint law "
+                             "has O(T³) entries)")
     k1 = math.isqrt(steps)
     ks = np.arange(k1 - steps, k1 + steps + 1)  # |k − k₁| < T, and one empty row each side
     s_lo = steps * k1 - steps * (steps - 1) // 2  # the all-down path
@@ -122,7 +125,8 @@ def walk_abs_sum_law(rho: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
     operations, T ≤ 144. A_T ≥ k₁ = √T > 0, so ln A_T is finite."""
     rho, steps = _rho(rho), _horizon(steps)
     if steps > 144:
-        raise ParameterError("T", steps, "at most 144 (the joint law has O(T³) entries)")
+        raise ParameterError("T", steps, "at most 144, argument steps (the joint law "
+                             "has O(T³) entries)")
     k1 = math.isqrt(steps)
     ks = np.arange(k1 - steps, k1 + steps + 1)
     a_max = steps * k1 + steps * (steps - 1) // 2
@@ -243,7 +247,7 @@ def _values(x: np.ndarray, a: np.ndarray, b: float) -> np.ndarray:
 def max_affine(x: np.ndarray, steps: int, b: float = 0.25) -> float:
     """f(x) = max_i h_iᵀx of the instance of horizon T."""
     a, b = _instance(check_int("steps", steps, 1), check_positive("b", b))
-    return float(np.max(_values(np.asarray(x, dtype=float), a, b)))
+    return float(np.max(_values(float_array("x", x), a, b)))
 
 
 def instance_rows(steps: int, b: float = 0.25) -> np.ndarray:

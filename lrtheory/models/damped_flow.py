@@ -31,7 +31,15 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    check_reals,
+    float_array,
+    operands,
+)
 from lrtheory.models.flow import SmoothLoss, check_vector, one_sided_lipschitz
 from lrtheory.models.ode import dop853_error_bound
 from lrtheory.models.rounding import EPS
@@ -84,7 +92,7 @@ class DampedFlow:
     def energy_at(self, times: Any) -> FloatArray:
         """E(s) = L(θ(s)) + ½‖θ'(s)‖² from the dense output, at each of ``times``."""
         d = self.theta0.size
-        y = np.asarray(self.dense(np.atleast_1d(np.asarray(times, dtype=np.float64))))
+        y = np.asarray(self.dense(np.atleast_1d(float_array("times", times))))
         return np.array([self.loss.value(c[:d]) + 0.5 * float(c[d:2 * d] @ c[d:2 * d])
                          for c in y.T])
 
@@ -171,9 +179,11 @@ def energy_comparison(flow: DampedFlow, eta: float, beta: float,
 # --------------------------------------------------------------------------------------
 
 
+@operands("theta", "lams", "step", "eta")
 def quadratic_energy(lams: Any, theta: Any, step: Any, eta: Any) -> Any:
     """E = ½Σλθ² + ‖Δθ‖²/(2η) of the last step Δθ = θ_t − θ_{t−1}, made with rate η, summed
     over the last axis (NumPy or CuPy arrays alike; the Monte Carlo kernels call it)."""
+    eta = check_reals("eta", eta, 0.0)
     return 0.5 * (lams * theta * theta).sum(axis=-1) + (step * step).sum(axis=-1) / (2 * eta)
 
 
@@ -208,7 +218,7 @@ def worst_energy_step(form: Any, eta: float, beta: float, lam: float,
     eta = check_positive("eta", eta)
     beta = check_real("beta", beta, 0.0, 1.0, lo_open=False)
     lam = check_positive("lam", lam)
-    m = np.asarray(form, dtype=float)
+    m = float_array("form", form)
     if m.shape != (2, 2) or not np.all(np.isfinite(m)) or m[0, 1] != m[1, 0]:
         raise ParameterError("form", form, "a finite symmetric 2×2 matrix")
     mu, vecs = np.linalg.eigh(m)
@@ -231,7 +241,7 @@ def energy_kernel(rules: Mapping[str, Rule], lams: Any, rates: Sequence[float], 
 
     Random numbers are drawn as θ₀ first, then ξ_t per step (none when σ = 0), so the
     chains are reproducible under any chunking."""
-    lams_ = np.asarray(lams, dtype=np.float64)
+    lams_ = float_array("lams", lams)
     if lams_.ndim != 1 or lams_.size == 0 or not np.all(np.isfinite(lams_)):
         raise ParameterError("lams", lams, "a non-empty finite 1-D array of curvatures")
     if not rules:

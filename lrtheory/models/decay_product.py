@@ -33,7 +33,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, check_reals
 from lrtheory.models.rounding import EPS
 from lrtheory.optimizers import l2_regularised_step
 from lrtheory.schedules import (
@@ -174,6 +174,7 @@ def l2_path(rates: Any, wd: float, w: Any, noise: Callable[[], Any] | None = Non
     flat direction (∇f = 0, or pure gradient noise ``noise()`` drawn per step) from w₀ =
     ``w`` (a number or an array of chains)."""
     wd = check_positive("wd", wd)
+    check_reals("w", w)
     for eta in rates:
         grad = 0.0 if noise is None else noise()
         w = l2_regularised_step(w, grad, float(eta), wd)

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_int, check_real
+from lrtheory.errors import ParameterError, check_int, check_real, check_reals, float_array
 
 Array = np.ndarray[Any, Any]
 Rule = Literal["global", "gradient", "curvature"]
@@ -81,7 +81,12 @@ def chain_gradients(w: Any, x: Any, gains: Any, target: Any) -> Any:
     """Per-example ∂½(f − y)²/∂w_ℓ by backprop: δ_L = f − y, δ_ℓ = a_{ℓ+1}δ_{ℓ+1},
     ∂/∂w_ℓ = δ_ℓx_ℓ. Shapes: w, x (…, L); gains (…, L − 1) or (L − 1,); target (…)."""
     xp = namespace(w, x)
-    delta = chain_output(w, x, gains) - target
+    out = chain_output(w, x, gains)
+    try:
+        delta = out - check_reals("target", target)
+    except ValueError:
+        raise ParameterError("target", f"an array of shape {np.shape(target)}", "of a shape "
+                             f"that broadcasts with the outputs' {np.shape(out)}") from None
     grads = [delta * x[..., -1]]
     for k in range(x.shape[-1] - 2, -1, -1):
         delta = gains[..., k] * delta
@@ -105,7 +110,7 @@ def log_gradient_slope(grads: Any) -> Any:
 
 def _factors(factors: Any) -> Array:
     """A 1-D array of finite nonzero backprop factors B_ℓ, or ParameterError."""
-    b: Array = np.asarray(factors, dtype=np.float64)
+    b: Array = float_array("factors", factors)
     if b.ndim != 1 or b.size == 0 or not np.all(np.isfinite(b)) or np.any(b == 0):
         raise ParameterError("factors", factors, "a 1-D array of finite nonzero factors B_ℓ")
     return b
@@ -113,7 +118,7 @@ def _factors(factors: Any) -> Array:
 
 def _rates(rates: Any, size: int) -> Array:
     """Per-layer rates η_ℓ > 0, finite, one per layer, or ParameterError."""
-    eta: Array = np.asarray(rates, dtype=np.float64)
+    eta: Array = float_array("rates", rates)
     if eta.shape != (size,) or not np.all(np.isfinite(eta)) or not np.all(eta > 0):
         raise ParameterError("rates", rates, f"{size} finite positive rates, one per layer")
     return eta
@@ -160,7 +165,7 @@ def sgd_second_moment_path(factors: Any, rates: Any, s0: Any, steps: int) -> Arr
     docstring)."""
     b2 = _factors(factors) ** 2
     eta = _rates(rates, b2.size)
-    s = np.asarray(s0, dtype=np.float64)
+    s = float_array("s0", s0)
     if s.shape != b2.shape or not np.all(np.isfinite(s)) or np.any(s < 0):
         raise ParameterError("s0", s0, f"{b2.size} finite second moments ≥ 0, one per layer")
     u = eta * b2

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import integrate
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.noise_levels import shared_rate_threshold
 from lrtheory.models.threshold import Threshold, bisect_threshold
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -83,7 +83,7 @@ def level(scheme: str, sigma: float, p: float = 0.0, sigma_data: float = 1.0) ->
 
 
 def _covariance(cov: Any) -> FloatArray:
-    s = np.asarray(cov, dtype=np.float64)
+    s = float_array("cov", cov)
     if (s.ndim != 2 or s.shape[0] != s.shape[1] or not np.all(np.isfinite(s))
             or not np.allclose(s, s.T) or np.linalg.eigvalsh(s)[0] <= 0):
         raise ParameterError("cov", np.shape(cov), "a finite symmetric positive definite matrix")
@@ -158,7 +158,7 @@ def denoiser_sgd(lam: float, levels: list[Level], etas: Any, batch: int, steps: 
     batch, steps = check_int("batch", batch, 1), check_int("steps", steps, 0)
     if not levels:
         raise ParameterError("levels", levels, "at least one level")
-    eta = np.broadcast_to(np.asarray(etas, dtype=np.float64), (len(levels),))
+    eta = np.broadcast_to(float_array("etas", etas), (len(levels),))
     if np.any(eta <= 0) or not np.all(np.isfinite(eta)):
         raise ParameterError("etas", etas, "finite rates η_ℓ > 0")
     a = np.array([lv.a for lv in levels])

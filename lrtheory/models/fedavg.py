@@ -23,7 +23,14 @@ import numpy as np
 
 from lrtheory._rules import _positive
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    float_array,
+    operands,
+)
 from lrtheory.models.linear_rate import measured_rate, rate_rounding
 from lrtheory.models.lyapunov import (
     iterated_stationary_covariance,
@@ -52,7 +59,7 @@ def client_problem(n_clients: int, d: int, lam_min: float, lam_max: float, sprea
 
 
 def _problem(hessians: Any, optima: Any) -> tuple[FloatArray, FloatArray]:
-    h, c = np.asarray(hessians, dtype=float), np.asarray(optima, dtype=float)
+    h, c = float_array("hessians", hessians), float_array("optima", optima)
     if h.ndim != 3 or h.shape[1] != h.shape[2] or not np.all(np.isfinite(h)):
         raise ParameterError("hessians", np.shape(hessians), "a finite (N, d, d) array")
     if not np.allclose(h, np.swapaxes(h, 1, 2), rtol=0.0, atol=1e-12 * max(1.0, np.abs(h).max())):
@@ -62,6 +69,7 @@ def _problem(hessians: Any, optima: Any) -> tuple[FloatArray, FloatArray]:
     return h, c
 
 
+@operands("w", "hessian", "optimum")
 def local_steps(w: Array, hessian: Array, optimum: Array, eta_c: Any, K: int,
                 noise: Callable[[int], Array] | None = None) -> Array:
     """K gradient steps at η_c on ½(v − c)ᵀH(v − c) from v = w (rows are chains; H is
@@ -79,6 +87,7 @@ def local_steps(w: Array, hessian: Array, optimum: Array, eta_c: Any, K: int,
     return v
 
 
+@operands("w", "hessians", "optima")
 def fedavg_round(w: Array, hessians: Any, optima: Any, eta_c: Any, eta_s: Any, K: int,
                  noise: LocalNoise | None = None) -> Array:
     """One FedAvg round for a batch of server states ``w`` (…, d): K local steps per client
@@ -140,7 +149,7 @@ def matrix_function(h: Any, f: Callable[[FloatArray], FloatArray],
     γ_{8d}, and for symmetric arguments ‖f(H + E) − f(H)‖_F ≤ sup|f'|·‖E‖_F to first order
     (Daleckii–Krein: the Fréchet derivative's norm is the largest divided difference), so the
     error is ≤ γ_{8d}(slope·‖H‖_F + 3‖f(H)‖_F), ``slope`` ≥ sup|f'| over the spectrum."""
-    m = np.asarray(h, dtype=float)
+    m = float_array("h", h)
     d = m.shape[0]
     if m.shape != (d, d) or d < 1 or not np.all(np.isfinite(m)) or not np.allclose(m, m.T):
         raise ParameterError("h", np.shape(h), "a finite symmetric square matrix")
@@ -187,8 +196,8 @@ def mean_and_covariance(G: Any, b: Any, S: Any, w0: Any,
                         rounds: int) -> tuple[FloatArray, FloatArray]:
     """m_r and Σ_r for r = 0..R of w_{r+1} = Gw_r + b + noise(cov S) from w_0 (Σ_0 = 0):
     m_{r+1} = Gm_r + b, Σ_{r+1} = GΣ_rGᵀ + S. Shapes (R + 1, d) and (R + 1, d, d)."""
-    g, s = np.asarray(G, dtype=float), np.asarray(S, dtype=float)
-    b, w0 = np.asarray(b, dtype=float), np.asarray(w0, dtype=float)
+    g, s = float_array("G", G), float_array("S", S)
+    b, w0 = float_array("b", b), float_array("w0", w0)
     rounds = check_int("rounds", rounds, 0)
     d = g.shape[0] if g.ndim == 2 else 0
     for name, x, shape in (("G", g, (d, d)), ("b", b, (d,)), ("S", s, (d, d)), ("w0", w0, (d,))):

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 from scipy.linalg import expm
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.ode import dop853_error_bound
 from lrtheory.models.rounding import EPS, recursion_rounding
 
@@ -68,7 +68,7 @@ def check_vector(name: str, value: object, dim: int | None = None) -> FloatArray
 
 
 def _symmetric(h: object) -> FloatArray:
-    m = np.asarray(h, dtype=np.float64)
+    m = float_array("h", h)
     if (m.ndim != 2 or m.shape[0] != m.shape[1] or m.size == 0 or not np.all(np.isfinite(m))
             or not np.allclose(m, m.T)):
         raise ParameterError("h", m.shape, "a finite symmetric square matrix")
@@ -131,7 +131,7 @@ def one_sided_lipschitz(field: VectorField, points: FloatArray, scale: float = 1
     Jacobian by central differences. Differences of two solutions of the flow grow at most
     like exp(ℓ t); evaluated at the solver's accepted steps, which sample the path. ``scale``
     (> 0, the size of θ) sets the difference step 10⁻⁶·max(scale, 1)."""
-    points = np.asarray(points, dtype=np.float64)
+    points = float_array("points", points)
     if points.ndim != 2 or points.size == 0 or not np.all(np.isfinite(points)):
         raise ParameterError("points", points.shape, "a finite (d, m) array, d, m ≥ 1")
     scale = check_positive("scale", scale)
@@ -393,8 +393,8 @@ def convergence_order(step_sizes: Sequence[float], errors: Sequence[float],
     At least four step sizes are needed (two Richardson values); five or more also measure
     the contraction of their differences.
     """
-    eta = np.asarray(step_sizes, dtype=np.float64)
-    err = np.asarray(errors, dtype=np.float64)
+    eta = float_array("step_sizes", step_sizes)
+    err = float_array("errors", errors)
     bounds = np.zeros_like(err) if error_bounds is None else np.asarray(error_bounds, float)
     if eta.ndim != 1 or eta.size < 4 or err.shape != eta.shape or bounds.shape != eta.shape:
         raise ParameterError("step_sizes", len(eta), "at least 4, with one error each")

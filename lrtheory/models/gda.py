@@ -28,7 +28,7 @@ import numpy as np
 from scipy.stats import ortho_group
 
 from lrtheory._rules import _positive
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.linear_rate import henrici_upper, measured_rate, rate_rounding
 from lrtheory.models.rounding import EPS, gamma
 from lrtheory.optimizers import Array, gradient_step
@@ -147,7 +147,7 @@ def kernel_moments(A: Any, block: Callable[[float], FloatArray], eta_g: float, e
 
 def block_prediction(blocks: FloatArray, w: FloatArray) -> FloatArray:
     """W · blockdiag(blocks[0], …, blocks[r−1], I) · Wᵀ for (r, 2, 2) blocks."""
-    b, w = np.asarray(blocks, dtype=float), np.asarray(w, dtype=float)
+    b, w = float_array("blocks", blocks), float_array("w", w)
     k = w.shape[0]
     if b.ndim != 3 or b.shape[1:] != (2, 2) or w.shape != (k, k) or k < 2 * len(b):
         raise ParameterError("blocks, w", (b.shape, w.shape), "(r, 2, 2) and (k, k), k ≥ 2r")
@@ -251,7 +251,7 @@ def quadratic_drift_bound(norms: FloatArray, e: float, form_norm: float,
 
 
 def _matrix(A: Any) -> FloatArray:
-    a = np.asarray(A, dtype=float)
+    a = float_array("A", A)
     if a.ndim != 2 or a.size == 0 or not np.all(np.isfinite(a)):
         raise ParameterError("A", np.shape(A), "a finite non-empty 2-D matrix")
     return a
@@ -267,14 +267,14 @@ def _nonneg(**values: float) -> list[float]:
 
 def _vector(name: str, value: Any, size: int | None = None) -> FloatArray:
     """A finite non-empty 1-D float array (of length ``size`` when given)."""
-    v = np.asarray(value, dtype=float)
+    v = float_array(name, value)
     if v.ndim != 1 or v.size == 0 or v.size != (size or v.size) or not np.isfinite(v).all():
         raise ParameterError(name, np.shape(value), f"finite, 1-D, length {size or '≥ 1'}")
     return v
 
 
 def _sigmas(sigmas: Sequence[float] | FloatArray, name: str = "sigmas") -> FloatArray:
-    s = np.atleast_1d(np.asarray(sigmas, dtype=float))
+    s = np.atleast_1d(float_array(name, sigmas))
     if s.ndim != 1 or not np.all(s > 0) or not np.isfinite(s).all():
         raise ParameterError(name, sigmas, "a 1-D array of singular values in (0, inf)")
     return s
@@ -287,6 +287,7 @@ def rate_interval(rho: float, nu: float, k: int, steps: int, e: float) -> tuple[
     rounding (``rate_rounding``). So |centre − r_T| ≤ half-width refutes a ρ above r_T,
     which a symmetric test ρ ± (U − ρ) would accept."""
     nu, e = _nonneg(nu=nu, e=e)
+    steps = check_int("steps", steps, 1)
     upper = henrici_upper(check_positive("rho", rho), nu, check_int("k", k, 1), steps)
     return (rho + upper) / 2, (upper - rho) / 2 + rate_rounding(rho, nu, k, steps, e)
 
@@ -333,7 +334,7 @@ def orbit(A: Any, z0: Any, eta_g: float, eta_d: float, steps: int, *,
     a = _matrix(A)
     eta_g, eta_d = _etas(eta_g, eta_d)
     m, k = a.shape[0], sum(a.shape)
-    start = np.asarray(z0, dtype=float)
+    start = float_array("z0", z0)
     if start.ndim not in (1, 2) or start.shape[-1] != k or not np.isfinite(start).all():
         raise ParameterError("z0", start.shape, f"finite, of shape ({k},) or (b, {k})")
     z = np.empty((check_int("steps", steps, 0) + 1, *start.shape))

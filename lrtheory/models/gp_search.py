@@ -35,6 +35,7 @@ from lrtheory.errors import (
     check_positive,
     check_probability,
     check_real,
+    float_array,
 )
 from lrtheory.models.bayes_opt import Curve, accuracy
 
@@ -163,7 +164,7 @@ def sweep_summary(evaluations: Any, cap: int, alpha: float = 0.05) -> dict[str, 
     order-statistic interval, P(N ≤ 5) and P(N ≤ 10) with Clopper–Pearson intervals, the
     share that never reached ε and E min(N, cap), each at level 1 − ``alpha``."""
     check_int("cap", cap, 1)
-    n = np.asarray(evaluations, dtype=np.float64)
+    n = float_array("evaluations", evaluations)
     if n.ndim != 1 or n.size == 0 or np.any(n < 1) or np.any(n > cap + 1):
         raise ParameterError("evaluations", evaluations, f"a 1-D array of counts in [1, {cap + 1}]")
     out: dict[str, Any] = {"runs": n.size, "median": float(np.median(n)),
@@ -205,7 +206,7 @@ def posterior_discrepancy(curve: Curve, ucb: Ucb, points: Any,
     the noiseless accuracies at ``points`` of the curve centred at ``centre``: the largest
     |Δμ| and |Δσ| over the grid, and cond(K + τ²I) (which bounds both by rounding)."""
     check_real("centre", centre, 0.0, 1.0, lo_open=False, hi_open=False)
-    xs = np.asarray(points, dtype=np.float64)
+    xs = float_array("points", points)
     run = Run(xs.size, xs, np.asarray(accuracy(curve, xs, centre)))
     grid, mean_sk, sd_sk = posterior_on_grid(curve, ucb, run)
     noise = curve.noise_sd**2 + 1e-8 * curve.height**2
@@ -224,7 +225,7 @@ def clopper_pearson(successes: Any, n: int, alpha: float) -> tuple[FloatArray, F
 
     check_int("n", n, 1)
     check_probability("alpha", alpha)
-    x = np.asarray(successes, dtype=np.float64)
+    x = float_array("successes", successes)
     if np.any(x < 0) or np.any(x > n):
         raise ParameterError("successes", successes, f"counts in [0, {n}]")
     low = np.where(x > 0, st.beta.ppf(alpha / 2, np.maximum(x, 1), n - x + 1), 0.0)
@@ -238,7 +239,7 @@ def median_interval(samples: Any, alpha: float) -> tuple[float, float]:
     from scipy import stats as st
 
     check_probability("alpha", alpha)
-    x = np.sort(np.asarray(samples, dtype=np.float64))
+    x = np.sort(float_array("samples", samples))
     if x.ndim != 1 or x.size == 0 or not np.all(np.isfinite(x)):
         raise ParameterError("samples", samples, "a non-empty 1-D array of finite numbers")
     low = int(st.binom.ppf(alpha / 2, x.size, 0.5))

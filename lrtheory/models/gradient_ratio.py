@@ -30,7 +30,15 @@ from typing import Any
 
 import numpy as np
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    check_reals,
+    float_array,
+    operands,
+)
 from lrtheory.models.quadratic_forms import form_nonpositive_bound
 from lrtheory.models.range_test import HVP, row_dot
 from lrtheory.models.rounding import EPS
@@ -107,14 +115,18 @@ def run_rollback_rule(hvp: HVP, e0: Any, eta: Any, steps: int, threshold: float 
 
 def limiting_ratio(lam: np.ndarray[Any, Any], eta: float) -> float:
     """ρ(I − ηH) = max_i |1 − ηλ_i|, the limit of ‖g_{t+1}‖/‖g_t‖ for generic e₀."""
-    return float(np.max(np.abs(1.0 - eta * np.asarray(lam, dtype=np.float64))))
+    eta = check_positive("eta", eta)
+    return float(np.max(np.abs(1.0 - eta * check_reals("lam", float_array("lam", lam)))))
 
 
+@operands("lam", "coeffs")
 def gradient_ratio(lam: np.ndarray[Any, Any], coeffs: np.ndarray[Any, Any], eta: float,
                    t: int) -> float:
     """Closed form r_t = ‖g_{t+1}‖/‖g_t‖ of plain GD from e₀ = Σc_iv_i:
     r_t² = Σw_iq_i^{2t+2}/Σw_iq_i^{2t}, w_i = λ_i²c_i², q_i = 1 − ηλ_i."""
-    lam = np.asarray(lam, dtype=np.float64)
+    lam = check_reals("lam", float_array("lam", lam))
+    coeffs = check_reals("coeffs", float_array("coeffs", coeffs))
+    eta, t = check_positive("eta", eta), check_int("t", t, 0)
     q = 1.0 - eta * lam
     log_w = 2 * np.log(np.abs(lam * coeffs)) + 2 * t * np.log(np.abs(q))
     w = np.exp(log_w - np.max(log_w))
@@ -140,16 +152,20 @@ def ratio_rounding(lam: np.ndarray[Any, Any], eta: float, t: int) -> float:
     (from ``eigh``) and :func:`gd_gradient_ratios` on H itself: 16dε(t + 2)·ηλ_max·ρ. Each
     ratio is t + 2 d-term products deep, and eigh's backward error (≤ dε‖H‖) moves every
     q_i = 1 − ηλ_i by at most ηλ_max relative units."""
-    lam = np.asarray(lam, dtype=np.float64)
+    lam = check_reals("lam", float_array("lam", lam))
+    eta, t = check_positive("eta", eta), check_int("t", t, 0)
     x = eta * float(np.max(lam))
     return 16.0 * lam.size * EPS * (t + 2) * x * limiting_ratio(lam, eta)
 
 
+@operands("lam", "coeffs")
 def transient_gap(lam: np.ndarray[Any, Any], coeffs: np.ndarray[Any, Any], eta: float,
                   t: int) -> float:
     """A bound on ρ − r_t for the top direction i = 1 (largest |q_i|): r_t² ≥ q₁²p₁ with
     the top's share p₁ ≥ 1 − B, B = Σ_{i≥2}(w_i/w₁)(q_i/q₁)^{2t}, so ρ − r_t ≤ ρB."""
-    lam = np.asarray(lam, dtype=np.float64)
+    lam = check_reals("lam", float_array("lam", lam))
+    coeffs = check_reals("coeffs", float_array("coeffs", coeffs))
+    eta, t = check_positive("eta", eta), check_int("t", t, 0)
     q = np.abs(1.0 - eta * lam)
     top = int(np.argmax(q))
     w = (lam * coeffs) ** 2
@@ -177,13 +193,13 @@ def firing_time_bound(lam: np.ndarray[Any, Any], weights: np.ndarray[Any, Any], 
     must fire: the first t with q₁²(1 − B_t) > τ², B_t = Σ_{i≥2}(w_i/w₁)(q_i/q₁)^{2t}
     (r_t² ≥ q₁²p₁, p₁ ≥ 1 − B_t). Any state whose top share is at least that of ``weights``
     fires as fast; ``horizon`` + 1 if not within ``horizon`` steps (or never)."""
-    lam = np.asarray(lam, dtype=np.float64)
+    lam = float_array("lam", lam)
     q = np.abs(1.0 - eta * lam)
     top = int(np.argmax(lam))
     if q[top] <= threshold or q[top] < np.max(q):
         return horizon + 1
     rest = np.delete(np.arange(lam.size), top)
-    share = np.asarray(weights, dtype=np.float64)[rest] / weights[top]
+    share = float_array("weights", weights)[rest] / weights[top]
     decay = (q[rest] / q[top]) ** 2
     for start in range(0, horizon + 1, 32):  # B_t decreases: look ahead in short blocks
         t = np.arange(start, min(start + 32, horizon + 1))[:, None]
@@ -203,7 +219,7 @@ def cascade_time_bound(lam: np.ndarray[Any, Any], weights: np.ndarray[Any, Any],
     the top direction grows fastest, so each stage starts with a top share at least that of
     w and the first state's bound applies to it. Over 2000 when some stage is not sure to
     fire within 2000 steps."""
-    lam_max = float(np.max(np.asarray(lam, dtype=np.float64)))
+    lam_max = float(np.max(float_array("lam", lam)))
     need = 0
     while eta * lam_max > 1.0 + threshold:
         need += firing_time_bound(lam, weights, eta, threshold) + 1
@@ -216,7 +232,7 @@ def recovery_deadline(lam: np.ndarray[Any, Any], eta: float, factor: float, step
     gradient component below its start at step T = ``steps``: |q_i|^τ|q'_i|^{T−1−τ} < 1 for
     all i and all τ ≤ τ_max (q at η, q' at fη; τ accepted steps, the rejected proposal,
     T − 1 − τ more). −1 if even τ = 0 does not."""
-    lam = np.asarray(lam, dtype=np.float64)
+    lam = float_array("lam", lam)
     lq = np.log(np.abs(1.0 - eta * lam))
     lq2 = np.log(np.abs(1.0 - factor * eta * lam))
     deadline = -1
@@ -232,7 +248,7 @@ def firing_form(lam: np.ndarray[Any, Any], eta: float, k: int,
     """Coefficients a_i (scaled to max |a_i| = 1) of Q = Σa_iz_i² with e₀ = z ~ N(0, I) in
     eigen-coordinates: the rule (constant η) fires within the first k steps iff Q > 0, as
     r_t is non-decreasing: a_i = λ_i²q_i^{2(k−1)}(q_i² − τ²)."""
-    lam = np.asarray(lam, dtype=np.float64)
+    lam = float_array("lam", lam)
     check_int("k", k, 1)
     q = 1.0 - eta * lam
     gap = q**2 - threshold**2
@@ -258,7 +274,7 @@ def divergence_probability(lam: np.ndarray[Any, Any], x: float, steps: int,
       by form_nonpositive_bound of :func:`firing_form` at k = τ_max + 1.
     * Never fires and x ≤ 2: ‖g_T‖ ≤ ρ^T‖g_0‖ ≤ ‖g_0‖, so (0, 0) exactly.
     """
-    lam = np.asarray(lam, dtype=np.float64)
+    lam = float_array("lam", lam)
     steps = check_int("steps", steps, 1)
     final, fires = rule_outcome(x, threshold, factor)
     if final > 2.0:

@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.linear_rate import LinearStep
 from lrtheory.models.rate_checks import (
     ParametrisedStep,
@@ -60,7 +60,7 @@ def _check(eta: Any, lam: Any, beta: Any) -> tuple[float, np.ndarray, float]:
     """η in (0, ∞), λ a finite real array (or number), β in [0, 1): the rules' ranges."""
     eta = check_positive("eta", eta)
     beta = check_real("beta", beta, 0.0, 1.0, lo_open=False)
-    lam_a = np.asarray(lam, dtype=float)
+    lam_a = float_array("lam", lam)
     if not np.all(np.isfinite(lam_a)):
         raise ParameterError("lam", lam, "finite real curvatures")
     return eta, lam_a, beta
@@ -102,7 +102,7 @@ def derived_radius(eta_lam: Any, beta: Any) -> np.ndarray:
     of modulus √β and the real roots come from the same expressions). Broadcasts over
     h = ηλ ≥ 0 and β ∈ [0, 1). Near a double root it errs by up to ~√ε (a square root of a
     cancelling discriminant): use :func:`precise_radius` for checks."""
-    h, b = np.asarray(eta_lam, dtype=float), np.asarray(beta, dtype=float)
+    h, b = float_array("eta_lam", eta_lam), float_array("beta", beta)
     if not np.all(np.isfinite(h)) or np.any(h < 0):
         raise ParameterError("eta_lam", eta_lam, "finite and ≥ 0")
     if not np.all(np.isfinite(b)) or np.any(b < 0) or np.any(b >= 1):
@@ -287,7 +287,7 @@ def fastest_beta(eta: float, lam: float) -> tuple[float, float]:
 
 
 def _rows(rows: Any) -> np.ndarray:
-    c = np.asarray(rows, dtype=float)
+    c = float_array("rows", rows)
     if c.ndim != 2 or c.shape[1] != 2 or c.shape[0] < 2 or not np.all(np.isfinite(c)):
         raise ParameterError("rows", rows, "a finite (T + 1, 2) array, T ≥ 1")
     if np.any(np.all(c == 0, axis=1)):
@@ -328,7 +328,7 @@ def growth_probability(matrix: Any, margin: float = 0.0) -> float:
     a₁ ≥ a₂ the eigenvalues of AᵀA − (1 + margin)I it is 0 if a₁ ≤ 0, 1 if a₂ ≥ 0, else
     (2/π)·arctan √(a₁/−a₂) (the double cone a₁cos²φ + a₂sin²φ > 0). ``margin`` = 0 is
     "the state grew"; ±δ bracket the effect of an error δ‖s‖² in the comparison."""
-    a = np.asarray(matrix, dtype=float)
+    a = float_array("matrix", matrix)
     if a.shape != (2, 2) or not np.all(np.isfinite(a)):
         raise ParameterError("matrix", matrix, "a finite 2×2 array")
     margin = check_real("margin", margin, -1.0)

@@ -37,7 +37,14 @@ from numpy.typing import NDArray
 from scipy.optimize import brentq
 from scipy.special import lambertw
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    check_reals,
+    float_array,
+)
 from lrtheory.models.lyapunov import (
     covariance_recursion,
     stationary_covariance,
@@ -55,7 +62,7 @@ FloatArray = NDArray[np.float64]
 
 
 def _matrix(name: str, m: Any) -> FloatArray:
-    arr = np.atleast_2d(np.asarray(m, dtype=np.float64))
+    arr = np.atleast_2d(float_array(name, m, "a finite symmetric square matrix (or a number)"))
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or not np.all(np.isfinite(arr)) \
             or not np.allclose(arr, arr.T, rtol=0, atol=0):
         raise ParameterError(name, m, "a finite symmetric square matrix (or a number)")
@@ -100,7 +107,7 @@ def form_eigenvalues(a: Any, s: Any) -> FloatArray:
 def form_moments(mu: Any, k: float = 0.0) -> dict[str, float]:
     """E[h] = Σμ, Var h = 2Σμ² and, for k ≠ 0, E[e^{kh}] = ∏(1 − 2kμ)^{−½} together with
     E[e^{2kh}] (so the variance of e^{kh}); k must keep 4k·max μ < 1 (finite variance)."""
-    m = np.asarray(mu, dtype=np.float64)
+    m = check_reals("mu", float_array("mu", mu))
     out = {"mean": float(m.sum()), "variance": float(2 * np.sum(m * m))}
     if k:
         if np.any(4 * k * m >= 1):
@@ -141,7 +148,7 @@ def complex_step_check(eta: float, H: Any, theta0: Any) -> tuple[float, float, f
     for the complex arithmetic."""
     eta = check_positive("eta", eta)
     h_ = _matrix("H", H)
-    theta = np.asarray(theta0, dtype=np.float64)
+    theta = check_reals("theta0", float_array("theta0", theta0))
     if theta.shape != (h_.shape[0],):
         raise ParameterError("theta0", theta0, f"a vector of length {h_.shape[0]}")
 
@@ -165,7 +172,9 @@ def line_search_check(H: Any, theta0: Any) -> tuple[float, float, float]:
     a tolerance): Brent's 2(xtol + 4ε|x|) plus the rounding of the signal near its zero,
     (2d + 2)ε(gᵀg + x·gᵀHg)·4, over its slope gᵀHg."""
     h_ = _matrix("H", H)
-    theta = np.asarray(theta0, dtype=np.float64)
+    theta = check_reals("theta0", float_array("theta0", theta0))
+    if theta.shape != (h_.shape[0],):
+        raise ParameterError("theta0", theta0, f"a vector of length {h_.shape[0]}")
     g = h_ @ theta
     lam = np.linalg.eigvalsh(h_)
     if lam[0] <= 0:
@@ -296,6 +305,6 @@ def mean_field_eta(tau: Any, eta0: float, lam: float, noise_var: float, alpha: f
     s2, alpha = check_positive("noise_var", noise_var), check_positive("alpha", alpha)
     if eta0 * lam >= 2:
         raise ParameterError("eta0", eta0, f"< 2/λ = {2 / lam:g}")
-    t = np.asarray(tau, dtype=np.float64)
+    t = float_array("tau", tau)
     z = -(lam * eta0 / 2) * np.exp(-(lam * eta0 + alpha * lam * s2 * t) / 2)
     return -(2 / lam) * np.real(lambertw(z, 0))

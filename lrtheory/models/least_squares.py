@@ -32,7 +32,14 @@ from typing import Any
 
 import numpy as np
 
-from lrtheory.errors import ParameterError, check_int, check_positive
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    float_array,
+    operand_problem,
+    operands,
+)
 from lrtheory.models.rounding import EPS
 
 FloatArray = np.ndarray[Any, Any]
@@ -41,7 +48,7 @@ Array = Any
 
 
 def _matrix(name: str, value: object, square: bool = False) -> FloatArray:
-    a = np.asarray(value, dtype=np.float64)
+    a = float_array(name, value)
     if a.ndim != 2 or (square and a.shape[0] != a.shape[1]) or not np.all(np.isfinite(a)):
         raise ParameterError(name, getattr(a, "shape", value),
                              "a finite square matrix" if square else "a finite 2-D array")
@@ -93,13 +100,30 @@ def design_moments(patterns: object, rms: object) -> FloatArray:
     f = _matrix("patterns", patterns)
     if not np.all(np.abs(f) == 1.0):
         raise ParameterError("patterns", "entries", "±1 entries only")
-    r = np.asarray(rms, dtype=np.float64)
+    r = float_array("rms", rms)
     if r.shape != (f.shape[1],) or not np.all(np.isfinite(r)) or np.any(r <= 0):
         raise ParameterError("rms", rms, f"{f.shape[1]} positive finite values")
     out: FloatArray = (f.T @ f / f.shape[0]) * np.outer(r, r)
     return out
 
 
+def _design_problem(row_signs: Any, patterns: Any, rms: Any) -> ParameterError | None:
+    """Which of sign_design's arrays is wrong: not real, or not (…, k), (…, k, m), (…, m)."""
+    for name, value, ndim in (("row_signs", row_signs, 1), ("patterns", patterns, 2),
+                              ("rms", rms, 1)):
+        problem = operand_problem({name: value})
+        if problem is not None:
+            return problem
+        if np.ndim(value) < ndim:
+            return ParameterError(name, np.shape(value), f"an array with ≥ {ndim} axes")
+    m = np.shape(patterns)[-1]
+    if np.shape(rms)[-1] != m:
+        return ParameterError("rms", np.shape(rms), f"an array whose last axis has the {m} "
+                              "columns of patterns")
+    return None
+
+
+@operands("row_signs", "patterns", "rms", problem=lambda given: _design_problem(**given))
 def sign_design(row_signs: Array, patterns: Array, rms: Array) -> Array:
     """X = diag(a)·F·diag(r), batched over leading axes (any backend).
 
@@ -108,11 +132,12 @@ def sign_design(row_signs: Array, patterns: Array, rms: Array) -> Array:
     (patterns, rms), whatever the row signs.
     """
     if row_signs.shape[-1] != patterns.shape[-2]:
-        raise ParameterError("row_signs", row_signs.shape,
-                             f"an array whose last axis has the {patterns.shape[-2]} rows of F")
+        raise ParameterError("row_signs", row_signs.shape, "an array whose last axis has the "
+                             f"{patterns.shape[-2]} rows of patterns (F)")
     return row_signs[..., :, None] * patterns * rms[..., None, :]
 
 
+@operands("x", "scales")
 def scale_features(x: Array, scales: Array) -> Array:
     """X·diag(s): feature j multiplied by s_j (a change of units), batched (any backend)."""
     return x * scales[..., None, :]
@@ -123,6 +148,7 @@ def scale_features(x: Array, scales: Array) -> Array:
 # --------------------------------------------------------------------------------------
 
 
+@operands("x")
 def hessian(x: Array) -> Array:
     """H = (1/n)XᵀX, the uncentred second-moment matrix of the features."""
     return x.swapaxes(-1, -2) @ x / x.shape[-2]
@@ -163,6 +189,7 @@ def minimiser(x: Array, y: Array, xp: Any = np) -> Array:
 # --------------------------------------------------------------------------------------
 
 
+@operands("h")
 def jacobi_scaling(h: Array) -> Array:
     """D = diag(H)^{1/2} as the vector of its diagonal, batched (any backend)."""
     return h.diagonal(axis1=-2, axis2=-1) ** 0.5
@@ -171,7 +198,7 @@ def jacobi_scaling(h: Array) -> Array:
 def reparameterised_hessian(h: object, scaling: object) -> FloatArray:
     """H_v = D⁻ᵀHD⁻¹ for v = Dw; ``scaling`` is D itself (a matrix) or its diagonal."""
     hm = _matrix("h", h, square=True)
-    dm = np.asarray(scaling, dtype=np.float64)
+    dm = float_array("scaling", scaling)
     if dm.ndim == 1:
         dm = np.diag(dm)
     if dm.shape != hm.shape or not np.all(np.isfinite(dm)):

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.special import comb, gammaln, logsumexp
 
-from lrtheory.errors import ParameterError, check_int, check_positive
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.rounding import EPS
 
 LinearStep = Callable[[tuple[np.ndarray, ...]], Sequence[np.ndarray]]
@@ -82,7 +82,7 @@ def rate_bracket(step: LinearStep, matrices: np.ndarray, steps: int,
     of r_T: per step a k-term dot product per entry (≤ k^{3/2}ε‖|M|‖/ρ relative, the entries'
     absolute sum over ρ), 2ε for the norm and 2ε/T for the root.
     """
-    m = np.asarray(matrices, dtype=float)
+    m = float_array("matrices", matrices)
     k = m.shape[-1]
     measured = measured_rate(step, k, steps, batch=m.shape[:-2])
     radius = np.max(np.abs(np.linalg.eigvals(m)), axis=-1) if rho is None else np.asarray(rho)
@@ -95,9 +95,18 @@ def rate_bracket(step: LinearStep, matrices: np.ndarray, steps: int,
     return RateBracket(measured, radius, np.asarray(upper, dtype=float), rounding)
 
 
+def _square(name: str, matrix: Any) -> np.ndarray:
+    """A finite array of square matrices, shape (…, k, k)."""
+    m = float_array(name, matrix)
+    if m.ndim < 2 or m.shape[-1] != m.shape[-2] or not np.all(np.isfinite(m)):
+        raise ParameterError(name, np.shape(matrix), "a finite array of square matrices "
+                             "(…, k, k)")
+    return m
+
+
 def departure_from_normality(matrix: np.ndarray) -> np.ndarray:
     """ν = √(‖M‖_F² − Σ|λ_i|²) (Henrici), over the last two axes; 0 for a normal matrix."""
-    m = np.asarray(matrix, dtype=float)
+    m = _square("matrix", matrix)
     frob = np.sum(m * m, axis=(-2, -1))
     eig = np.sum(np.abs(np.linalg.eigvals(m)) ** 2, axis=-1)
     nu: np.ndarray = np.sqrt(np.maximum(frob - eig, 0.0))
@@ -107,8 +116,9 @@ def departure_from_normality(matrix: np.ndarray) -> np.ndarray:
 def henrici_upper(rho: float, nu: float, k: int, steps: int) -> float:
     """(Σ_{j<k} C(T, j) ρ^{T−j} ν^j)^{1/T}: the largest r_T a k×k matrix with spectral radius ρ
     and departure from normality ν can show after T steps (evaluated in logs)."""
-    if rho < 0 or nu < 0:
-        raise ParameterError("rho, nu", (rho, nu), "≥ 0")
+    rho = check_real("rho", rho, 0.0, lo_open=False)
+    nu = check_real("nu", nu, 0.0, lo_open=False)
+    k, steps = check_int("k", k, 1), check_int("steps", steps, 1)
     terms = []
     for j in range(min(k, steps + 1)):
         if (j < steps and rho == 0) or (j > 0 and nu == 0):
@@ -129,7 +139,11 @@ def henrici_upper_array(rho: np.ndarray, nu: np.ndarray, k: int, steps: int) -> 
     k terms' logarithms are combined by a max-shifted sum rather than one ``logsumexp`` per
     element. Terms with a zero factor (ρ = 0 with j < T, ν = 0 with j > 0) drop out; an
     element with none left is 0."""
-    r, n = np.broadcast_arrays(np.asarray(rho, dtype=float), np.asarray(nu, dtype=float))
+    try:
+        r, n = np.broadcast_arrays(float_array("rho", rho), float_array("nu", nu))
+    except ValueError:
+        raise ParameterError("nu", np.shape(nu), f"of a shape that broadcasts with rho's "
+                             f"{np.shape(rho)}") from None
     if np.any(r < 0) or np.any(n < 0) or not (np.all(np.isfinite(r)) and np.all(np.isfinite(n))):
         raise ParameterError("rho, nu", (rho, nu), "finite and ≥ 0")
     k, steps = check_int("k", k, 1), check_int("steps", steps, 1)
@@ -158,6 +172,8 @@ def rate_rounding(rho: float, nu: float, k: int, steps: int, e: float) -> float:
     for the final norm, the logarithms and the exponential (r_T ≤ h_T^{1/T}). Evaluated
     as g_j = h_j/ρ^j = Σ_{i<k} C(j, i)(ν/ρ)^i, so that nothing overflows."""
     check_positive("rho", rho)
+    nu = check_real("nu", nu, 0.0, lo_open=False)
+    k, e = check_int("k", k, 1), check_real("e", e, 0.0, lo_open=False)
     steps = check_int("steps", steps, 1)
     j = np.arange(steps + 1, dtype=float)
     g = sum(comb(j, i) * (nu / rho) ** i for i in range(k))
@@ -181,7 +197,7 @@ def nilpotent_rate_rounding(matrix: np.ndarray, steps: int, e: float) -> float:
     norm, the logarithms and the exponential. ``matrix``: M^k = 0 exactly in float64;
     ``steps`` ≥ k.
     """
-    m = np.asarray(matrix, dtype=float)
+    m = float_array("matrix", matrix)
     if m.ndim != 2 or m.shape[0] != m.shape[1] or not np.all(np.isfinite(m)):
         raise ParameterError("matrix", np.shape(matrix), "a finite square matrix")
     k = m.shape[0]

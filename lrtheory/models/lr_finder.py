@@ -33,7 +33,7 @@ import numpy as np
 from scipy.special import roots_legendre
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_int, check_real
+from lrtheory.errors import ParameterError, check_int, check_real, float_array
 from lrtheory.models.convergence import steps_to_tolerance
 from lrtheory.models.range_test import HVP, gd_step, quadratic_loss, run_range_test
 from lrtheory.models.worst_case import sup_norm
@@ -70,7 +70,7 @@ def positive_form_probability(weights: Any, nodes: int = 256) -> FormProbability
     |I_N − I_{N/2}|/π plus the tails. Rows with no positive (negative) weight are exactly
     0 (1).
     """
-    w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    w = np.atleast_2d(float_array("weights", weights))
     nodes = check_int("nodes", nodes, 16)
     if w.ndim != 2 or w.shape[1] == 0 or np.any(np.isnan(w)):
         raise ParameterError("weights", w.shape, "a (k, d) array of weights, no NaN")
@@ -126,8 +126,8 @@ def doubling_multiples(first_above: float, below: int, above: int) -> Array:
 
 def restart_weights(lam: Any, etas: Any, steps: int) -> Array:
     """w_ki = λ_i[(1 − η_kλ_i)^{2T} − 1]: L_T − L₀ = ½Σ_i w_kic_i² for the run at η_k."""
-    lam = np.asarray(lam, dtype=np.float64)
-    etas = np.atleast_1d(np.asarray(etas, dtype=np.float64))
+    lam = float_array("lam", lam)
+    etas = np.atleast_1d(float_array("etas", etas))
     steps = check_int("steps", steps, 1)
     if lam.ndim != 1 or not np.all(lam > 0):
         raise ParameterError("lam", lam, "a 1-D array of positive curvatures")
@@ -153,7 +153,7 @@ class DetectionLaw:
 
     def mean(self, values: Any) -> Any:
         """E[g(stop)] for the K + 1 values g(η_0), …, g(η_{K−1}), g(no stop) (per grid)."""
-        values = np.asarray(values, dtype=np.float64)
+        values = float_array("values", values)
         if values.shape[-1] != self.stop.shape[-1]:
             raise ParameterError("values", values.shape, f"K + 1 = {self.stop.shape[-1]} "
                                  "values along the last axis")
@@ -164,7 +164,7 @@ def detection_law(lam: Any, etas: Any, steps: int, nodes: int = 256) -> Detectio
     """The exact law of the restart search's stopping rate (module docstring): the flagged
     sets are nested, so P(stop at η_k) = P_k − P_{k−1}. ``etas``: an increasing grid (K,)
     or a batch of them (m, K), evaluated in one vectorised Imhof call."""
-    etas = np.asarray(etas, dtype=np.float64)
+    etas = float_array("etas", etas)
     if etas.ndim not in (1, 2) or np.any(np.diff(etas, axis=-1) <= 0):
         raise ParameterError("etas", etas.shape, "an increasing grid (K,) or grids (m, K)")
     prob = positive_form_probability(restart_weights(lam, etas.ravel(), steps), nodes)
@@ -224,7 +224,7 @@ def restart_threshold_bound(lam: Any, c: Any, steps: int) -> Array:
 
 
 def _check_starts(c: Any, d: int) -> Array:
-    starts: Array = np.atleast_2d(np.asarray(c, dtype=np.float64))
+    starts: Array = np.atleast_2d(float_array("c", c))
     if starts.ndim != 2 or starts.shape[1] != d or not np.all(np.isfinite(starts)):
         raise ParameterError("c", np.shape(c), f"finite starts, one per row, {d} coefficients each")
     return starts
@@ -364,7 +364,7 @@ def search_expectations(lam: Any, x: Any, steps: int) -> SearchExpectations:
     lam = check_spectrum(lam)
     lam_max = float(lam[-1])
     law = detection_law(lam, 2.0 * np.asarray(x) / lam_max, steps)
-    outcomes = stopping_outcomes(np.asarray(x, dtype=np.float64))
+    outcomes = stopping_outcomes(float_array("x", x))
     first = ((outcomes > 1.0) & (outcomes <= 2.0)) * 1.0
     values = np.stack([law.mean(outcomes), law.mean(first)], axis=-1)
     # |E_exact − E| ≤ Σ_k |g_k|·|Δstop_k| ≤ (K + 1)·max|g|·(error of one entry).
@@ -403,7 +403,7 @@ def continuing_detection(hvp: HVP, e0: Any, etas: Any, per_rate: int, factor: fl
     (np.inf where that never happens)."""
     per_rate = check_int("per_rate", per_rate, 1)
     factor = check_real("factor", factor, 1.0, math.inf, lo_open=False)
-    rates = np.repeat(np.asarray(etas, dtype=np.float64), per_rate)
+    rates = np.repeat(float_array("etas", etas), per_rate)
     losses = run_range_test(hvp, e0, rates, xp).losses
     best = xp.minimum.accumulate(losses, axis=1)[:, :-1]
     jumped = losses[:, 1:] > factor * best
@@ -420,7 +420,7 @@ def contraction(lam: Any, eta: Any) -> Any:
     """ρ(η) = max_i |1 − ηλ_i| per rate (``eta`` any shape; ``lam`` a sorted positive
     spectrum, :func:`check_spectrum`)."""
     lam = check_spectrum(lam)
-    eta = np.asarray(eta, dtype=np.float64)
+    eta = float_array("eta", eta, "finite positive learning rates")
     if eta.size == 0 or not np.all(np.isfinite(eta)) or not np.all(eta > 0):
         raise ParameterError("eta", eta, "finite positive learning rates")
     return np.max(np.abs(1.0 - eta[..., None] * lam), axis=-1)
@@ -473,7 +473,7 @@ def legendre_unit(n: int) -> tuple[Array, Array]:
 
 def check_spectrum(lam: Any) -> Array:
     """A sorted, positive 1-D spectrum (λ_max last), or ParameterError."""
-    spectrum: Array = np.asarray(lam, dtype=np.float64)
+    spectrum: Array = float_array("lam", lam)
     if (spectrum.ndim != 1 or spectrum.size == 0 or not np.all(spectrum > 0)
             or np.any(np.diff(spectrum) < 0) or not np.all(np.isfinite(spectrum))):
         raise ParameterError("lam", lam, "a sorted 1-D array of positive finite curvatures")

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import solve_continuous_lyapunov, solve_discrete_lyapunov
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 
@@ -41,7 +41,7 @@ FloatArray = NDArray[np.float64]
 
 
 def _symmetric(name: str, m: Any, d: int | None = None) -> FloatArray:
-    a = np.asarray(m, dtype=np.float64)
+    a = float_array(name, m)
     if a.ndim != 2 or a.shape[0] != a.shape[1] or (d is not None and a.shape[0] != d):
         size = f"{d}×{d}" if d is not None else "square"
         raise ParameterError(name, np.shape(m), f"a {size} matrix")
@@ -241,7 +241,7 @@ def sde_error_bound(eta: float, H: Any, C: Any, B: float, sigma: Any) -> float:
 def rotated_quadratic(eigenvalues: Any, angle: float) -> FloatArray:
     """H = R(θ) diag(λ) R(θ)ᵀ in two dimensions: a Hessian whose eigenbasis is turned by θ,
     so that it does not commute with a diagonal noise covariance unless θ ∈ (π/2)ℤ."""
-    lam = np.asarray(eigenvalues, dtype=np.float64)
+    lam = float_array("eigenvalues", eigenvalues)
     if lam.shape != (2,) or not np.all(np.isfinite(lam)):
         raise ParameterError("eigenvalues", eigenvalues, "two finite numbers")
     angle = check_real("angle", angle)

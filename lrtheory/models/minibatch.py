@@ -64,8 +64,8 @@ def _values(values: Iterable[Any]) -> list[Fraction]:
     return out
 
 
-def _batch(batch: object, n: int, replacement: bool) -> int:
-    return check_int("batch", batch, 1, None if replacement else n)
+def _batch(batch: object, n: int, replacement: bool, name: str = "batch") -> int:
+    return check_int(name, batch, 1, None if replacement else n)
 
 
 def population_moments(values: Iterable[Any]) -> tuple[Fraction, Fraction]:
@@ -97,7 +97,7 @@ def moments_by_size(values: Iterable[Any], max_batch: int,
     as Python integers (no rounding, no overflow), other data as fractions; O(n·k) steps.
     """
     g = _values(values)
-    top = _batch(max_batch, len(g), replacement)
+    top = _batch(max_batch, len(g), replacement, "max_batch")
     data: list[Fraction] | list[int] = (
         [int(x) for x in g] if all(x.denominator == 1 for x in g) else g)
     counts = [1] + [0] * top

@@ -19,7 +19,14 @@ import numpy as np
 import sympy as sp
 
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    float_array,
+    operands,
+)
 from lrtheory.models.linear_rate import LinearStep
 from lrtheory.models.rate_checks import (
     RateBand,
@@ -71,7 +78,7 @@ def _beta(beta: Any) -> float:
 
 
 def _lams(lam: Any) -> np.ndarray:
-    lam_a = np.asarray(lam, dtype=float)
+    lam_a = float_array("lam", lam)
     if not np.all(np.isfinite(lam_a)) or np.any(lam_a <= 0):
         raise ParameterError("lam", lam, "curvatures in (0, inf)")
     return lam_a
@@ -81,7 +88,7 @@ def nag_radius(h: Any, beta: Any) -> np.ndarray:
     """ρ(h, β) of NAG from its derived characteristic polynomial (h = ηλ ≥ 0, 0 ≤ β < 1;
     broadcasts). Near a double root it errs by up to ~√ε: use :func:`precise_nag_radius`
     for checks."""
-    h_a, b = np.asarray(h, dtype=float), np.asarray(beta, dtype=float)
+    h_a, b = float_array("h", h), float_array("beta", beta)
     if not np.all(np.isfinite(h_a)) or np.any(h_a < 0):
         raise ParameterError("h", h, "finite and ≥ 0")
     if not np.all(np.isfinite(b)) or np.any(b < 0) or np.any(b >= 1):
@@ -105,6 +112,7 @@ def nag_matrix(eta: float, lam: float, beta: float) -> np.ndarray:
     return np.array(forms()["matrix"](eta, lam, beta), dtype=float)
 
 
+@operands("s", "lam", "eta", "beta")
 def lookahead(s: Sequence[Any], eta: Any, lam: Any, beta: Any) -> Sequence[Any]:
     """One step of seed 003's look-ahead NAG on λθ²/2, state (θ, v) (arrays or symbols)."""
     return nesterov(s[0], s[1], lambda y: lam * y, eta, beta)
@@ -182,6 +190,7 @@ def stationary_variance(eta: float, lam: float, beta: float) -> tuple[float, flo
     its LU tolerance 64ε·cond(I − M⊗M)·max|Σ|)."""
     from scipy.linalg import solve_discrete_lyapunov
 
+    check_positive("lam", lam)
     m = nag_matrix(eta, lam, beta)
     b = np.array(forms()["b"](eta, lam, beta), dtype=float)
     solved = solve_discrete_lyapunov(m, b @ b.T)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive
+from lrtheory.errors import ParameterError, check_int, check_positive, float_array
 from lrtheory.models.quadratic import gd_growth_rate, growth_rate_rounding
 from lrtheory.models.rounding import EPS
 from lrtheory.models.threshold import bisect_threshold
@@ -42,7 +42,7 @@ RULES = ("per-level", "shared")
 
 
 def _curvatures(curvatures: Any) -> FloatArray:
-    c = np.asarray(curvatures, dtype=np.float64)
+    c = float_array("curvatures", curvatures)
     if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)) or np.any(c <= 0):
         raise ParameterError("curvatures", curvatures, "a non-empty 1-D array of c_ℓ > 0")
     return c

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_real
+from lrtheory.errors import ParameterError, check_int, check_real, float_array
 from lrtheory.models.second_moments import second_moment_path
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 
@@ -40,7 +40,7 @@ FloatArray = NDArray[np.float64]
 
 def _vector(name: str, value: Any, positive: bool = True) -> FloatArray:
     """A finite 1-D float64 array (a scalar becomes length 1), > 0 if ``positive``."""
-    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    arr = np.atleast_1d(float_array(name, value))
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
         raise ParameterError(name, value, "a non-empty finite 1-D array")
     if positive and not np.all(arr > 0):
@@ -50,14 +50,14 @@ def _vector(name: str, value: Any, positive: bool = True) -> FloatArray:
 
 def _rates(rates: Any) -> FloatArray:
     """η_t as an array of shape (T, *batch): finite and ≥ 0."""
-    arr = np.asarray(rates, dtype=np.float64)
+    arr = float_array("rates", rates)
     if arr.ndim < 1 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ParameterError("rates", rates, "an array (T, …) of finite rates ≥ 0")
     return arr
 
 
 def _noise(noise_var: Any, d: int) -> FloatArray:
-    s2 = np.broadcast_to(np.asarray(noise_var, dtype=np.float64), (d,)) if np.ndim(
+    s2 = np.broadcast_to(float_array("noise_var", noise_var), (d,)) if np.ndim(
         noise_var) <= 1 and np.size(noise_var) in (1, d) else None
     if s2 is None or not np.all(np.isfinite(s2)) or np.any(s2 < 0):
         raise ParameterError("noise_var", noise_var, f"≥ 0: a number or {d} numbers")
@@ -74,7 +74,10 @@ def sgd_second_moments(curvatures: Any, noise_var: Any, rates: Any,
     lam = _vector("curvatures", curvatures)
     s2 = _noise(noise_var, lam.size)
     eta = _rates(rates)
-    m = np.broadcast_to(np.asarray(m0, dtype=np.float64), lam.shape)
+    m = float_array("m0", m0, "≥ 0: a number or one per direction")
+    if m.size not in (1, lam.size) or m.ndim > 1:
+        raise ParameterError("m0", m0, f"≥ 0: a number or {lam.size}, one per direction")
+    m = np.broadcast_to(m, lam.shape)
     if not np.all(np.isfinite(m)) or np.any(m < 0):
         raise ParameterError("m0", m0, "≥ 0: a number or one per direction")
     path = np.empty((eta.shape[0] + 1, *eta.shape[1:], lam.size))
@@ -96,7 +99,7 @@ def heavy_ball_second_moments(curvatures: Any, noise_var: Any, rates: Sequence[f
     if eta.ndim != 1:
         raise ParameterError("rates", rates, "a 1-D array of T rates")
     beta = check_real("beta", beta, 0.0, 1.0, lo_open=False)
-    m = np.broadcast_to(np.asarray(m0, dtype=np.float64), lam.shape)
+    m = np.broadcast_to(float_array("m0", m0), lam.shape)
     cov = np.zeros((lam.size, 2, 2))
     cov[:, 0, 0] = m
     # Noise of unit variance with b scaled by s_i per direction: one call for all d.
@@ -117,7 +120,7 @@ def heavy_ball_second_moments(curvatures: Any, noise_var: Any, rates: Sequence[f
 def expected_loss(curvatures: Any, moments: Any) -> FloatArray:
     """E[L] = ½Σ_i λ_i m_i over the last axis of ``moments`` (any leading shape)."""
     lam = _vector("curvatures", curvatures)
-    m = np.asarray(moments, dtype=np.float64)
+    m = float_array("moments", moments)
     if m.shape[-1:] != lam.shape:
         raise ParameterError("moments", m.shape, f"an array whose last axis has {lam.size}")
     return np.asarray(0.5 * (m * lam).sum(axis=-1))
@@ -134,7 +137,7 @@ def scheduled_sgd(curvatures: Any, noise_sd: Any, rates: Any, record: Sequence[i
     (n, len(record)). Its mean is exactly ½Σλ_i m_{t,i} of :func:`sgd_second_moments`
     (:func:`heavy_ball_second_moments`) with m₀ = x0²."""
     lam = _vector("curvatures", curvatures)
-    s = np.broadcast_to(_noise(np.square(np.asarray(noise_sd, dtype=np.float64)), lam.size),
+    s = np.broadcast_to(_noise(np.square(float_array("noise_sd", noise_sd)), lam.size),
                         lam.shape) ** 0.5
     eta = _rates(rates)
     if eta.ndim != 1:
@@ -143,7 +146,7 @@ def scheduled_sgd(curvatures: Any, noise_sd: Any, rates: Any, record: Sequence[i
     if not steps:
         raise ParameterError("record", record, "at least one step in [0, T]")
     beta = check_real("beta", beta, 0.0, 1.0, lo_open=False)
-    start = np.broadcast_to(np.asarray(x0, dtype=np.float64), lam.shape)
+    start = np.broadcast_to(float_array("x0", x0), lam.shape)
     if not np.all(np.isfinite(start)):
         raise ParameterError("x0", x0, "finite: a number or one per direction")
 

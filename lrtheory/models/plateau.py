@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models import nqm
 from lrtheory.models.threshold import Threshold, bisect_threshold
 from lrtheory.montecarlo.backend import numpy_backend
@@ -124,11 +124,11 @@ def first_cut(schedule: PlateauSchedule, lam: float, noise_var: Any, rates: Any,
     if not isinstance(schedule, PlateauSchedule):
         raise ParameterError("schedule", schedule, "a PlateauSchedule (reduce_on_plateau)")
     lam, _, e = _problem(lam, 0.0, steps_per_epoch)
-    eta = np.atleast_1d(np.asarray(rates, dtype=np.float64))
+    eta = np.atleast_1d(float_array("rates", rates))
     if eta.ndim != 1 or not np.all((eta > 0) & np.isfinite(eta)):
         raise ParameterError("rates", rates, "a 1-D array of finite rates > 0")
-    s2 = np.broadcast_to(np.asarray(noise_var, dtype=np.float64), eta.shape)
-    m = np.broadcast_to(np.asarray(m0, dtype=np.float64), eta.shape).copy()
+    s2 = np.broadcast_to(float_array("noise_var", noise_var), eta.shape)
+    m = np.broadcast_to(float_array("m0", m0), eta.shape).copy()
     if not np.all(np.isfinite(s2) & (s2 >= 0)) or not np.all(np.isfinite(m) & (m >= 0)):
         raise ParameterError("noise_var/m0", (noise_var, m0), "finite and ≥ 0, one per run")
     max_epochs = check_int("max_epochs", max_epochs, 1)
@@ -156,6 +156,7 @@ def step_schedule_losses(eta0: float, factor: float, intervals: Sequence[int], l
     recursion side by side (rates of shape (T, S))."""
     lam, noise_var, _ = _problem(lam, noise_var, 1)
     eta0 = check_positive("eta0", eta0)
+    m0 = check_real("m0", m0, 0.0, lo_open=False)
     factor = check_real("factor", factor, 0.0, 1.0, hi_open=False)
     steps = check_int("steps", steps, 1)
     every = [check_int(f"intervals[{i}]", s, 1) for i, s in enumerate(intervals)]

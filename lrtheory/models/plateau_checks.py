@@ -20,6 +20,7 @@ from functools import cache
 import numpy as np
 
 from lrtheory.claim import ModelCheck, Point
+from lrtheory.errors import check_int, check_positive, check_real
 from lrtheory.models import plateau as mp
 from lrtheory.models.rounding import RECURSION_ROUNDING_REASON, recursion_rounding
 from lrtheory.schedules.plateau import PlateauSchedule, reduce_on_plateau
@@ -38,7 +39,7 @@ def schedule_of(point: Point) -> PlateauSchedule:
 
 def noise_floor(rate: float) -> float:
     """The derived floor F(η) for this problem."""
-    return float(sh.numeric()["floor"](rate, LAM, SIGMA, BATCH))
+    return float(sh.numeric()["floor"](check_positive("rate", rate), LAM, SIGMA, BATCH))
 
 
 def expected_loss_run(point: Point) -> mp.PlateauRun:
@@ -59,6 +60,8 @@ def stage_bracket(point: Point, start: int, rate: float, gap: float,
     """The derived bracket for a stage's cut (:func:`sh.cut_bracket`), in epochs of the run
     (``fresh``: the best is this stage's own, as after the first epoch of a run)."""
     q = point.params
+    start = check_int("start", start, 0)
+    rate, gap = check_positive("rate", rate), check_real("gap", gap)
     a = sh.numeric()["A"](rate, LAM, int(q["epoch"]))
     lo, hi = sh.cut_bracket(gap, q["threshold"], noise_floor(rate), a, int(q["patience"]), fresh)
     return start + lo, start + hi

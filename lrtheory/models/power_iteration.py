@@ -25,7 +25,7 @@ from scipy.integrate import quad
 from scipy.special import betaln, digamma, fdtrc
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import check_int, check_positive, check_real
+from lrtheory.errors import check_int, check_positive, check_real, check_reals, float_array
 
 Array = np.ndarray[Any, Any]
 
@@ -50,6 +50,7 @@ def power_iteration(hvp: Callable[[Any], Any], v0: Any, k: int) -> tuple[Any, An
 def relative_error(u: Any, r: float, k: int) -> Any:
     """(λ_max − λ̂_k)/λ_max = (1 − r)·a(1 − u)/(u + a(1 − u)), a = r^{2k}, two-level spectrum."""
     a = check_real("r", r, 0.0, 1.0) ** (2 * check_int("k", k, 0))
+    u = check_reals("u", u, 0.0, 1.0, lo_open=False, hi_open=False)
     return (1.0 - r) * a * (1.0 - u) / (u + a * (1.0 - u))
 
 
@@ -85,8 +86,10 @@ def safe_iterations(tan2: Any, r: float, s: float) -> Any:
     """The fewest k with λ̂_k > sλ_max for a start with tan²θ₀ = ``tan2``:
     max(0, ⌊ln(tan²θ₀ (s − r)/(1 − s)) / (2 ln(1/r))⌋ + 1); 0 when r ≥ s."""
     if failure_threshold(0, r, s) == math.inf:  # r ≥ s (and both checked)
-        return np.zeros_like(np.asarray(tan2, dtype=np.float64), dtype=np.int64)
-    x = np.log(np.asarray(tan2) * (s - r) / (1.0 - s)) / (2.0 * math.log(1.0 / r))
+        return np.zeros_like(float_array("tan2", tan2), dtype=np.int64)
+    tan2 = check_reals("tan2", tan2, 0.0, lo_open=False)
+    with np.errstate(divide="ignore"):  # tan²θ₀ = 0: the start is on the top eigenvector
+        x = np.log(np.asarray(tan2) * (s - r) / (1.0 - s)) / (2.0 * math.log(1.0 / r))
     return np.where(x < 0, 0, np.floor(x) + 1).astype(np.int64)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import ortho_group
 
-from lrtheory.errors import ParameterError, check_int, check_positive
+from lrtheory.errors import ParameterError, check_int, check_positive, float_array
 from lrtheory.models.rounding import EPS
 
 
@@ -19,7 +19,7 @@ def spd_matrix(d: int, lam_min: float, lam_max: float, seed: int) -> np.ndarray[
     lam_max = check_positive("lam_max", lam_max)
     if lam_max < lam_min:
         raise ParameterError("lam_max", lam_max, f"at least lam_min = {lam_min:g}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int("seed", seed, 0))
     inner = np.exp(rng.uniform(np.log(lam_min), np.log(lam_max), size=max(d - 2, 0)))
     lam = np.sort(np.concatenate([[lam_min, lam_max], inner]))[:d]
     if d == 1:
@@ -37,7 +37,7 @@ def gd_growth_rate(h: np.ndarray[Any, Any], eta: float, steps: int) -> float:
     ρ(I − ηH)^t at every t, so the measurement has no transient: only rounding (the matrix is
     renormalised each step and the scale kept in logarithms, so nothing overflows).
     """
-    h = np.asarray(h, dtype=np.float64)
+    h = float_array("h", h)
     if h.ndim != 2 or h.shape[0] != h.shape[1] or not np.all(np.isfinite(h)):
         raise ParameterError("h", h.shape, "a finite square matrix")
     eta = check_positive("eta", eta)
@@ -61,7 +61,11 @@ def growth_rate_rounding(h: np.ndarray[Any, Any], eta: float, steps: int) -> flo
     The geometric mean over t steps keeps that relative size; the final spectral norm adds
     d ε / t. Hence |Δρ| ≤ ρ [d^{3/2} ε (1 + η‖H‖)/ρ + 2ε + d ε / t].
     """
+    h = float_array("h", h)
+    if h.ndim != 2 or h.shape[0] != h.shape[1] or not np.all(np.isfinite(h)):
+        raise ParameterError("h", np.shape(h), "a finite square matrix")
     d = h.shape[0]
+    eta, steps = check_positive("eta", eta), check_int("steps", steps, 1)
     norm_h = float(np.linalg.norm(h, 2))
     rho = float(np.max(np.abs(1.0 - eta * np.linalg.eigvalsh(h))))
     relative = d**1.5 * EPS * (1.0 + eta * norm_h) / rho + 2.0 * EPS + d * EPS / steps

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.integrate import quad
 
-from lrtheory.errors import ParameterError
+from lrtheory.errors import ParameterError, float_array
 
 _LOG_LO, _LOG_HI = -60.0, 90.0
 """The range of s = ln u integrated numerically, for max |a_i| = 1 (tails bounded below)."""
@@ -42,7 +42,7 @@ def form_positive_probability(a: np.ndarray[Any, Any]) -> tuple[float, float]:
     Without mixed signs the answer is exact: 0 if every a_i ≤ 0, 1 if every a_i ≥ 0 (and
     one is positive, so that P(Q = 0) = 0).
     """
-    a = np.asarray(a, dtype=np.float64)
+    a = float_array("a", a)
     if a.ndim != 1 or a.size == 0 or not np.all(np.isfinite(a)):
         raise ParameterError("a", a, "a non-empty 1-D array of finite coefficients")
     if np.all(a <= 0):
@@ -76,7 +76,7 @@ def form_nonpositive_bound(a: np.ndarray[Any, Any]) -> float:
 
     capped at 1 (and 1 when no coefficient is positive).
     """
-    a = np.asarray(a, dtype=np.float64)
+    a = float_array("a", a)
     top = float(np.max(a))
     if top <= 0:
         return 1.0

@@ -28,7 +28,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from lrtheory.errors import ParameterError, check_int, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 from lrtheory.models.bifurcation import (
     Flip,
     MapFamily,
@@ -111,7 +111,7 @@ def attracting_cycle(k: int, eta: float) -> PeriodicOrbit:
     mpmath (50 digits), started off the cycle, at the critical value."""
     _check_period(k)
     with mpmath.workdps(50):
-        e = mpmath.mpf(repr(check_real("eta", eta)))
+        e = mpmath.mpf(repr(check_positive("eta", eta)))
         start = family().f(numeric(derivation()[1].critical, "mpmath")(e), e)
         return periodic_orbit(family(), e, start, k)
 

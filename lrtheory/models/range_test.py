@@ -26,7 +26,15 @@ from typing import Any
 import numpy as np
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    check_reals,
+    float_array,
+    operands,
+)
 from lrtheory.models.rounding import EPS
 
 HVP = Callable[[Any], Any]
@@ -40,12 +48,13 @@ def diagonal_hvp(lam: Any) -> HVP:
 
 def matrix_hvp(h: np.ndarray[Any, Any]) -> HVP:
     """He for a symmetric matrix H acting on row vectors (e @ H = (He)ᵀ)."""
-    h = np.asarray(h, dtype=np.float64)
+    h = float_array("h", h)
     if h.ndim != 2 or h.shape[0] != h.shape[1] or not np.array_equal(h, h.T):
         raise ParameterError("h", h.shape, "an exactly symmetric square matrix")
     return lambda e: e @ h
 
 
+@operands("a", "b")
 def row_dot(a: Any, b: Any) -> Any:
     """Row-wise dot products aᵢ·bᵢ of two (…, d) batches (einsum: NumPy and CuPy alike)."""
     return namespace(a, b).einsum("...i,...i->...", a, b)
@@ -98,17 +107,21 @@ def slope_rounding(e: Any, eta: float, lam_max: float) -> Any:
     loss is three d-term dot products deep, (d + 2)ε·M each; two losses and the closed
     form give 12(d + 2)ε·M.
     """
+    e = check_reals("e", float_array("e", e))
     d = e.shape[-1]
+    eta, lam_max = check_positive("eta", eta), check_positive("lam_max", lam_max)
     a = math.sqrt(d) * lam_max
     return 12.0 * (d + 2) * EPS * row_dot(e, e) * (1.0 + 1.5 * eta * a) ** 2 * a
 
 
+@operands("lam", "coeffs")
 def stated_slope_ratio(lam: np.ndarray[Any, Any], coeffs: np.ndarray[Any, Any],
                        eta: float) -> float:
     """Exact s/(−2ηLλ_max) = Σλ_i²c_i²(1 − ηλ_i)/(λ_max Σλ_ic_i²) for e = Σc_iv_i: ≤ 1 at
     first order (gᵀg ≤ 2Lλ_max), = 1 − ηλ_max along the top eigenvector."""
-    lam = np.asarray(lam, dtype=np.float64)
-    w = lam * np.asarray(coeffs, dtype=np.float64) ** 2
+    lam = check_reals("lam", float_array("lam", lam))
+    eta = check_positive("eta", eta)
+    w = lam * check_reals("coeffs", float_array("coeffs", coeffs)) ** 2
     return float(np.sum(w * lam * (1.0 - eta * lam)) / (np.max(lam) * np.sum(w)))
 
 
@@ -144,7 +157,7 @@ class RangeTest:
 
 def run_range_test(hvp: HVP, e0: Any, etas: np.ndarray[Any, Any], xp: Any = np) -> RangeTest:
     """One GD step at each η_t from the rows of ``e0``, recording the loss before each."""
-    etas = np.asarray(etas, dtype=np.float64)
+    etas = float_array("etas", etas)
     if etas.ndim != 1 or not np.all(etas > 0) or not np.all(np.isfinite(etas)):
         raise ParameterError("etas", etas, "a 1-D array of positive finite learning rates")
     e = e0
@@ -157,14 +170,17 @@ def run_range_test(hvp: HVP, e0: Any, etas: np.ndarray[Any, Any], xp: Any = np) 
 
 def range_test_transfer(lam: np.ndarray[Any, Any], etas: np.ndarray[Any, Any]) -> Any:
     """m_i = Π_k (1 − η_kλ_i): e_t = M e₀ in eigen-coordinates (m_i = 1 for no steps)."""
-    lam = np.asarray(lam, dtype=np.float64)
-    return np.prod(1.0 - np.outer(np.asarray(etas, dtype=np.float64), lam), axis=0)
+    lam = check_reals("lam", float_array("lam", lam))
+    return np.prod(1.0 - np.outer(check_reals("etas", float_array("etas", etas)), lam), axis=0)
 
 
+@operands("lam", "transfer")
 def expected_slope(lam: np.ndarray[Any, Any], eta: float, transfer: Any,
                    *, drop: bool = False) -> float:
     """E over e₀ ~ N(0, I) of s(η) (or, ``drop=True``, of L(η) − L(0)) at e_t = Me₀:
     E[e₀ᵀMᵀAMe₀] = tr(MᵀAM) = Σ m_i²(−ηλ_i² + cη²λ_i³), c = 1 (slope) or ½ (drop)."""
-    lam = np.asarray(lam, dtype=np.float64)
+    lam = check_reals("lam", float_array("lam", lam))
+    eta = check_positive("eta", eta)
+    transfer = check_reals("transfer", transfer)
     c = 0.5 if drop else 1.0
     return float(np.sum(transfer**2 * (-eta * lam**2 + c * eta**2 * lam**3)))

@@ -39,7 +39,7 @@ import sympy as sp
 from scipy.optimize import brentq
 
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_real
+from lrtheory.errors import ParameterError, check_int, check_real, float_array
 from lrtheory.models.linear_rate import (
     LinearStep,
     henrici_upper_array,
@@ -65,11 +65,11 @@ RATE_REASON = ("Henrici's one-sided bracket ρ ≤ r_T ≤ U = (Σ_{j<k} C(T,j)�
 # --------------------------------------------------------------------------------------
 
 
-def _matrices(matrices: Any) -> np.ndarray:
-    m = np.asarray(matrices, dtype=float)
+def _matrices(matrices: Any, name: str = "matrices") -> np.ndarray:
+    m = float_array(name, matrices)
     if m.ndim < 2 or m.shape[-1] != m.shape[-2] or m.shape[-1] < 1 or not np.all(
             np.isfinite(m)):
-        raise ParameterError("matrices", np.shape(matrices),
+        raise ParameterError(name, np.shape(matrices),
                              "a finite array of square matrices, shape (*batch, k, k)")
     return m
 
@@ -224,7 +224,7 @@ class RateBand(NamedTuple):
 
 
 def _broadcast(name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
-    v = np.asarray(value, dtype=float)
+    v = float_array(name, value)
     if not np.all(np.isfinite(v)) or np.any(v < 0):
         raise ParameterError(name, value, "finite and ≥ 0")
     try:
@@ -237,11 +237,17 @@ def run_rounding(matrix: Any, rho: float, nu: float, steps: int, step_error: flo
     """Float64 bound on r_T measured for the k×k ``matrix`` (spectral radius ρ, departure
     ≤ ν) by steps that err by ≤ ``step_error``·‖s‖; ε is added for measured_rate's
     renormalisation (a division). ρ = 0 needs a nilpotent matrix (ρ > 0 otherwise)."""
-    m = _matrices(matrix)
+    m = _matrices(matrix, "matrix")
     e = check_real("step_error", step_error, 0.0, lo_open=False) + EPS
+    rho = check_real("rho", rho, 0.0, lo_open=False)
+    nu = check_real("nu", nu, 0.0, lo_open=False)
     if rho > 0:
         return rate_rounding(rho, nu, m.shape[-1], steps, e)
-    return nilpotent_rate_rounding(m, steps, e)
+    try:
+        return nilpotent_rate_rounding(m, steps, e)
+    except ParameterError:
+        raise ParameterError("rho", rho, "> 0 unless the matrix is nilpotent (M^k = 0)") \
+            from None
 
 
 def rate_band(step: LinearStep, matrices: Any, rho: Any, steps: int, step_error: Any,

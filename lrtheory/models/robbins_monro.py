@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln, gammasgn
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.nqm import sgd_second_moments
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -71,6 +71,7 @@ def harmonic_product_rounding(a: float, steps: int) -> float:
     """Relative error of :func:`harmonic_product`: exp of a sum of three log-Gammas, each
     with a relative error of a few ε, so ≤ 4ε·(|lnΓ(T+1−a)| + |lnΓ(1−a)| + |lnΓ(T+1)|) + 2ε."""
     a = _a(a)
+    steps = check_int("steps", steps, 1)
     terms = abs(gammaln(steps + 1 - a)) + abs(gammaln(1 - a)) + abs(gammaln(steps + 1))
     return float(4 * EPS * terms + 2 * EPS)
 
@@ -81,7 +82,7 @@ def product_rounding(eta_lam: Any) -> float:
     ≤ ε(1 + 3η_tλ)/|1 − η_tλ| relative, squaring doubles it, and the product adds ε:
     Σ_t [2ε(1 + 3η_tλ)/|1 − η_tλ| + 3ε], to first order (the sum is ≪ 1 here). A factor
     that is exactly 0 (η_tλ = 1 in float64) wipes out what came before it and is skipped."""
-    u = np.asarray(eta_lam, dtype=np.float64)
+    u = float_array("eta_lam", eta_lam)
     if u.ndim != 1 or not np.all(np.isfinite(u)):
         raise ParameterError("eta_lam", eta_lam, "a finite 1-D array of η_tλ")
     u = u[u != 1.0]
@@ -140,6 +141,8 @@ def power_law_moments(lam: float, noise_var: float, m0: float,
     for p, a in pairs:
         if not (math.isfinite(p) and p >= 0 and math.isfinite(a) and a > 0):
             raise ParameterError("pairs", pairs, "pairs (p ≥ 0, λc > 0), all finite")
+    noise_var = check_real("noise_var", noise_var, 0.0, lo_open=False)
+    m0 = check_real("m0", m0, 0.0, lo_open=False)
     rates = np.hstack([power_law_rates(a / lam, [p], steps) for p, a in pairs])
     paths = sgd_second_moments([lam, lam], [noise_var, 0.0], rates, m0)
     return {pair: i for i, pair in enumerate(pairs)}, paths
@@ -147,7 +150,7 @@ def power_law_moments(lam: float, noise_var: float, m0: float,
 
 def loglog_slope(values: Any, t1: int, t2: int) -> float:
     """log(m_{t₂}/m_{t₁})/log(t₂/t₁): the measured power-law exponent between two steps."""
-    m = np.asarray(values, dtype=np.float64)
+    m = float_array("values", values)
     check_int("t1", t1, 1)
     check_int("t2", t2, t1 + 1, m.shape[0] - 1)
     if m[t1] <= 0 or m[t2] <= 0:
@@ -169,7 +172,7 @@ def common_noise_sgd(curvature: float, noise_sd: float, rates: Any, record: Sequ
     lam = check_positive("curvature", curvature)
     sd = check_real("noise_sd", noise_sd, 0.0, lo_open=False)
     x0 = check_real("x0", x0)
-    eta = np.asarray(rates, dtype=np.float64)
+    eta = float_array("rates", rates)
     if eta.ndim != 2 or eta.shape[0] < 1 or not np.all(np.isfinite(eta)) or np.any(eta < 0):
         raise ParameterError("rates", rates, "a (T, S) array of finite rates ≥ 0")
     steps = [check_int(f"record[{i}]", k, 0, eta.shape[0]) for i, k in enumerate(record)]

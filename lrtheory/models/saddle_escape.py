@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 
 FloatArray = np.ndarray[Any, Any]
 
@@ -79,7 +79,7 @@ def growth_flip_bound(a: FloatArray, q: FloatArray, steps: int, step_error: floa
     angle φ, F = a₁cos²φ + a₂sin²φ vanishes at 4 angles with |F′| = 2√(−a₁a₂): a start flips
     only within Δ/√(−a₁a₂) of one of them, and ``density`` bounds the density of φ.
     """
-    a, q = np.asarray(a, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    a, q = float_array("a", a), float_array("q", q)
     if a.shape != (2,) or q.shape != (2,) or not float(a[0] * a[1]) < 0:
         raise ParameterError("a", a, "two values of opposite sign (with two factors q)")
     steps = check_int("steps", steps, 1)

@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from scipy.integrate import quad
 
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.schedules import Schedule
@@ -71,7 +71,7 @@ def step_sums(rates: Any, rate_error: float = 0.0) -> StepSums:
     """Σ η_t and Σ η_t² by ``math.fsum`` (correctly rounded: ½ ulp), given that each η_t is
     within ``rate_error`` of the exact rate: errors T·δ + ½ulp and Σ(2η_t + δ)δ + T·ε·η_t²
     (the squares' own rounding) + ½ulp."""
-    eta = np.asarray(rates, dtype=np.float64)
+    eta = float_array("rates", rates)
     if eta.ndim != 1 or eta.size == 0 or not np.all(np.isfinite(eta)):
         raise ParameterError("rates", rates, "a non-empty finite 1-D array")
     delta = check_real("rate_error", rate_error, 0.0, lo_open=False)
@@ -95,7 +95,7 @@ def linear_loss_sgd(rates: Any, g: float, sigma: float) -> Kernel:
     """Monte Carlo kernel: every chain runs θ ← θ − η_t(g + σξ_t), ξ_t ~ N(0, 1), for the
     T = len(rates) steps from θ₀ = 0 and returns θ₀ − θ_T, shape (n, 1). Its mean is
     gΣη_t and its variance σ²Ση_t² exactly (:func:`linear_loss_moments`)."""
-    eta = np.asarray(rates, dtype=np.float64)
+    eta = float_array("rates", rates)
     if eta.ndim != 1 or eta.size == 0 or not np.all(np.isfinite(eta)) or np.any(eta < 0):
         raise ParameterError("rates", rates, "a non-empty 1-D array of finite rates ≥ 0")
     g = check_real("g", g)

@@ -35,7 +35,7 @@ from scipy.optimize import brentq
 
 from lrtheory import schedules as sch
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 from lrtheory.models import nqm
 from lrtheory.models import sde_moments as sm
 from lrtheory.results import MonteCarloResult
@@ -203,7 +203,8 @@ def sde_error_grid(peaks: tuple[float, ...], relaxations: float, rtol: float = 1
 def approximation(name: str, approx: float, exact: float, what: str = "") -> ModelCheck:
     """The check of an approximation against the exact model: its error is measured and
     reported, not held to a tolerance (``what`` says what the approximation leaves out)."""
-    return ModelCheck(name, float(approx), float(exact), tolerance=0.0, exact=False,
+    return ModelCheck(name, check_real("approx", approx), check_real("exact", exact),
+                      tolerance=0.0, exact=False,
                       tolerance_reason="approximation" + (f": {what}" if what else ""))
 
 

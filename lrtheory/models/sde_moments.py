@@ -41,7 +41,14 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from lrtheory import schedules as sch
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    check_reals,
+    float_array,
+)
 from lrtheory.models.ode import dop853_error_bound
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -54,7 +61,7 @@ ATOL = 1e-14
 
 def positive_vector(name: str, value: Any) -> FloatArray:
     """A non-empty finite 1-D float64 array of positive entries (a scalar becomes length 1)."""
-    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    arr = np.atleast_1d(float_array(name, value))
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ParameterError(name, value, "a non-empty 1-D array of finite numbers > 0")
     return arr
@@ -265,7 +272,7 @@ def solve_moment_ode(rate: Callable[[float], FloatArray], curvatures: Any, noise
     carried with a factor ≤ 1); the bound at a time is the sum over the pieces before it.
     """
     lam = positive_vector("curvatures", curvatures)
-    s2 = np.broadcast_to(np.asarray(noise_var, dtype=np.float64), lam.shape)
+    s2 = np.broadcast_to(float_array("noise_var", noise_var), lam.shape)
     if not np.all(np.isfinite(s2)) or np.any(s2 < 0):
         raise ParameterError("noise_var", noise_var, "≥ 0: a number or one per curvature")
     out = np.array(sorted(times), dtype=np.float64)
@@ -274,7 +281,7 @@ def solve_moment_ode(rate: Callable[[float], FloatArray], curvatures: Any, noise
     check_real("rtol", rtol, 100 * EPS, 1.0, lo_open=False)
     check_positive("atol", atol)
     n_s = np.asarray(rate(0.0)).size
-    y = np.array(np.broadcast_to(np.asarray(v0, dtype=np.float64), (n_s, lam.size)))
+    y = np.array(np.broadcast_to(float_array("v0", v0), (n_s, lam.size)))
     if not np.all(np.isfinite(y)) or np.any(y < 0):
         raise ParameterError("v0", v0, "finite and ≥ 0")
 
@@ -310,7 +317,8 @@ def recursion_error_bound(step_rates: Any, curvature: float, noise_var: float,
     2ε|m_{t+1}|. An error e_t already made is carried by a_t ≥ 0, so
     e_{t+1} ≤ a_t e_t + |δa_t| m_t + |δq_t| + 2ε m_{t+1}, times (1 + 4ε) for the bound's own
     rounding (first order in ε; the ε² terms are covered by that factor)."""
-    eta = np.atleast_1d(np.asarray(step_rates, dtype=np.float64))
+    eta = np.atleast_1d(check_reals("step_rates", float_array("step_rates", step_rates),
+                                    0.0, lo_open=False))
     lam = check_positive("curvature", curvature)
     s2 = check_real("noise_var", noise_var, 0.0, lo_open=False)
     m = check_real("m0", m0, 0.0, lo_open=False)
@@ -340,17 +348,17 @@ def common_noise_sgd(curvatures: Any, noise_sd: Any, step_rates: Any, x0: Any = 
     (chains × T)·(T × S) per direction instead of T passes over (chains, S, d) arrays.
     """
     lam = positive_vector("curvatures", curvatures)
-    sd = np.broadcast_to(np.asarray(noise_sd, dtype=np.float64), lam.shape)
+    sd = np.broadcast_to(float_array("noise_sd", noise_sd), lam.shape)
     if not np.all(np.isfinite(sd)) or np.any(sd < 0):
         raise ParameterError("noise_sd", noise_sd, "≥ 0: a number or one per curvature")
-    eta = np.asarray(step_rates, dtype=np.float64)
+    eta = float_array("step_rates", step_rates)
     if eta.ndim != 2 or not np.all(np.isfinite(eta)) or np.any(eta < 0):
         raise ParameterError("step_rates", step_rates, "a (T, S) array of finite rates ≥ 0")
     n_s = eta.shape[1]
     for a, b in pairs:
         check_int("pair index", a, 0, n_s - 1)
         check_int("pair index", b, 0, n_s - 1)
-    start = np.broadcast_to(np.asarray(x0, dtype=np.float64), lam.shape)
+    start = np.broadcast_to(float_array("x0", x0), lam.shape)
     if not np.all(np.isfinite(start)):
         raise ParameterError("x0", x0, "finite: a number or one per curvature")
     mean_t, weights = unrolled_linear_chain(1.0 - eta[:, :, None] * lam, eta[:, :, None] * sd)
@@ -377,7 +385,7 @@ def unrolled_linear_chain(a: Any, b: Any) -> tuple[FloatArray, FloatArray]:
     """(Π_t a_t, g) for the linear chain θ_{t+1} = a_t θ_t − b_t ξ_t (``a``, ``b`` of shape
     (T, …)), so that θ_T = (Π_t a_t)θ₀ − Σ_t g_t ξ_t with g_t = b_t Π_{u>t} a_u (suffix
     products, one cumulative product)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = float_array("a", a), float_array("b", b)
     if a.ndim == 0 or a.shape != b.shape:
         raise ParameterError("b", b.shape, f"the shape of a, {a.shape}, with a time axis")
     after = np.cumprod(np.concatenate([np.ones_like(a[:1]), a[:0:-1]]), axis=0)[::-1]

@@ -36,7 +36,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_real
+from lrtheory.errors import ParameterError, check_int, check_real, float_array
 from lrtheory.symbolic.update_maps import Step, update_matrix
 
 FloatArray = NDArray[np.float64]
@@ -110,7 +110,7 @@ def second_moment_path(cov0: Any, transitions: Iterable[tuple[Any, Any]],
     Exact for the linear recursion s_{t+1} = A_t s_t + b_t ξ_t with ξ_t independent of s_t;
     evaluated in float64 as written."""
     noise_var = check_real("noise_var", noise_var, 0.0, lo_open=False)
-    cov = np.asarray(cov0, dtype=np.float64)
+    cov = float_array("cov0", cov0)
     if cov.ndim < 2 or cov.shape[-1] != cov.shape[-2] or not np.all(np.isfinite(cov)):
         raise ParameterError("cov0", np.shape(cov0), "a finite (…, k, k) array")
     path = []

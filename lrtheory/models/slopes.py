@@ -39,7 +39,7 @@ import numpy as np
 
 from lrtheory.arrays import namespace
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_probability, check_real
+from lrtheory.errors import ParameterError, check_int, check_probability, check_real, float_array
 from lrtheory.montecarlo.stats import SampleStatistic, mean_statistic
 
 # --------------------------------------------------------------------------------------
@@ -48,7 +48,7 @@ from lrtheory.montecarlo.stats import SampleStatistic, mean_statistic
 
 
 def _steps(t: Any) -> np.ndarray:
-    u = np.asarray(t, dtype=float)
+    u = float_array("t", t)
     if u.ndim != 1 or u.size < 2 or not np.all(np.isfinite(u)) or np.any(u <= 0) or np.any(
             np.diff(u) <= 0):
         raise ParameterError("t", t, "at least two finite, positive, increasing steps")
@@ -81,7 +81,7 @@ def loglog_slope(t: Any, y: Any) -> Any:
 def local_slopes(t: Any, y: Any) -> np.ndarray:
     """ln(y_{k+1}/y_k)/ln(t_{k+1}/t_k): the exponent between successive steps (NumPy)."""
     u = np.log(_steps(t))
-    v = np.asarray(y, dtype=float)
+    v = float_array("y", y)
     if v.shape[-1:] != u.shape or np.any(v <= 0) or not np.all(np.isfinite(v)):
         raise ParameterError("y", np.shape(y), f"finite and > 0, last axis {u.size}")
     out: np.ndarray = np.diff(np.log(v), axis=-1) / np.diff(u)
@@ -119,7 +119,7 @@ def replicate_interval(slopes: Any, level: float = 0.95) -> SlopeInterval:
     """Mean of independent per-replicate slopes ± the Student-t quantile × sd/√n."""
     from scipy.special import stdtrit  # the t quantile without importing scipy.stats
 
-    s = np.asarray(slopes, dtype=float).ravel()
+    s = float_array("slopes", slopes).ravel()
     if s.size < 2 or not np.all(np.isfinite(s)):
         raise ParameterError("slopes", np.shape(slopes), "at least two finite slopes")
     level = check_probability("level", level)
@@ -148,7 +148,7 @@ def estimate_interval(t: Any, means: Any, ses: Any, n: int,
     with the delta-method standard error √(Σ w_k² (se_k/ŷ_k)²) and a normal interval;
     ``n``: the smallest number of replicates behind an estimate (for the record)."""
     w = slope_weights(t)
-    m, e = np.asarray(means, dtype=float), np.asarray(ses, dtype=float)
+    m, e = float_array("means", means), float_array("ses", ses)
     if m.shape != w.shape or e.shape != w.shape or np.any(m <= 0) or np.any(e < 0):
         raise ParameterError("means", (np.shape(means), np.shape(ses)),
                              f"{w.size} positive means and {w.size} standard errors ≥ 0")
@@ -177,7 +177,7 @@ def gaussian_log_mean(weights: Any) -> tuple[np.ndarray, np.ndarray]:
     """
     from scipy.integrate import quad_vec
 
-    a = np.asarray(weights, dtype=float)
+    a = float_array("weights", weights)
     if a.ndim == 1:
         a = a[None, :]
     if a.ndim != 2 or not np.all(np.isfinite(a)) or np.any(a < 0) or np.any(a.sum(axis=1) <= 0):
@@ -205,7 +205,7 @@ def gaussian_slope_mean(t: Any, weights: Any) -> tuple[float, float]:
     steps ``t`` (``weights`` of shape (K, d), row k at t_k): Σ_k w_k E ln Q_k exactly, up to
     Σ_k |w_k| × the quadrature error of :func:`gaussian_log_mean`."""
     w = slope_weights(t)
-    a = np.asarray(weights, dtype=float)
+    a = float_array("weights", weights)
     if a.ndim != 2 or a.shape[0] != w.size:
         raise ParameterError("weights", np.shape(weights), f"an array of {w.size} rows")
     mean, err = gaussian_log_mean(a)
@@ -221,7 +221,7 @@ BOUND_REASON = ("one-sided: only values above the bound count (closed form 0 = n
 
 
 def _pair(values: Any, bound: Any) -> tuple[np.ndarray, np.ndarray]:
-    v, b = np.asarray(values, dtype=float), np.asarray(bound, dtype=float)
+    v, b = float_array("values", values), float_array("bound", bound)
     try:
         v, b = np.broadcast_arrays(v, b)
     except ValueError:
@@ -242,7 +242,7 @@ def bound_ratio(values: Any, bound: Any) -> np.ndarray:
 
 def first_violation(t: Any, values: Any, bound: Any, rel_tol: float = 0.0) -> float | None:
     """The first t with y_t > B_t(1 + rel_tol) (``values`` 1-D along t), or None."""
-    steps = np.asarray(t, dtype=float)
+    steps = float_array("t", t)
     v, b = _pair(values, bound)
     if v.ndim != 1 or steps.shape != v.shape:
         raise ParameterError("t", np.shape(t), f"one step per value, shape {v.shape}")
@@ -260,7 +260,7 @@ def bound_check(name: str, t: Any, values: Any, bound: Any, rel_tol: float,
     rel_tol = check_real("rel_tol", rel_tol, 0.0, lo_open=False)
     ratio = v / b
     i = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
-    steps = np.broadcast_to(np.asarray(t, dtype=float), ratio.shape)
+    steps = np.broadcast_to(float_array(name, t), ratio.shape)
     excess = max(0.0, float(ratio[i]) - 1.0)
     return ModelCheck(f"{name}: max y/bound = {float(ratio[i]):.4g} at t = {steps[i]:g}",
                       0.0, excess, rel_tol, reason)

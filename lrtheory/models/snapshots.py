@@ -37,7 +37,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_real
+from lrtheory.errors import ParameterError, check_int, check_real, float_array
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.schedules import warm_restarts
 from lrtheory.symbolic.snapshots import (
@@ -59,14 +59,14 @@ FloatArray = NDArray[np.float64]
 
 
 def _curvatures(curvatures: Any) -> FloatArray:
-    lam = np.atleast_1d(np.asarray(curvatures, dtype=np.float64))
+    lam = np.atleast_1d(float_array("curvatures", curvatures))
     if lam.ndim != 1 or lam.size == 0 or not np.all(np.isfinite(lam)) or np.any(lam <= 0):
         raise ParameterError("curvatures", curvatures, "a non-empty 1-D array of numbers > 0")
     return lam
 
 
 def _per_direction(name: str, value: Any, d: int) -> FloatArray:
-    arr = np.asarray(value, dtype=np.float64)
+    arr = float_array(name, value, f"≥ 0: a number or {d} numbers")
     if arr.ndim > 1 or arr.size not in (1, d) or not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ParameterError(name, value, f"≥ 0: a number or {d} numbers")
     return np.array(np.broadcast_to(arr, (d,)))
@@ -75,7 +75,7 @@ def _per_direction(name: str, value: Any, d: int) -> FloatArray:
 def _cycles(cycles: Sequence[Any]) -> list[FloatArray]:
     out = []
     for i, c in enumerate(cycles):
-        arr = np.asarray(c, dtype=np.float64)
+        arr = float_array(f"cycles[{i}]", c, "a non-empty 1-D array of finite rates ≥ 0")
         if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
             raise ParameterError(f"cycles[{i}]", c, "a non-empty 1-D array of finite rates ≥ 0")
         out.append(arr)
@@ -119,7 +119,7 @@ def cycle_map(curvatures: Any, noise_var: Any, rates: Any) -> tuple[FloatArray, 
 def burn_in_cycles(rho: Any, remainder: float) -> int:
     """The cycles B after which a variance recursion started at 0 is within ``remainder``
     of its fixed point, relatively: max|ρ|^(2B) ≤ remainder (at least 1)."""
-    worst = float(np.max(np.abs(np.asarray(rho, dtype=np.float64))))
+    worst = float(np.max(np.abs(float_array("rho", rho))))
     check_real("rho", worst, 0.0, 1.0, lo_open=False)
     check_real("remainder", remainder, 0.0, 1.0)
     if worst == 0.0:
@@ -196,7 +196,7 @@ def ensemble_moments(curvatures: Any, cov: Any) -> EnsembleMoments:
     shape (d, N, N) (mean-zero snapshots): E(θ_i − θ_j)² = C_ii + C_jj − 2C_ij,
     E[L(θ_i)] = ½Σλ C_ii, E[L(θ̄)] = ½Σλ 1ᵀC1/N²."""
     lam = _curvatures(curvatures)
-    c = np.asarray(cov, dtype=np.float64)
+    c = float_array("cov", cov)
     if c.ndim != 3 or c.shape[0] != lam.size or c.shape[1] != c.shape[2] or c.shape[1] < 2:
         raise ParameterError("cov", c.shape, f"an array ({lam.size}, N, N) with N ≥ 2")
     n = c.shape[1]
@@ -228,7 +228,7 @@ def chain_pair_diversity(curvatures: Any, noise_var: Any,
 def pair_diversity(cov: Any) -> FloatArray:
     """E(θ_{k+1} − θ_k)² for each consecutive pair, shape (d, N − 1), from a snapshot
     covariance of shape (d, N, N) (mean-zero snapshots)."""
-    c = np.asarray(cov, dtype=np.float64)
+    c = float_array("cov", cov)
     if c.ndim != 3 or c.shape[1] != c.shape[2] or c.shape[1] < 2:
         raise ParameterError("cov", c.shape, "an array (d, N, N) with N ≥ 2")
     diag = np.diagonal(c, axis1=1, axis2=2)
@@ -334,7 +334,7 @@ def tail_errors(periods: Sequence[int], curvature: float, eta0: float) -> FloatA
     D_1 (η_min = 0, s = 1) at each cycle length."""
     tail = chain_numeric()["tail_d1"]
     exact = np.array([consecutive_diversity(curvature, eta0, int(T)) for T in periods])
-    return np.asarray(tail(1.0, curvature, eta0, np.asarray(periods, dtype=np.float64))
+    return np.asarray(tail(1.0, curvature, eta0, float_array("periods", periods))
                       / exact - 1.0)
 
 

@@ -180,8 +180,8 @@ def _advance(pmf: FloatArray, p: float) -> FloatArray:
 def sgd_expected_path(stream: Stream, t: Any) -> Any:
     """SGD with η_τ = η₀/√τ: mean path length η₀cp Σ_{τ≤t} τ^{−½} after t steps (t an int
     or an integer array)."""
-    steps = np.asarray(t)
-    if steps.size == 0 or np.any(steps < 1) or not np.issubdtype(steps.dtype, np.integer):
+    steps = np.asarray(t) if not isinstance(t, str | bytes) else np.asarray(0.5)
+    if not np.issubdtype(steps.dtype, np.integer) or steps.size == 0 or np.any(steps < 1):
         raise ParameterError("t", t, "integers ≥ 1")
     harmonic = np.cumsum(1.0 / np.sqrt(np.arange(1, int(steps.max()) + 1)))
     return stream.eta0 * stream.c * stream.p * harmonic[steps - 1]

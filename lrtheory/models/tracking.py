@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.ode import dop853_error_bound
 from lrtheory.models.rounding import EPS
 from lrtheory.models.threshold import Threshold, bisect_threshold
@@ -60,7 +60,7 @@ class CorrectionPath:
 
 def _finite_vector(name: str, value: Any) -> FloatArray:
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = float_array(name, value)
     except (TypeError, ValueError):
         raise ParameterError(name, value, "a non-empty finite 1-D array") from None
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
@@ -125,6 +125,8 @@ def gain_edge(kind: str, c0: float, c_opt: float, steps: int, lo: float, hi: flo
     so the bisection's half-width is the whole tolerance."""
     if kind not in ("monotone", "stable"):
         raise ParameterError("kind", kind, "'monotone' or 'stable'")
+    lo = check_positive("lo", lo)
+    hi = check_real("hi", hi, lo)
 
     def below(gain: float) -> bool:
         e = exact_errors(c0, gain, c_opt, steps)

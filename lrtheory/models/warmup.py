@@ -46,7 +46,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    check_reals,
+    float_array,
+)
 from lrtheory.models.adam_moments import (
     ema_weights,
     inverse_power_expectation,
@@ -220,7 +227,7 @@ def run_length(warmup: int) -> int:
 
 
 def _rates(rates: Any, size: int = 1) -> FloatArray:
-    r = np.asarray(rates, dtype=np.float64)
+    r = float_array("rates", rates)
     if r.ndim != 1 or r.size < size or not np.all(np.isfinite(r)) or np.any(r <= 0):
         raise ParameterError("rates", rates, f"a 1-D array of ≥ {size} finite rates η_t > 0")
     return r
@@ -231,8 +238,7 @@ def quartic_gd(x0: Any, rates: Any, lam: float, c: float) -> Any:
     number or array of any module) with the rates η_t > 0 in turn; |x| is clipped at
     :data:`CLIP` so that a diverging run stays finite. Returns x_T."""
     lam, c = _landscape(lam, c)
-    if not bool(np.all(np.isfinite(x0))):
-        raise ParameterError("x0", x0, "finite starting points")
+    x0 = check_reals("x0", x0)
     x = x0
     for eta in _rates(rates):
         x = gradient_step(x, lam * x + c * x * x * x, float(eta))
@@ -330,6 +336,7 @@ def escape_probability(threshold: float, tolerance: float, sd0: float) -> tuple[
     stable starts are |x₀| < x_c — and the most a threshold error of ``tolerance`` can move
     it, 2φ(x_c/σ₀)·tolerance/σ₀ (φ the normal density; 1 % added for the second order)."""
     u = check_positive("threshold", threshold) / check_positive("sd0", sd0)
+    tolerance = check_real("tolerance", tolerance, 0.0, lo_open=False)
     density = math.exp(-u * u / 2) / math.sqrt(2 * math.pi)
     return math.erfc(u / math.sqrt(2)), 2 * density * abs(tolerance) / sd0 * 1.01
 
@@ -368,7 +375,7 @@ def stable_peak_grid(x0: float, warmup: int, lam: float, c: float, etas: Any) ->
     grid, the rates η·ω_t of a W-step warm-up): a boolean array, for figures; thresholds for
     checks come from :func:`largest_stable_peak`."""
     x0 = check_positive("x0", x0)
-    grid = np.asarray(etas, dtype=np.float64)
+    grid = float_array("etas", etas)
     if grid.ndim != 1 or grid.size == 0 or np.any(grid <= 0) or not np.all(np.isfinite(grid)):
         raise ParameterError("etas", etas, "a non-empty 1-D array of η > 0")
     lam, c = _landscape(lam, c)

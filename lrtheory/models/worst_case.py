@@ -24,7 +24,14 @@ from typing import Any
 import numpy as np
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_int, check_positive
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    float_array,
+    operands,
+)
 from lrtheory.models.convergence import FirstPassage, steps_to_tolerance
 
 Array = np.ndarray[Any, Any]
@@ -38,6 +45,7 @@ INTEGER_COUNT_REASON = ("integer first-passage counts: exact unless ln tol/ln ρ
 # --------------------------------------------------------------------------------------
 
 
+@operands("state")
 def sup_norm(state: Any) -> Any:
     """max_i |x_i| over the last axis. From the all-ones start in an eigenbasis of commuting
     symmetric iterations this is the worst case over all starts, ‖G_t ⋯ G_1‖₂."""
@@ -84,7 +92,7 @@ def piecewise_geometric_steps(factors: Sequence[Sequence[float]], lengths: Seque
     ≤ ln tol form an interval found with ⌈·⌉ / ⌊·⌋; the answer is the first step common to
     every component's interval. −1 if no step qualifies.
     """
-    q = np.abs(np.asarray(factors, dtype=np.float64))
+    q = np.abs(float_array("factors", factors))
     if q.ndim != 2 or len(lengths) != q.shape[0] - 1:
         raise ParameterError("lengths", list(lengths), "one length per phase but the last")
     tol = check_positive("tol", tol)
@@ -123,6 +131,7 @@ def piecewise_geometric_steps(factors: Sequence[Sequence[float]], lengths: Seque
 
 def integer_margin(x: float) -> float:
     """Distance of x to the nearest integer: how far a ⌈·⌉ count is from flipping."""
+    x = check_real("x", x)
     return abs(x - round(x))
 
 

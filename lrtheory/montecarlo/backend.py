@@ -76,8 +76,22 @@ def _cupy_backend() -> Backend:
     return Backend("cupy", cp, f"cuda:0 {name}")
 
 
+def cpu_model() -> str:
+    """The processor's model name (from /proc/cpuinfo on Linux, else ``platform``)."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "cpu"
+
+
 def numpy_backend() -> Backend:
-    return Backend("numpy", np, f"cpu ({os.cpu_count()} cores)")
+    return Backend("numpy", np, f"cpu: {cpu_model()} ({os.cpu_count()} cores)")
 
 
 def get_backend(name: str = "auto") -> Backend:

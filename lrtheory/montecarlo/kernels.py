@@ -11,8 +11,33 @@ from typing import Any
 
 import numpy as np
 
-from lrtheory.errors import ParameterError, check_int, check_positive
+from lrtheory.errors import DivergenceError, ParameterError, check_int, check_positive
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
+
+#: Kernels look for overflowed chains every this many steps (a 1/32 extra pass), so that a
+#: divergence is reported with the step it had happened by.
+DIVERGENCE_CHECK = 32
+
+
+def check_finite(state: Any, step: int, xp: Any) -> None:
+    """Raise :class:`DivergenceError` ("by step ``step``", with the number of chains) if any
+    chain of ``state`` (n, …) has left the finite floats."""
+    if not bool(xp.isfinite(state).all()):
+        bad = ~xp.isfinite(state.reshape(state.shape[0], -1)).all(axis=1)
+        raise DivergenceError("simulation", step, int(bad.sum()))
+
+
+def _real_array(name: str, value: object, allowed: str) -> np.ndarray[Any, Any]:
+    """``value`` as a float64 array, or a ParameterError if it holds anything but reals."""
+    if isinstance(value, str | bytes | dict) or value is None:
+        raise ParameterError(name, value, allowed)
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(array.dtype)
+        return array.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(name, value, allowed) from None
 
 
 def sgd_diagonal_quadratic(eta: float, curvatures: np.ndarray[Any, Any], noise_sd: float,
@@ -22,6 +47,8 @@ def sgd_diagonal_quadratic(eta: float, curvatures: np.ndarray[Any, Any], noise_s
         x_{t+1} = x_t − η (λ ⊙ x_t + s ξ_t),   ξ_t ~ N(0, I),   s = σ/√B,
 
     run for ``steps`` steps from ``x0`` (default 0); returns the final iterates, shape (n, d).
+    A chain that overflows (|1 − ηλ_i| > 1) raises :class:`DivergenceError` with the step
+    (checked every :data:`DIVERGENCE_CHECK` steps) it had diverged by.
 
     The state is kept rescaled, y = x / (−ηs), so that a step is y ← (1 − ηλ) ⊙ y + ξ: one
     normal fill and two in-place passes over a chunk that stays in cache (x = −ηs·y at the
@@ -30,12 +57,13 @@ def sgd_diagonal_quadratic(eta: float, curvatures: np.ndarray[Any, Any], noise_s
     eta = check_positive("eta", eta)
     noise_sd = check_positive("noise_sd", noise_sd)
     check_int("steps", steps, 0)
-    lam = np.asarray(curvatures, dtype=np.float64)
+    lam = _real_array("curvatures", curvatures, "a non-empty finite 1-D array")
     if lam.ndim != 1 or lam.size == 0 or not np.all(np.isfinite(lam)):
         raise ParameterError("curvatures", curvatures, "a non-empty finite 1-D array")
-    start = np.zeros_like(lam) if x0 is None else np.asarray(x0, dtype=np.float64)
+    start = np.zeros_like(lam) if x0 is None else _real_array(
+        "x0", x0, f"a finite array of the shape of curvatures, {lam.shape}")
     if start.shape != lam.shape or not np.all(np.isfinite(start)):
-        raise ParameterError("x0", x0, f"a finite array of shape {lam.shape}")
+        raise ParameterError("x0", x0, f"a finite array of the shape of curvatures, {lam.shape}")
     kick = -eta * noise_sd
 
     def kernel(rng: ChunkRNG) -> Any:
@@ -44,10 +72,12 @@ def sgd_diagonal_quadratic(eta: float, curvatures: np.ndarray[Any, Any], noise_s
         contraction = xp.asarray(1.0 - eta * lam, dtype=rng.dtype)
         y = xp.empty((rng.n, d), dtype=rng.dtype)
         y[...] = xp.asarray(start / kick, dtype=rng.dtype)
-        for _ in range(steps):
+        for step in range(1, steps + 1):
             xi = rng.normal(d)
             y *= contraction
             y += xi
+            if step % DIVERGENCE_CHECK == 0 or step == steps:
+                check_finite(y, step, xp)
         y *= kick
         return y
 

@@ -30,6 +30,8 @@ from lrtheory.montecarlo.stats import SampleStatistic, proportion_statistic
 
 DEFAULT_BLOCK = 16384
 DEFAULT_CHUNK = 16384
+#: A per-chain value above this has a fourth power (times the chain count) beyond float64.
+_MOMENT_LIMIT = 1e75
 
 
 class ChunkRNG:
@@ -107,7 +109,9 @@ class Ensemble:
         """Run ``n_chains`` chains through ``kernel``; return the moments of its columns.
 
         Raises :class:`DivergenceError` (with the number of chains) if any chain's
-        statistics are not finite: a divergence is a result, not a NaN.
+        statistics are not finite: a divergence is a result, not a NaN. A kernel that
+        watches its chains raises it itself, with the step they had diverged by; it is
+        reported under ``what`` too.
         """
         check_int("n_chains", n_chains, 2)
 
@@ -116,14 +120,25 @@ class Ensemble:
             # divergence, so the floating-point warnings would only be noise. (errstate is
             # thread-local: it must be set inside the worker.)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                out = self.backend.to_numpy(kernel(rng))
+                try:
+                    out = self.backend.to_numpy(kernel(rng))
+                except DivergenceError as exc:
+                    raise DivergenceError(what, exc.step, exc.n_chains) from None
             if out.shape[0] != rng.n:
                 raise ValueError(f"kernel returned {out.shape[0]} rows for {rng.n} chains")
             bad = ~np.isfinite(out)
             if bad.any():
                 rows = int(bad.reshape(rng.n, -1).any(axis=1).sum())
                 raise DivergenceError(what, None, rows)
-            return Moments.of(out)
+            with np.errstate(over="ignore", invalid="ignore"):
+                moments = Moments.of(out)
+            if not all(np.all(np.isfinite(a)) for a in (moments.m2, moments.m3, moments.m4)):
+                # Finite chains whose fourth powers overflow: as good as diverged, for the
+                # standard error of a variance needs the fourth moment.
+                rows = int((np.abs(out) > _MOMENT_LIMIT).reshape(rng.n, -1).any(axis=1).sum())
+                raise DivergenceError(f"{what} (values beyond {_MOMENT_LIMIT:.0e}, whose "
+                                      "fourth moment overflows)", None, max(rows, 1))
+            return moments
 
         total = Moments(0, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
         chunks = self._chunk_rngs(n_chains)

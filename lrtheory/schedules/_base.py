@@ -18,10 +18,18 @@ Parameter: TypeAlias = "float | sp.Expr"
 """A schedule parameter: a positive number or a SymPy expression not known to be ≤ 0."""
 
 
+_NOT_FINITE = (sp.nan, sp.zoo, sp.oo, -sp.oo)
+
+
+def _symbolic_finite(value: sp.Basic) -> bool:
+    """A SymPy expression that is not NaN or infinite (nor contains one)."""
+    return isinstance(value, sp.Expr) and not value.has(*_NOT_FINITE)
+
+
 def _parameter(name: str, value: object) -> Parameter:
     """A positive number, or a SymPy expression that is not known to be non-positive."""
     if isinstance(value, sp.Basic):
-        if not isinstance(value, sp.Expr) or value.is_positive is False:
+        if not _symbolic_finite(value) or value.is_positive is False:
             raise ParameterError(name, value, "positive (a number or a positive SymPy symbol)")
         expr: sp.Expr = value
         return expr
@@ -35,12 +43,17 @@ def _is_symbolic(*values: object) -> bool:
 def _time(t: Any) -> Any:
     """A numeric step or time (number or array) must be real and finite; SymPy passes."""
     if _is_symbolic(t):
+        if not _symbolic_finite(t):
+            raise ParameterError("t", t, "finite")
         return t
-    if isinstance(t, bool | str | bytes) or t is None:
+    if isinstance(t, bool | str | bytes | complex) or t is None:
         raise ParameterError("t", t, "a finite real number or array of them")
     try:
+        kind = getattr(t, "dtype", None) or np.asarray(t).dtype
+        if kind.kind not in "biuf":
+            raise TypeError(kind)
         finite = bool(np.all(np.isfinite(t)))
-    except TypeError:
+    except (TypeError, ValueError):
         raise ParameterError("t", t, "a finite real number or array of them") from None
     if not finite:
         raise ParameterError("t", t, "finite")
@@ -51,7 +64,7 @@ def _progress(t: Any, total: Parameter) -> Any:
     """The fraction t/total of the horizon: clipped to [0, 1] for numbers and arrays, the
     plain ratio for SymPy (whose formulas are stated on [0, total])."""
     if _is_symbolic(t, total):
-        return t / _exact(total)[0]
+        return _time(t) / _exact(total)[0]
     return np.clip(_time(t), 0.0, total) / total
 
 
@@ -77,11 +90,11 @@ def _from_zero(t: Any) -> Any:
     return np.maximum(_time(t), 0.0)
 
 
-def _floor_rate(eta_min: object, top: Parameter) -> Parameter:
+def _floor_rate(eta_min: object, top: Parameter, name: str = "eta_min") -> Parameter:
     """η_min ∈ [0, η_max]: a number, or a SymPy expression not known to be negative."""
     if isinstance(eta_min, sp.Basic):
-        if not isinstance(eta_min, sp.Expr) or eta_min.is_negative:
-            raise ParameterError("eta_min", eta_min, "≥ 0 (a number or a SymPy expression)")
+        if not _symbolic_finite(eta_min) or eta_min.is_negative:
+            raise ParameterError(name, eta_min, "≥ 0 (a number or a SymPy expression)")
         return eta_min
     hi = math.inf if isinstance(top, sp.Basic) else top
-    return check_real("eta_min", eta_min, 0.0, hi, lo_open=False, hi_open=False)
+    return check_real(name, eta_min, 0.0, hi, lo_open=False, hi_open=False)

@@ -19,6 +19,7 @@ from lrtheory.schedules._base import (
     _from_zero,
     _is_symbolic,
     _parameter,
+    _time,
 )
 
 
@@ -47,7 +48,7 @@ def warm_restarts(eta0: Parameter, period: Parameter, mult: Parameter = 1,
     floor_rate = _floor_rate(eta_min, eta0)
 
     def schedule(t: Any) -> Any:
-        if _is_symbolic(t, eta0, period, mult, floor_rate):
+        if _is_symbolic(_time(t), eta0, period, mult, floor_rate):
             top, t0, m, low = _exact(eta0, period, mult, floor_rate)
             if m == 1:
                 cycle = sp.floor(t / t0)
@@ -118,7 +119,7 @@ def _cyclical(eta_min: Parameter | int, eta_max: Parameter, half: Parameter, mod
     low = _floor_rate(eta_min, top)
 
     def schedule(t: Any) -> Any:
-        if _is_symbolic(t, low, top, s, gamma):
+        if _is_symbolic(_time(t), low, top, s, gamma):
             lo, hi, width, g = _exact(low, top, s, gamma)
             k = sp.floor(t / width)
             wave = sp.Rational(1, 2) + (-1) ** k * (t / width - k - sp.Rational(1, 2))

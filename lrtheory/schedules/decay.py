@@ -3,14 +3,13 @@ a linear warm-up in front of any of them."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_real
+from lrtheory.errors import ParameterError
 from lrtheory.schedules._base import (
     Parameter,
     Schedule,
@@ -30,7 +29,7 @@ def constant(eta0: Parameter) -> Schedule:
     eta0 = _parameter("eta0", eta0)
 
     def schedule(t: Any) -> Any:
-        if _is_symbolic(t, eta0):
+        if _is_symbolic(_time(t), eta0):
             return _exact(eta0)[0]
         return eta0 * np.ones_like(_time(t), dtype=np.float64)
 
@@ -46,7 +45,7 @@ def linear_decay(eta0: Parameter, total: Parameter) -> Schedule:
     total = _parameter("total", total)
 
     def schedule(t: Any) -> Any:
-        if _is_symbolic(t, eta0, total):
+        if _is_symbolic(_time(t), eta0, total):
             return _exact(eta0)[0] * (1 - _progress(t, total))
         return eta0 * (1 - _progress(t, total))
 
@@ -65,7 +64,7 @@ def cosine(eta0: Parameter, total: Parameter, eta_min: Parameter | int = 0) -> S
     low = _floor_rate(eta_min, eta0)
 
     def schedule(t: Any) -> Any:
-        if _is_symbolic(t, eta0, total, low):
+        if _is_symbolic(_time(t), eta0, total, low):
             top, bottom = _exact(eta0, low)
             return bottom + (top - bottom) * (1 + sp.cos(sp.pi * _progress(t, total))) / 2
         xp = namespace(t)
@@ -84,12 +83,10 @@ def polynomial_decay(eta0: Parameter, total: Parameter, power: Parameter = 1,
     eta0 = _parameter("eta0", eta0)
     total = _parameter("total", total)
     power = _parameter("power", power)
-    end = eta_end if isinstance(eta_end, sp.Basic) else check_real(
-        "eta_end", eta_end, 0.0, float(eta0) if not _is_symbolic(eta0) else math.inf,
-        lo_open=False, hi_open=False)
+    end = _floor_rate(eta_end, eta0, "eta_end")
 
     def schedule(t: Any) -> Any:
-        if _is_symbolic(t, eta0, total, power, end):
+        if _is_symbolic(_time(t), eta0, total, power, end):
             e0, e1, p = _exact(eta0, end, power)
             return e1 + (e0 - e1) * (1 - _progress(t, total)) ** p
         return end + (eta0 - end) * (1 - _progress(t, total)) ** power
@@ -111,7 +108,7 @@ def linear_warmup(decay: Schedule, steps: Parameter) -> Schedule:
     steps = _parameter("steps", steps)
 
     def schedule(t: Any) -> Any:
-        if _is_symbolic(t, steps):
+        if _is_symbolic(_time(t), steps):
             (w,) = _exact(steps)
             peak = sp.sympify(decay(sp.Integer(0)))
             return sp.Piecewise((peak * t / w, t < w), (decay(t - w), True))
@@ -140,7 +137,7 @@ def step_decay(eta0: Parameter, rate: Parameter, every: Parameter) -> Schedule:
     every = _parameter("every", every)
 
     def schedule(t: Any) -> Any:
-        if _is_symbolic(t, eta0, rate, every):
+        if _is_symbolic(_time(t), eta0, rate, every):
             e0, g, s = _exact(eta0, rate, every)
             return e0 * g ** sp.floor(t / s)
         xp = namespace(t)
@@ -160,7 +157,7 @@ def exponential_decay(eta0: Parameter, rate: Parameter) -> Schedule:
     rate = _fraction("rate", rate)
 
     def schedule(t: Any) -> Any:
-        if _is_symbolic(t, eta0, rate):
+        if _is_symbolic(_time(t), eta0, rate):
             e0, g = _exact(eta0, rate)
             return e0 * g**t
         return eta0 * rate ** _from_zero(t)

@@ -119,7 +119,7 @@ def reduce_on_plateau(eta0: float, factor: float = 0.1, patience: int = 10,
     eta0 = check_positive("eta0", eta0)
     factor = check_real("factor", factor, 0.0, 1.0)
     patience = check_int("patience", patience, 0)
-    if threshold_mode not in ("rel", "abs"):
+    if not isinstance(threshold_mode, str) or threshold_mode not in ("rel", "abs"):
         raise ParameterError("threshold_mode", threshold_mode, "'rel' or 'abs'")
     hi = 1.0 if threshold_mode == "rel" else float("inf")
     threshold = check_real("threshold", threshold, 0.0, hi, lo_open=False)
