@@ -13,9 +13,7 @@ the other ``test_fuzz_*`` modules.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from dataclasses import fields, is_dataclass
 from typing import Any
 
@@ -24,13 +22,6 @@ import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-with warnings.catch_warnings(), suppress(ImportError):
-    # Hypothesis reports a failing example through libcst, whose import warns (a
-    # DeprecationWarning from mypy_extensions) — an error under this suite's filterwarnings,
-    # which would abort the session instead of failing the test. Import it once, quietly.
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import hypothesis.extra._patching  # noqa: F401
 
 from lrtheory import adaptive, optimizers, practice, registry, schedules
 from lrtheory.errors import DivergenceError, ParameterError
