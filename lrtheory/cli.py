@@ -212,20 +212,15 @@ def _count(text: str) -> int:
 
 def _report_dir(text: str) -> str:
     """``report --out``: the report replaces this directory whole, so it must be new, empty,
-    or hold a previous report (results.json) or nothing but JSON files (bench.json …); any
-    other directory (``.``, a project, a home) is refused rather than replaced."""
-    path = Path(text)
+    or hold a previous report (:func:`lrtheory.report.atomic.check_replaceable`)."""
+    from lrtheory.report.atomic import check_replaceable
+
     if not text.strip():
         raise argparse.ArgumentTypeError("must be a directory path; got ''")
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"must be a directory; {text!r} is a file")
-    if path.is_dir() and not (path / "results.json").is_file():
-        others = sorted(p.name for p in path.iterdir() if p.suffix != ".json")
-        if others:
-            raise argparse.ArgumentTypeError(
-                f"must be a new or empty directory, or one holding a previous report "
-                f"(results.json), since the report replaces it whole; {text!r} holds "
-                f"{', '.join(others[:3])}{' …' if len(others) > 3 else ''}")
+    try:
+        check_replaceable(Path(text).resolve())
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(f"must be {exc.allowed}; got {text!r}") from None
     return text
 
 

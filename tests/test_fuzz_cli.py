@@ -19,7 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import tests.test_fuzz_api  # noqa: F401  (quiets Hypothesis's failure reports: see there)
 from lrtheory import cli, registry
 from lrtheory.errors import UnknownNameError
 

@@ -46,16 +46,19 @@ def _carry_over(old: Path, new: Path) -> None:
             shutil.copy2(path, target)
 
 
-def _check_replaceable(out: Path) -> None:
+def check_replaceable(out: Path) -> None:
     """Only a new or empty directory, a previous report (``results.json``) or one holding
-    nothing but JSON files may be replaced whole: never ``.``, a project or a home."""
+    nothing but JSON files (``bench.json`` …) may be replaced whole: never ``.``, a project
+    or a home."""
     if out.exists() and not out.is_dir():
         raise ParameterError("out", str(out), "a directory (it is a file)")
     if out.is_dir() and not (out / "results.json").is_file():
         others = sorted(p.name for p in out.iterdir() if p.suffix != ".json")
         if others:
+            listed = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
             raise ParameterError("out", str(out), "a new or empty directory, or one holding a "
-                                 f"previous report (results.json); it holds {others[:3]}")
+                                 "previous report (results.json), since the report replaces "
+                                 f"it whole; it holds {listed}")
 
 
 @contextmanager
@@ -66,7 +69,7 @@ def replace_directory(out: Path) -> Iterator[Path]:
     behind with a ``.tmp-`` prefix (removed by the next successful run).
     """
     out = out.resolve()
-    _check_replaceable(out)
+    check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in out.parent.glob(f".{out.name}.tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
