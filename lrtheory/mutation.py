@@ -47,7 +47,7 @@ from lrtheory.claim import Identity, ModelCheck, Verdict
 from lrtheory.errors import ParameterError
 from lrtheory.results import ClaimResult, MonteCarloResult
 from lrtheory.symbolic.identity import identical
-from lrtheory.verify import Settings, _judge_estimate, _judge_identity, _judge_model
+from lrtheory.verify import Settings, judge_estimate, judge_identity, judge_model
 
 Level = Literal["identity", "model", "monte_carlo"]
 Scope = Literal["stated", "all"]
@@ -185,7 +185,7 @@ def mutate_identity(identity: Identity, kind: str) -> tuple[sp.Basic | None, str
 
 def _identity_judge(identity: Identity, mutated: sp.Basic) -> Judge:
     def judge() -> tuple[bool, str]:
-        if _judge_identity(replace(identity, stated=mutated)).verdict == Verdict.REFUTED:
+        if judge_identity(replace(identity, stated=mutated)).verdict == Verdict.REFUTED:
             return True, "the exact check finds derived ≠ mutant"
         if identical(identity.stated, mutated):
             return False, "the form is invariant under the mutation (mutant ≡ stated)"
@@ -227,7 +227,7 @@ def _model_judge(checks: list[ModelCheck], kind: str) -> Judge:
         misses = []
         for c in checks:
             wrong = replace(c, closed_form=_mutate_value(c.closed_form, kind, 0.0))
-            if _judge_model(wrong).verdict == Verdict.REFUTED:
+            if judge_model(wrong).verdict == Verdict.REFUTED:
                 return True, "closed form ≠ model beyond the method's tolerance"
             misses.append(f"|{wrong.closed_form:.3g} − {c.model:.3g}| ≤ {c.tolerance:.3g}")
         return False, "within the tolerance at every point: " + "; ".join(misses)
@@ -272,7 +272,7 @@ def _estimate_judge(results: list[tuple[MonteCarloResult, float]]) -> Judge:
         misses = []
         for m, q in results:
             est = replace(m.estimate, prediction=q)
-            verdict = _judge_estimate(est, m.alpha, m.power, Settings(resolution=m.resolution),
+            verdict = judge_estimate(est, m.alpha, m.power, Settings(resolution=m.resolution),
                                       m.n_required, m.n_pilot).verdict
             if verdict == Verdict.REFUTED:
                 return True, f"prediction {q:.4g} rejected by {m.estimate.sample.value:.4g}"

@@ -152,7 +152,7 @@ def verify(claims: Sequence[Claim], settings: Settings | None = None,
         results = _verify_in_workers(claims, settings, alpha, progress, jobs,
                                      _Extras(figures, beyond))
     else:
-        ensemble = _ensemble(settings, backend, settings.threads)
+        ensemble = ensemble_for(settings, backend, settings.threads)
         results = tuple(_verify_claim(c, settings, ensemble, alpha, progress,
                                       _Extras(figures, beyond)) for c in claims)
     return RunResult(
@@ -166,7 +166,7 @@ def verify(claims: Sequence[Claim], settings: Settings | None = None,
     )
 
 
-def _ensemble(settings: Settings, backend: Backend, threads: int) -> Ensemble:
+def ensemble_for(settings: Settings, backend: Backend, threads: int) -> Ensemble:
     return Ensemble(backend=backend, seed=settings.seed, threads=threads, chunk=settings.chunk)
 
 
@@ -199,7 +199,7 @@ class _Extras:
 def _verify_task(task: tuple[str, Settings, float, int, _Extras]) -> ClaimResult:
     """One claim in a worker process (module level, so that it pickles)."""
     claim_id, settings, alpha, threads, extras = task
-    ensemble = _ensemble(settings, get_backend(settings.backend), threads)
+    ensemble = ensemble_for(settings, get_backend(settings.backend), threads)
     return _verify_claim(registry.get(claim_id), settings, ensemble, alpha, None, extras)
 
 
@@ -221,7 +221,7 @@ def _verify_claim(claim: Claim, settings: Settings, ensemble: Ensemble, alpha: f
     timings: dict[str, float] = {}
     t = time.perf_counter()
     derivation = claim.derive()
-    identities = tuple(_judge_identity(i) for i in derivation.identities)
+    identities = tuple(judge_identity(i) for i in derivation.identities)
     timings["derive_s"] = time.perf_counter() - t
     if progress:
         progress.advance("derivation")
@@ -231,14 +231,14 @@ def _verify_claim(claim: Claim, settings: Settings, ensemble: Ensemble, alpha: f
     t_model = t_mc = 0.0
     for index, point in enumerate(claim.points):
         t = time.perf_counter()
-        model = tuple(_judge_model(c) for c in claim.model(point))
+        model = tuple(judge_model(c) for c in claim.model(point))
         t_model += time.perf_counter() - t
         t = time.perf_counter()
         mc: tuple[MonteCarloResult, ...] = ()
         divergence = None
         if claim.simulate is not None and point.monte_carlo:
             try:
-                mc = _monte_carlo(claim, point, ensemble.with_key(key, index), settings, alpha)
+                mc = monte_carlo(claim, point, ensemble.with_key(key, index), settings, alpha)
             except DivergenceError as exc:
                 divergence = str(exc)
         t_mc += time.perf_counter() - t
@@ -269,13 +269,13 @@ def _verify_claim(claim: Claim, settings: Settings, ensemble: Ensemble, alpha: f
     return result
 
 
-def _judge_identity(identity: Identity) -> IdentityResult:
+def judge_identity(identity: Identity) -> IdentityResult:
     equal = identical(identity.derived, identity.stated)
     ok = equal == identity.expect_equal
     return IdentityResult(identity, equal, Verdict.VERIFIED if ok else Verdict.REFUTED)
 
 
-def _judge_model(check: ModelCheck) -> ModelResult:
+def judge_model(check: ModelCheck) -> ModelResult:
     for name, value in (("closed form", check.closed_form), ("model", check.model)):
         if not math.isfinite(value):
             return ModelResult(check, Verdict.REFUTED, f"{check.name}: {name} is not finite")
@@ -291,7 +291,7 @@ def _judge_model(check: ModelCheck) -> ModelResult:
                        f"({check.tolerance_reason})")
 
 
-def _monte_carlo(claim: Claim, point: Point, ensemble: Ensemble, settings: Settings,
+def monte_carlo(claim: Claim, point: Point, ensemble: Ensemble, settings: Settings,
                  alpha: float) -> tuple[MonteCarloResult, ...]:
     assert claim.simulate is not None
     power = settings.power_for(alpha)
@@ -315,7 +315,7 @@ def _monte_carlo(claim: Claim, point: Point, ensemble: Ensemble, settings: Setti
         main = _checked(claim, claim.simulate(point, ensemble.with_key(2), n_more))
         needed = [max(a, b) for a, b in zip(needed, topped, strict=True)]
     main = [_pooled(p, m) for p, m in zip(pilot, main, strict=True)]
-    return tuple(_judge_estimate(e, alpha, power, settings, n_req, settings.pilot_chains)
+    return tuple(judge_estimate(e, alpha, power, settings, n_req, settings.pilot_chains)
                  for e, n_req in zip(main, needed, strict=True))
 
 
@@ -339,7 +339,7 @@ def _checked(claim: Claim, estimates: list[Estimate]) -> list[Estimate]:
     return estimates
 
 
-def _judge_estimate(est: Estimate, alpha: float, power: float, settings: Settings,
+def judge_estimate(est: Estimate, alpha: float, power: float, settings: Settings,
                     n_required: int, n_pilot: int) -> MonteCarloResult:
     sample = est.sample
     test = stats.test_prediction(sample, est.prediction, alpha)

@@ -39,7 +39,7 @@ from lrtheory.symbolic.flows import (
     step_taylor_polynomial,
 )
 from lrtheory.symbolic.identity import identical
-from lrtheory.verify import _judge_model
+from lrtheory.verify import judge_model
 
 
 @pytest.fixture(scope="module")
@@ -250,11 +250,11 @@ def test_order_that_does_not_settle_is_refuted_inside_and_reported_outside() -> 
     assert o.contraction >= 1.0
     inside = euler._order_check(o, 1.0, "gradient flow", "inside")
     assert inside.exact
-    assert _judge_model(inside).verdict is Verdict.REFUTED
+    assert judge_model(inside).verdict is Verdict.REFUTED
     boundary = euler._order_check(o, 1.0, "gradient flow", "boundary")
     assert not boundary.exact
     assert "not settled" in boundary.name
-    assert _judge_model(boundary).verdict is Verdict.APPROXIMATE
+    assert judge_model(boundary).verdict is Verdict.APPROXIMATE
 
 
 def test_stiff_mode_growth_is_eulers_factor() -> None:

@@ -16,7 +16,7 @@ from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.results import RunResult
 from lrtheory.symbolic import lyapunov as sl
 from lrtheory.symbolic.identity import identical
-from lrtheory.verify import _judge_model
+from lrtheory.verify import judge_model
 
 D3 = st.D3
 
@@ -83,7 +83,7 @@ def test_steps_spot_check() -> None:
 def test_model_checks_pass_at_every_point() -> None:
     for point in D3.points:
         for check in D3.model(point):
-            result = _judge_model(check)
+            result = judge_model(check)
             assert result.verdict != Verdict.REFUTED, (point.label, result.reason)
             if check.exact:
                 assert check.abs_error <= check.tolerance

@@ -2,13 +2,14 @@
 
 Only the Monte Carlo checks depend on the seed (derivations and model checks are exact and
 deterministic), so a seed of the study runs, for every Monte Carlo point of every claim,
-exactly what :func:`lrtheory.verify.verify` runs there: the engine's own ``_monte_carlo``
-(pilot, budget, main run, test and negative controls) on the engine's own streams
+exactly what :func:`lrtheory.verify.verify` runs there: the engine's own
+:func:`~lrtheory.verify.monte_carlo` (pilot, budget, main run, test and negative controls)
+on the engine's own streams
 ``(seed, CRC-32 of the claim ID, point index, phase)``, so seed s of the study reproduces the
 Monte Carlo numbers of ``lrtheory verify --seed s`` with the same settings.
 
 The sample is sized once, at the design family-wise rate α₀ (the run's), and then judged by
-the engine's ``_judge_estimate`` at every α of the study: a test's size does not depend on
+the engine's ``judge_estimate`` at every α of the study: a test's size does not depend on
 how its sample was sized, so the false-alarm rate at α = 0.05 or 0.2 (which a few hundred
 seeds can resolve) is measured on the very samples a default run would see. Detection of the
 negative controls is meaningful at α₀, where the budget was sized for its power.
@@ -33,7 +34,13 @@ from lrtheory.montecarlo.backend import get_backend
 from lrtheory.parallel import cpu_count, map_unordered, resolve_jobs
 
 # The engine hook: the Monte Carlo part of verify() and its judge, used as they are.
-from lrtheory.verify import Settings, _ensemble, _judge_estimate, _monte_carlo, bias_is_negligible
+from lrtheory.verify import (
+    Settings,
+    bias_is_negligible,
+    ensemble_for,
+    judge_estimate,
+    monte_carlo,
+)
 
 DIVERGENCE = "divergence"
 
@@ -122,7 +129,7 @@ class Design:
 
 def _judge(result: Any, alpha: float, settings: Settings) -> Judgement:
     """The engine's judgement of a Monte Carlo result's estimate at per-check ``alpha``."""
-    judged = _judge_estimate(result.estimate, alpha, settings.power_for(alpha), settings,
+    judged = judge_estimate(result.estimate, alpha, settings.power_for(alpha), settings,
                              result.n_required, result.n_pilot)
     return Judgement(judged.verdict.value, bool(judged.test.rejected), len(judged.controls),
                      sum(bool(o.rejected) for _, o in judged.controls),
@@ -135,7 +142,7 @@ def run_seed(design: Design, seed: int, threads: int = 1) -> SeedRecord:
     settings = replace(design.settings, seed=seed, threads=threads)
     per_check = [design.alpha_per_check(a) for a in design.alphas]
     design_alpha = design.alpha_per_check(settings.alpha)
-    ensemble = _ensemble(settings, get_backend(settings.backend), threads)
+    ensemble = ensemble_for(settings, get_backend(settings.backend), threads)
     records: list[CheckRecord] = []
     for claim in design.runnable:
         key = zlib.crc32(claim.id.encode())
@@ -143,7 +150,7 @@ def run_seed(design: Design, seed: int, threads: int = 1) -> SeedRecord:
             if claim.simulate is None or not point.monte_carlo:
                 continue
             try:
-                results = _monte_carlo(claim, point, ensemble.with_key(key, index), settings,
+                results = monte_carlo(claim, point, ensemble.with_key(key, index), settings,
                                        design_alpha)
             except DivergenceError:
                 refuted = Judgement("refuted", True, 0, 0, True)

@@ -33,7 +33,7 @@ def _test(t: TestOutcome) -> dict[str, Any]:
             "rejected": t.rejected, "interval": [_num(t.interval[0]), _num(t.interval[1])]}
 
 
-def _monte_carlo(m: MonteCarloResult) -> dict[str, Any]:
+def monte_carlo(m: MonteCarloResult) -> dict[str, Any]:
     e = m.estimate
     return {
         "statistic": e.name,
@@ -71,7 +71,7 @@ def _point(p: PointResult) -> dict[str, Any]:
             "tolerance_reason": r.check.tolerance_reason, "exact": r.check.exact,
             "verdict": r.verdict.value, "reason": r.reason,
         } for r in p.model],
-        "monte_carlo": [_monte_carlo(m) for m in p.monte_carlo],
+        "monte_carlo": [monte_carlo(m) for m in p.monte_carlo],
     }
 
 
