@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import importlib.util
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
@@ -147,8 +148,18 @@ class ModelCheck:
 
     ``exact=True``: the closed form is claimed exact, so ``|closed_form - model| <= tolerance``
     must hold, where ``tolerance`` comes from the numerical method (bisection width, ODE rtol,
-    floating point) and ``tolerance_reason`` says so. ``exact=False``: the closed form is an
-    approximation; its relative error is measured and reported as the validity of the claim.
+    floating point) and ``tolerance_reason`` says so.
+
+    ``exact=False``: the closed form is an approximation, and the row says which of two things
+    it shows:
+
+    * ``bound``: the approximation is claimed to hold here, with relative error at most
+      ``bound``, an envelope fixed by the theory (the leading neglected term with its constant,
+      a proved inequality, the source's own stated accuracy), never by the error observed;
+      ``bound_reason`` says where it comes from. A relative error beyond it refutes the row.
+    * ``breakdown``: the row documents where the approximation fails or a source's form is
+      off (outside its domain, a finding); no closed form is claimed to hold, the error is
+      measured and reported, and the text says why it is expected to be large.
     """
 
     name: str
@@ -157,6 +168,33 @@ class ModelCheck:
     tolerance: float
     tolerance_reason: str
     exact: bool = True
+    bound: float | None = None
+    bound_reason: str = ""
+    breakdown: str = ""
+
+    def __post_init__(self) -> None:
+        if self.exact and (self.bound is not None or self.breakdown):
+            raise ValueError(f"model check {self.name!r}: an exact row takes a tolerance, "
+                             "not a bound or a breakdown")
+        if self.bound is not None:
+            if self.breakdown:
+                raise ValueError(f"model check {self.name!r}: a row either claims a bound "
+                                 "or documents a breakdown, not both")
+            if not (math.isfinite(self.bound) and self.bound > 0):
+                raise ValueError(f"model check {self.name!r}: bound must be a finite "
+                                 f"positive relative error, got {self.bound!r}")
+            if not self.bound_reason:
+                raise ValueError(f"model check {self.name!r}: a bound needs its bound_reason")
+
+    @property
+    def role(self) -> str:
+        """``exact``, ``bounded`` (an approximation held to its envelope), ``breakdown``, or
+        ``unclassified`` (an approximation with neither; the mutation check reports it)."""
+        if self.exact:
+            return "exact"
+        if self.bound is not None:
+            return "bounded"
+        return "breakdown" if self.breakdown else "unclassified"
 
     @property
     def abs_error(self) -> float:

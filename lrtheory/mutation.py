@@ -60,7 +60,10 @@ KINDS: dict[Level, tuple[str, ...]] = {
 }
 _ETA = re.compile(r"^eta(_\w+)?$")
 _EXTREME_PAIRS = (("L", "mu"),)
-APPROXIMATION = "an approximation: the engine measures its error and never refutes it"
+APPROXIMATION = ("an approximation with no declared bound: the engine measures its error "
+                 "and cannot refute it")
+BREAKDOWN = ("the row documents where the approximation fails (a breakdown): no closed form "
+             "is claimed to hold there")
 CONSISTENCY = ("the closed form is 0 at every point: a consistency check, with no formula to "
                "double or negate")
 
@@ -228,8 +231,11 @@ def _model_judge(checks: list[ModelCheck], kind: str) -> Judge:
         for c in checks:
             wrong = replace(c, closed_form=_mutate_value(c.closed_form, kind, 0.0))
             if judge_model(wrong).verdict == Verdict.REFUTED:
-                return True, "closed form ≠ model beyond the method's tolerance"
-            misses.append(f"|{wrong.closed_form:.3g} − {c.model:.3g}| ≤ {c.tolerance:.3g}")
+                return True, ("closed form ≠ model beyond the method's tolerance" if c.exact
+                              else "relative error beyond the approximation's declared bound")
+            misses.append(f"|{wrong.closed_form:.3g} − {c.model:.3g}| ≤ {c.tolerance:.3g}"
+                          if c.exact else f"relative error {wrong.rel_error:.3g} ≤ bound "
+                          f"{c.bound:.3g}")
         return False, "within the tolerance at every point: " + "; ".join(misses)
     return judge
 
@@ -240,15 +246,18 @@ def _model_cases(result: ClaimResult) -> Iterator[tuple[Mutant, Judge | None]]:
         for r in p.model:
             rows.setdefault(r.check.name, []).append(r.check)
     for name, checks in rows.items():
-        # 2·0 = −0 = 0: a point where the closed form is 0 cannot show the mutation.
-        exact = [c for c in checks if c.exact and c.closed_form != 0.0]
+        # 2·0 = −0 = 0: a point where the closed form is 0 cannot show the mutation. A row
+        # held to a tolerance or to a declared bound can be refuted; a breakdown claims nothing.
+        held = [c for c in checks if c.role in ("exact", "bounded") and c.closed_form != 0.0]
         consistency = all(c.closed_form == 0.0 for c in checks)
+        breakdown = all(c.role == "breakdown" for c in checks)
         for kind in KINDS["model"]:
-            if consistency:
-                yield Mutant(result.claim.id, "model", name, kind, False, CONSISTENCY), None
+            if consistency or breakdown:
+                why = CONSISTENCY if consistency else BREAKDOWN
+                yield Mutant(result.claim.id, "model", name, kind, False, why), None
                 continue
             mutant = Mutant(result.claim.id, "model", name, kind, True)
-            yield mutant, (_model_judge(exact, kind) if exact
+            yield mutant, (_model_judge(held, kind) if held
                            else lambda: (False, APPROXIMATION))
 
 

@@ -279,9 +279,20 @@ def judge_model(check: ModelCheck) -> ModelResult:
     for name, value in (("closed form", check.closed_form), ("model", check.model)):
         if not math.isfinite(value):
             return ModelResult(check, Verdict.REFUTED, f"{check.name}: {name} is not finite")
+    if check.bound is not None:
+        within = check.rel_error <= check.bound
+        return ModelResult(check, Verdict.APPROXIMATE if within else Verdict.REFUTED,
+                           f"approximation: relative error {check.rel_error:.3g} "
+                           f"{'≤' if within else '>'} its bound {check.bound:.3g} "
+                           f"({check.bound_reason})")
+    if check.breakdown:
+        return ModelResult(check, Verdict.APPROXIMATE,
+                           f"breakdown shown: relative error {check.rel_error:.3g} "
+                           f"({check.breakdown})")
     if not check.exact:
         return ModelResult(check, Verdict.APPROXIMATE,
-                           f"approximation: relative error {check.rel_error:.3g}")
+                           f"approximation: relative error {check.rel_error:.3g} "
+                           "(no bound declared)")
     if check.abs_error <= check.tolerance:
         return ModelResult(check, Verdict.VERIFIED,
                            f"|difference| {check.abs_error:.3g} ≤ {check.tolerance:.3g} "

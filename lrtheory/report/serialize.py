@@ -69,6 +69,8 @@ def _point(p: PointResult) -> dict[str, Any]:
             "model": _num(r.check.model), "abs_error": _num(r.check.abs_error),
             "rel_error": _num(r.check.rel_error), "tolerance": _num(r.check.tolerance),
             "tolerance_reason": r.check.tolerance_reason, "exact": r.check.exact,
+            "role": r.check.role, "bound": _num(r.check.bound) if r.check.bound else None,
+            "bound_reason": r.check.bound_reason, "breakdown": r.check.breakdown,
             "verdict": r.verdict.value, "reason": r.reason,
         } for r in p.model],
         "monte_carlo": [monte_carlo(m) for m in p.monte_carlo],
