@@ -14,7 +14,9 @@ nox.options.reuse_existing_virtualenvs = True
 def tests(session: nox.Session) -> None:
     """The test suite (CPU; GPU tests skip without CuPy and a device)."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    # Two workers (pytest-xdist); the tests that share the full verification run are kept on
+    # one worker (tests/conftest.py), so the run is made once.
+    session.run("pytest", "-n", "2", "--dist", "loadgroup", *session.posargs)
 
 
 @nox.session
@@ -70,5 +72,5 @@ def browser(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Ensemble throughput next to the RNG fill rate; writes reports/bench.json."""
-    session.install("-e", ".")
+    session.install("-e", ".[bench]")
     session.run("lrtheory", "bench", "--out", "reports/bench.json", *session.posargs)

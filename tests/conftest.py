@@ -16,6 +16,14 @@ from lrtheory.verify import Settings, verify
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``) every test of the full run goes to one worker,
+    so that the run is made once, not once per worker."""
+    for item in items:
+        if "full_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("full_run"))
+
+
 @pytest.fixture(scope="session")
 def full_run() -> RunResult:
     """Every registered claim verified once at the default settings (seed 0, NumPy), claims
