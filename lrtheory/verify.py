@@ -85,9 +85,16 @@ class Settings:
     max_chains: int = 4_000_000
     threads: int = 0
     chunk: int = DEFAULT_CHUNK
+    #: A Dask scheduler address: the Monte Carlo chunks run on that cluster. Changes no
+    #: number (recorded all the same); with ``jobs`` > 1 every claim worker connects to it.
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         check_int("seed", self.seed, 0, 2**63 - 1)
+        if self.scheduler is not None and (not isinstance(self.scheduler, str)
+                                           or not self.scheduler.strip()):
+            raise ParameterError("scheduler", self.scheduler,
+                                 "None or a Dask scheduler address such as tcp://host:8786")
         if self.backend not in BACKEND_CHOICES:
             raise ParameterError("backend", self.backend, f"one of {', '.join(BACKEND_CHOICES)}")
         check_probability("alpha", self.alpha)
@@ -167,7 +174,15 @@ def verify(claims: Sequence[Claim], settings: Settings | None = None,
 
 
 def ensemble_for(settings: Settings, backend: Backend, threads: int) -> Ensemble:
-    return Ensemble(backend=backend, seed=settings.seed, threads=threads, chunk=settings.chunk)
+    """The run's ensemble. With ``settings.scheduler`` its chunks go to that Dask cluster,
+    connected here so that a bad address fails before any claim runs (the same numbers:
+    :mod:`lrtheory.montecarlo.distributed`)."""
+    if settings.scheduler is not None:
+        from lrtheory.montecarlo.distributed import client_for
+
+        client_for(settings.scheduler)
+    return Ensemble(backend=backend, seed=settings.seed, threads=threads, chunk=settings.chunk,
+                    scheduler=settings.scheduler)
 
 
 def _verify_in_workers(claims: Sequence[Claim], settings: Settings, alpha: float,

@@ -2,7 +2,8 @@
 
 Each kernel is a factory: it takes the model's parameters and returns a function of the
 chunk's RNG (:class:`lrtheory.montecarlo.runner.ChunkRNG`) that simulates every chain of
-the chunk and returns per-chain statistics.
+the chunk and returns per-chain statistics. Only array-API functions of ``rng.xp`` touch the
+chains (tested under array-api-strict), so the kernels run on NumPy and CuPy unchanged.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from lrtheory.arrays import astype
 from lrtheory.errors import DivergenceError, ParameterError, check_int, check_positive
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 
@@ -22,9 +24,10 @@ DIVERGENCE_CHECK = 32
 def check_finite(state: Any, step: int, xp: Any) -> None:
     """Raise :class:`DivergenceError` ("by step ``step``", with the number of chains) if any
     chain of ``state`` (n, …) has left the finite floats."""
-    if not bool(xp.isfinite(state).all()):
-        bad = ~xp.isfinite(state.reshape(state.shape[0], -1)).all(axis=1)
-        raise DivergenceError("simulation", step, int(bad.sum()))
+    finite = xp.isfinite(state)
+    if not bool(xp.all(finite)):
+        bad = ~xp.all(xp.reshape(finite, (state.shape[0], -1)), axis=1)
+        raise DivergenceError("simulation", step, int(xp.sum(astype(xp, bad, xp.int64))))
 
 
 def _real_array(name: str, value: object, allowed: str) -> np.ndarray[Any, Any]:
@@ -71,7 +74,7 @@ def sgd_diagonal_quadratic(eta: float, curvatures: np.ndarray[Any, Any], noise_s
         d = lam.shape[0]
         contraction = xp.asarray(1.0 - eta * lam, dtype=rng.dtype)
         y = xp.empty((rng.n, d), dtype=rng.dtype)
-        y[...] = xp.asarray(start / kick, dtype=rng.dtype)
+        y[...] = xp.asarray(start / kick, dtype=rng.dtype)  # broadcast over the chains
         for step in range(1, steps + 1):
             xi = rng.normal(d)
             y *= contraction

@@ -13,14 +13,20 @@ parts a, b with n = n_a + n_b and δ = mean_b − mean_a,
 where M_k = Σ (x − mean)^k. Merging in a fixed order makes the result independent of how
 many threads produced the parts; the chunk size changes only the floating-point summation
 order.
+
+A chunk's moments are computed in the chunk's own array namespace (NumPy, CuPy, any array
+API library), so only the 5·k numbers of the result leave the device, never the n·k sample.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from lrtheory.arrays import astype, namespace, to_numpy
 
 FloatArray = NDArray[np.float64]
 
@@ -36,16 +42,27 @@ class Moments:
     m4: FloatArray
 
     @staticmethod
-    def of(sample: NDArray[np.floating]) -> Moments:
-        """Moments of an (n, k) sample (a 1-D sample is one column). Computed in float64."""
-        x = np.asarray(sample, dtype=np.float64)
+    def empty() -> Moments:
+        """No data (n = 0): the identity of :meth:`merge`."""
+        return Moments(0, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
+
+    @staticmethod
+    def of(sample: Any) -> Moments:
+        """Moments of an (n, k) sample (a 1-D sample is one column). Computed in float64, in
+        the sample's namespace (array API only: ``xp.mean``, ``xp.sum``, ``astype``)."""
+        xp = namespace(sample)
+        x = xp.asarray(sample)
+        if x.dtype != xp.float64:
+            x = astype(xp, x, xp.float64)
         if x.ndim == 1:
-            x = x[:, None]
-        n = x.shape[0]
-        mean = x.mean(axis=0)
+            x = xp.reshape(x, (x.shape[0], 1))
+        n = int(x.shape[0])
+        mean = xp.mean(x, axis=0)
         d = x - mean
         d2 = d * d
-        return Moments(n, mean, d2.sum(axis=0), (d2 * d).sum(axis=0), (d2 * d2).sum(axis=0))
+        parts = (mean, xp.sum(d2, axis=0), xp.sum(d2 * d, axis=0), xp.sum(d2 * d2, axis=0))
+        host = [np.asarray(to_numpy(a), dtype=np.float64) for a in parts]
+        return Moments(n, *host)
 
     def merge(self, other: Moments) -> Moments:
         """Pébay's pairwise update (module docstring)."""

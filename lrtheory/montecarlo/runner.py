@@ -11,6 +11,13 @@ statistics per chain (final error, loss, an indicator …). The runner decides *
 * Chunks run on a thread pool (NumPy releases the GIL in its fills and ufuncs), are reduced
   to :class:`Moments` and merged in chunk order, so the thread count cannot change a result
   and the chunk size changes only the floating-point summation order.
+* Or, with ``scheduler`` set, on a Dask cluster (:mod:`lrtheory.montecarlo.distributed`):
+  each task carries its chunk's :class:`ChunkSpec` (seed, key, block range) and builds the
+  generators on the worker; the moments come back and are merged here in the same order,
+  so a cluster gives the local runner's numbers bit for bit.
+
+Everything a kernel sees is written against the backend's namespace ``rng.xp`` (the array
+API), so that the same kernel runs on NumPy, CuPy and, in the tests, array-api-strict.
 """
 
 from __future__ import annotations
@@ -23,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from lrtheory.errors import DivergenceError, check_int
+from lrtheory.arrays import astype, namespace
+from lrtheory.errors import DivergenceError, ParameterError, check_int
 from lrtheory.montecarlo.backend import Backend, NormalSource, numpy_backend
 from lrtheory.montecarlo.moments import Moments
 from lrtheory.montecarlo.stats import SampleStatistic, proportion_statistic
@@ -34,23 +42,56 @@ DEFAULT_CHUNK = 16384
 _MOMENT_LIMIT = 1e75
 
 
+@dataclass(frozen=True)
+class ChunkSpec:
+    """Which chains a chunk simulates and where their random numbers come from: chains
+    [start, stop), block ``b`` of them drawing from ``SeedSequence(seed, spawn_key=(*key,
+    b))``. Small and picklable: a remote worker rebuilds the generators from it."""
+
+    seed: int
+    key: tuple[int, ...]
+    block: int
+    start: int
+    stop: int
+
+    def streams(self, backend: Backend) -> list[tuple[NormalSource, int, int]]:
+        """One (generator, first chain, end) per block the chunk overlaps."""
+        out = []
+        for start in range(self.start, self.stop, self.block):
+            ss = np.random.SeedSequence(self.seed, spawn_key=(*self.key, start // self.block))
+            out.append((backend.generator(ss), start, min(start + self.block, self.stop)))
+        return out
+
+    def rng(self, backend: Backend, dtype: Any) -> ChunkRNG:
+        """The chunk's random draws on ``backend``."""
+        return ChunkRNG(backend, self.streams(backend), dtype)
+
+
 class ChunkRNG:
-    """Random draws for the chains of one chunk, each row from its own block's stream."""
+    """Random draws for the chains of one chunk, each row from its own block's stream.
+
+    ``dtype`` is the namespace's own (``backend.dtype``): kernels pass ``rng.dtype`` to
+    ``xp`` functions."""
 
     def __init__(self, backend: Backend, streams: list[tuple[NormalSource, int, int]],
                  dtype: Any) -> None:
         self.backend = backend
         self.xp = backend.xp
-        self.dtype = dtype
+        self.dtype = backend.dtype(dtype)
         self._streams = streams
         self.n = streams[-1][2] - streams[0][1]
         self._offset = streams[0][1]
 
     def _fill(self, method: str, shape: tuple[int, ...]) -> Any:
+        if len(self._streams) == 1:  # one block: its draws are the whole array
+            return getattr(self._streams[0][0], method)(size=(self.n, *shape), dtype=self.dtype)
         out = self.xp.empty((self.n, *shape), dtype=self.dtype)
         for gen, start, stop in self._streams:
             a, b = start - self._offset, stop - self._offset
-            getattr(gen, method)(size=(b - a, *shape), dtype=self.dtype, out=out[a:b])
+            if self.backend.fills_in_place:
+                getattr(gen, method)(size=(b - a, *shape), dtype=self.dtype, out=out[a:b, ...])
+            else:
+                out[a:b, ...] = getattr(gen, method)(size=(b - a, *shape), dtype=self.dtype)
         return out
 
     def normal(self, *shape: int) -> Any:
@@ -66,9 +107,53 @@ Kernel = Callable[[ChunkRNG], Any]
 """A kernel maps the chunk's RNG to an (n,) or (n, k) array of per-chain statistics."""
 
 
+def chunk_moments(kernel: Kernel, rng: ChunkRNG, what: str) -> Moments:
+    """Run ``kernel`` on one chunk and reduce its rows to :class:`Moments` (in the kernel's
+    namespace; only the moments come back to the host).
+
+    Raises :class:`DivergenceError` (with the number of chains) if any chain's statistics
+    are not finite, or if their fourth powers overflow float64; a kernel that watches its
+    chains raises it itself, with the step they had diverged by, and it is re-raised here
+    under ``what``.
+    """
+    # Overflow is how a chain diverges; it is detected below and reported as divergence,
+    # so the floating-point warnings would only be noise. (errstate is thread-local: it
+    # must be set where the chunk runs.)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            out = kernel(rng)
+        except DivergenceError as exc:
+            raise DivergenceError(what, exc.step, exc.n_chains) from None
+        xp = namespace(out)
+        out = xp.asarray(out)
+        if out.shape[0] != rng.n:
+            raise ValueError(f"kernel returned {out.shape[0]} rows for {rng.n} chains")
+        if not bool(xp.all(xp.isfinite(out))):
+            raise DivergenceError(what, None, _rows(xp, ~xp.isfinite(out), rng.n))
+        moments = Moments.of(out)
+        if not all(np.all(np.isfinite(a)) for a in (moments.m2, moments.m3, moments.m4)):
+            # Finite chains whose fourth powers overflow: as good as diverged, for the
+            # standard error of a variance needs the fourth moment.
+            rows = _rows(xp, xp.abs(out) > _MOMENT_LIMIT, rng.n)
+            raise DivergenceError(f"{what} (values beyond {_MOMENT_LIMIT:.0e}, whose fourth "
+                                  "moment overflows)", None, max(rows, 1))
+    return moments
+
+
+def _rows(xp: Any, flags: Any, n: int) -> int:
+    """How many of the n rows of a boolean (n, …) array have any flag set."""
+    per_row = xp.any(xp.reshape(flags, (n, -1)), axis=1)
+    return int(xp.sum(astype(xp, per_row, xp.int64)))
+
+
 @dataclass(frozen=True)
 class Ensemble:
-    """How Monte Carlo runs: backend, seed and stream key, block/chunk sizes, threads."""
+    """How Monte Carlo runs: backend, seed and stream key, block/chunk sizes, threads.
+
+    ``scheduler``: ``None`` (this machine's threads), a Dask scheduler address
+    (``tcp://host:8786``) or a ``distributed.Client``; with one, the chunks run on that
+    cluster (``threads`` is then the workers' business) and give the same numbers.
+    """
 
     backend: Backend = field(default_factory=numpy_backend)
     seed: int = 0
@@ -78,12 +163,16 @@ class Ensemble:
     threads: int = 0  # 0: one per CPU core on NumPy, one on a GPU
     dtype: Any = np.float64
     progress: Callable[[int], None] | None = None
+    scheduler: Any = None  # None, an address "tcp://…" or a distributed.Client
 
     def __post_init__(self) -> None:
         check_int("seed", self.seed, 0)
         check_int("block", self.block, 1)
         check_int("chunk", self.chunk, 1)
         check_int("threads", self.threads, 0, 1024)
+        if isinstance(self.scheduler, str) and not self.scheduler.strip():
+            raise ParameterError("scheduler", self.scheduler,
+                                 "a Dask scheduler address such as tcp://host:8786")
 
     def with_key(self, *key: int) -> Ensemble:
         """The same ensemble with a further stream key (independent streams)."""
@@ -95,52 +184,34 @@ class Ensemble:
             return self.threads
         return 1 if self.backend.name == "cupy" else (os.cpu_count() or 1)
 
-    def _chunk_rngs(self, n_chains: int) -> Iterator[ChunkRNG]:
+    def chunk_specs(self, n_chains: int) -> list[ChunkSpec]:
+        """The chunks of a run of ``n_chains``, in merge order: whole blocks of chains
+        (``chunk`` rounded down to a multiple of ``block``, at least one block)."""
         per_chunk = max(1, self.chunk // self.block) * self.block
-        for lo in range(0, n_chains, per_chunk):
-            hi = min(lo + per_chunk, n_chains)
-            streams = []
-            for start in range(lo, hi, self.block):
-                ss = np.random.SeedSequence(self.seed, spawn_key=(*self.key, start // self.block))
-                streams.append((self.backend.generator(ss), start, min(start + self.block, hi)))
-            yield ChunkRNG(self.backend, streams, self.dtype)
+        return [ChunkSpec(self.seed, self.key, self.block, lo, min(lo + per_chunk, n_chains))
+                for lo in range(0, n_chains, per_chunk)]
+
+    def _chunk_rngs(self, n_chains: int) -> Iterator[ChunkRNG]:
+        for spec in self.chunk_specs(n_chains):
+            yield spec.rng(self.backend, self.dtype)
 
     def run(self, kernel: Kernel, n_chains: int, what: str = "simulation") -> Moments:
         """Run ``n_chains`` chains through ``kernel``; return the moments of its columns.
 
         Raises :class:`DivergenceError` (with the number of chains) if any chain's
-        statistics are not finite: a divergence is a result, not a NaN. A kernel that
-        watches its chains raises it itself, with the step they had diverged by; it is
-        reported under ``what`` too.
+        statistics are not finite: a divergence is a result, not a NaN (see
+        :func:`chunk_moments`); the first diverged chunk in merge order is reported.
         """
         check_int("n_chains", n_chains, 2)
+        if self.scheduler is not None:
+            from lrtheory.montecarlo.distributed import run_on_cluster
+
+            return run_on_cluster(self, kernel, n_chains, what)
 
         def one(rng: ChunkRNG) -> Moments:
-            # Overflow is how a chain diverges; it is detected below and reported as
-            # divergence, so the floating-point warnings would only be noise. (errstate is
-            # thread-local: it must be set inside the worker.)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                try:
-                    out = self.backend.to_numpy(kernel(rng))
-                except DivergenceError as exc:
-                    raise DivergenceError(what, exc.step, exc.n_chains) from None
-            if out.shape[0] != rng.n:
-                raise ValueError(f"kernel returned {out.shape[0]} rows for {rng.n} chains")
-            bad = ~np.isfinite(out)
-            if bad.any():
-                rows = int(bad.reshape(rng.n, -1).any(axis=1).sum())
-                raise DivergenceError(what, None, rows)
-            with np.errstate(over="ignore", invalid="ignore"):
-                moments = Moments.of(out)
-            if not all(np.all(np.isfinite(a)) for a in (moments.m2, moments.m3, moments.m4)):
-                # Finite chains whose fourth powers overflow: as good as diverged, for the
-                # standard error of a variance needs the fourth moment.
-                rows = int((np.abs(out) > _MOMENT_LIMIT).reshape(rng.n, -1).any(axis=1).sum())
-                raise DivergenceError(f"{what} (values beyond {_MOMENT_LIMIT:.0e}, whose "
-                                      "fourth moment overflows)", None, max(rows, 1))
-            return moments
+            return chunk_moments(kernel, rng, what)
 
-        total = Moments(0, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
+        total = Moments.empty()
         chunks = self._chunk_rngs(n_chains)
         if self.n_threads == 1:
             results: Iterator[Moments] = map(one, chunks)
