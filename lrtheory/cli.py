@@ -88,7 +88,8 @@ def _summary(run: RunResult, console: Console) -> None:
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings(seed=args.seed, backend=args.backend, alpha=args.alpha,
-                    resolution=args.resolution, threads=args.threads)
+                    resolution=args.resolution, threads=args.threads,
+                    scheduler=getattr(args, "scheduler", None))
 
 
 def cmd_list(args: argparse.Namespace, console: Console) -> int:
@@ -179,9 +180,13 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, console: Console) -> int:
-    from lrtheory.bench import print_bench, run_bench
+    from lrtheory.bench import QUICK, Grid, print_bench, run_bench
 
-    results = run_bench(chains=args.chains, steps=args.steps, threads=args.threads or None)
+    base = QUICK if args.quick else Grid()
+    grid = Grid(tuple(args.dtype or base.dtypes), tuple(args.chains or base.chains),
+                tuple(args.d or base.dims), args.steps or base.steps)
+    results = run_bench(grid, quick=args.quick, budget=args.budget,
+                        threads=args.threads or None, console=console)
     print_bench(results, console)
     if args.out:
         from lrtheory.bench import write_bench
@@ -370,14 +375,32 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--jobs", type=_count, default=0,
                        help="claims verified side by side in worker processes "
                             "(0: one per core; 1: in this process); changes no number")
+        p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run the Monte Carlo chunks on this Dask scheduler, e.g. "
+                            "tcp://127.0.0.1:8786 (needs lrtheory[dask]); changes no number. "
+                            "Derivations, models and figures stay here, --jobs side by side, "
+                            "each job connected to the cluster")
         if name == "report":
             p.add_argument("--out", default="reports", type=_report_dir,
                            help="output directory, replaced whole (default reports)")
-    p = sub.add_parser("bench", help="ensemble throughput against the RNG fill rate")
-    p.add_argument("--chains", type=_positive_int, default=100_000)
-    p.add_argument("--steps", type=_positive_int, default=1000)
-    p.add_argument("--threads", type=_count, default=0, help="CPU threads (0: one per core)")
-    p.add_argument("--out", default=None, help="also write the results as JSON here")
+    p = sub.add_parser("bench", help="ensemble chain-steps per second against the RNG fill "
+                       "rate (NumPy, numba, JAX, PyTorch, CuPy: those installed)")
+    p.add_argument("--quick", action="store_true",
+                   help="a small grid (N=20000, d=1,3, T=64) at 0.2 s a row: a smoke run")
+    p.add_argument("--chains", type=_positive_int, nargs="+", default=None,
+                   help="chain counts N (default 100000 1000000)")
+    p.add_argument("--d", type=_positive_int, nargs="+", default=None,
+                   help="coordinates d (default 1 100)")
+    p.add_argument("--steps", type=_positive_int, default=None, help="steps T (default 1000)")
+    p.add_argument("--dtype", choices=("float64", "float32"), nargs="+", default=None,
+                   help="(default both)")
+    p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="seconds per row; a longer run is truncated to the steps that fit, "
+                        "and marked (default 1.5, --quick 0.2)")
+    p.add_argument("--threads", type=_count, default=0,
+                   help="CPU threads of the every-core rows (0: one per core)")
+    p.add_argument("--out", default=None, help="also write the results as JSON here "
+                   "(nox -s bench: reports/bench.json)")
     from lrtheory.calibration.cli import DESCRIPTION, add_arguments
 
     p = sub.add_parser("calibrate", help="calibration study: false-alarm and detection rates "

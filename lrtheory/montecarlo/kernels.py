@@ -14,6 +14,7 @@ import numpy as np
 
 from lrtheory.arrays import astype
 from lrtheory.errors import DivergenceError, ParameterError, check_int, check_positive
+from lrtheory.montecarlo.compiled import advance_sgd
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 
 #: Kernels look for overflowed chains every this many steps (a 1/32 extra pass), so that a
@@ -75,12 +76,15 @@ def sgd_diagonal_quadratic(eta: float, curvatures: np.ndarray[Any, Any], noise_s
         contraction = xp.asarray(1.0 - eta * lam, dtype=rng.dtype)
         y = xp.empty((rng.n, d), dtype=rng.dtype)
         y[...] = xp.asarray(start / kick, dtype=rng.dtype)  # broadcast over the chains
-        for step in range(1, steps + 1):
-            xi = rng.normal(d)
-            y *= contraction
-            y += xi
-            if step % DIVERGENCE_CHECK == 0 or step == steps:
-                check_finite(y, step, xp)
+        # numba installed (lrtheory[fast]) and a NumPy SFC64 stream: the same steps on the
+        # same draws, compiled (lrtheory.montecarlo.compiled); otherwise the array code.
+        if not advance_sgd(rng, contraction, y, steps, DIVERGENCE_CHECK):
+            for step in range(1, steps + 1):
+                xi = rng.normal(d)
+                y *= contraction
+                y += xi
+                if step % DIVERGENCE_CHECK == 0 or step == steps:
+                    check_finite(y, step, xp)
         y *= kick
         return y
 

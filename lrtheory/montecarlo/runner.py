@@ -82,6 +82,12 @@ class ChunkRNG:
         self.n = streams[-1][2] - streams[0][1]
         self._offset = streams[0][1]
 
+    @property
+    def streams(self) -> tuple[tuple[NormalSource, int, int], ...]:
+        """The chunk's (generator, first chain, end) triples, in chain order: what a compiled
+        kernel needs to draw exactly what :meth:`normal` would."""
+        return tuple(self._streams)
+
     def _fill(self, method: str, shape: tuple[int, ...]) -> Any:
         if len(self._streams) == 1:  # one block: its draws are the whole array
             return getattr(self._streams[0][0], method)(size=(self.n, *shape), dtype=self.dtype)
