@@ -7,6 +7,7 @@ in the package ever sees an unchecked parameter.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import math
@@ -32,7 +33,8 @@ class ParameterError(LrtheoryError, ValueError):
         self.name = name
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{name} must be {allowed}; got {value!r}")
+        huge = isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**16
+        super().__init__(f"{name} must be {allowed}; got {_brief(value) if huge else repr(value)}")
 
 
 class UnknownNameError(LrtheoryError, KeyError):
@@ -46,6 +48,23 @@ class UnknownNameError(LrtheoryError, KeyError):
 
     def __str__(self) -> str:  # KeyError would otherwise quote the whole message
         return str(self.args[0])
+
+
+class RangeError(LrtheoryError, ArithmeticError):
+    """A model's computation leaves the finite float64 numbers (|x| ≤ 1.8e308) for the
+    arguments given, though each lies in its documented range: e.g. ``(1 − ηλ)^2t`` for
+    η = 1e300 (in the result, or in an intermediate such as μ² for μ = 1e300).
+    Raised by :func:`finite_result` instead of an OverflowError from inside NumPy or math,
+    or a silent inf/NaN in the result."""
+
+    def __init__(self, function: str, arguments: dict[str, object], cause: str = "") -> None:
+        self.function = function
+        self.arguments = arguments
+        self.cause = cause
+        given = ", ".join(f"{n}={_brief(v)}" for n, v in arguments.items())
+        because = f" ({cause})" if cause else ""
+        super().__init__(f"{function}: the computation leaves the finite float64 numbers "
+                         f"(|x| ≤ 1.8e308) for {given}{because}; reduce the largest parameter")
 
 
 class DivergenceError(LrtheoryError):
@@ -93,6 +112,17 @@ def check_positive(name: str, value: object) -> float:
 def check_probability(name: str, value: object) -> float:
     """A number in the open interval (0, 1), such as a false-alarm rate."""
     return check_real(name, value, 0.0, 1.0)
+
+
+#: Upper limit of a step, iteration, round or example count: ten times the longest horizon
+#: a claim's parameters allow (T ≤ 1e7 steps in decay coupling; the claims' own runs stay
+#: below 1e6), so that 10**300 steps is refused by name at once instead of hanging or asking
+#: NumPy for an array larger than memory.
+MAX_STEPS = 10**8
+#: Upper limit of an array dimension (d, depth, clients, samples, problems …): a hundred
+#: times the largest the claims use (1e4). A sanity bound, not a memory budget: a d × d
+#: matrix near it still does not fit (NumPy then says how much it asked for).
+MAX_SIZE = 10**6
 
 
 def check_int(name: str, value: object, lo: int, hi: int | None = None) -> int:
@@ -209,3 +239,121 @@ def operands(*names: str, problem: Callable[[dict[str, Any]], ParameterError | N
         return checked
 
     return decorate
+
+
+def _brief(value: object) -> str:
+    """A short rendering of an argument for an error message: numbers in %g, arrays by shape."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return repr(value)
+    if isinstance(value, int | np.integer):
+        digits = str(int(value))
+        sign = "-" if digits.startswith("-") else ""
+        return digits if len(digits) <= 16 else f"≈{sign}1e{len(digits) - len(sign) - 1}"
+    if isinstance(value, float | np.floating):
+        return f"{float(value):g}"
+    if isinstance(value, list | tuple) and len(value) <= 4 \
+            and all(isinstance(v, int | float) for v in value):
+        inner = ", ".join(_brief(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return f"<array of shape {tuple(shape)}>"
+    return f"<{type(value).__name__}>"
+
+
+def all_finite(value: object, depth: int = 0) -> bool:
+    """Whether every float in ``value`` is finite: numbers, NumPy arrays and scalars, and
+    tuples, lists, dicts and dataclasses of them (eight levels deep). Anything else (ints,
+    strings, SymPy expressions, callables) counts as finite."""
+    if isinstance(value, float | np.floating | complex | np.complexfloating):
+        return bool(np.isfinite(value))
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind not in "fc" or bool(np.isfinite(value).all())
+    if depth >= 8 or isinstance(value, int | str | bytes) or value is None:
+        return True
+    parts: Any = ()
+    if isinstance(value, dict):
+        parts = value.values()
+    elif isinstance(value, list | tuple):
+        parts = value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts = (getattr(value, f.name) for f in dataclasses.fields(value))
+    return all(all_finite(v, depth + 1) for v in parts)
+
+
+T = TypeVar("T")
+
+
+def require_finite(function: str, value: T, **arguments: object) -> T:
+    """``value`` unchanged if every float in it is finite (:func:`all_finite`), else a
+    :class:`RangeError` naming ``function`` and ``arguments``: the check of
+    :func:`finite_result` for one value, where the decorator does not fit (a result with a
+    field that may be NaN by design, say)."""
+    if not all_finite(value):
+        raise RangeError(function, arguments)
+    return value
+
+
+#: NumPy/SciPy messages that mean "an inf or NaN reached a solver", not a bad parameter.
+_NON_FINITE_MESSAGES = ("must not contain infs or nans", "did not converge",
+                        "math range error", "numerical result out of range",
+                        "too large for a float", "too large to convert to float",
+                        "cannot convert float infinity", "cannot convert float nan")
+
+
+def finite_result(fn: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a model function whose result can leave float64 for huge (but in-range)
+    arguments, so that this surfaces as a :class:`RangeError` naming the function and its
+    arguments — never as an OverflowError, a LinAlgError or a ``ValueError: array must not
+    contain infs or NaNs`` from inside NumPy/SciPy, nor as a silent inf or NaN in the result.
+
+    The body runs under ``np.errstate(over="ignore", divide="ignore", invalid="ignore")``
+    (an overflow is judged by the result, not warned about midway); the result — a number,
+    an array, or tuples, lists, dicts and dataclasses of them — must be finite
+    (:func:`all_finite`).
+    A ParameterError naming one of its parameters, and every other LrtheoryError, pass
+    through unchanged; a RangeError from a decorated function it calls, and a
+    ParameterError about finiteness naming something else (an intermediate the body built,
+    such as a run or a norm, checked by a function it calls), are raised as this call's
+    RangeError.
+
+    Not for functions documented to return inf (a diverged run shown as inf, an unbounded
+    threshold), nor for array arithmetic run once per step inside Monte Carlo kernels: the
+    check costs a pass over the result and about 2 µs per call."""
+    signature = inspect.signature(fn)
+    function = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__qualname__}"
+
+    def refuse(args: tuple[object, ...], kwargs: dict[str, object], cause: str) -> RangeError:
+        try:
+            given = dict(signature.bind(*args, **kwargs).arguments)
+        except TypeError:  # pragma: no cover - the call itself bound
+            given = {}
+        return RangeError(function, given, cause)
+
+    @functools.wraps(fn)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                out = fn(*args, **kwargs)
+        except RangeError as exc:  # from a decorated function it calls: name this call
+            if exc.function == function:
+                raise
+            raise refuse(args, kwargs, f"in {exc.function}") from exc
+        except ParameterError as exc:
+            if exc.name in signature.parameters or "finite" not in exc.allowed:
+                raise
+            # An inner check found a non-finite intermediate the body computed (a diverged
+            # run, an overflowed norm): not a parameter of this call, so its overflow.
+            raise refuse(args, kwargs, str(exc)) from exc
+        except LrtheoryError:
+            raise
+        except (OverflowError, FloatingPointError, ValueError, np.linalg.LinAlgError) as exc:
+            overflow = isinstance(exc, OverflowError | FloatingPointError)
+            if not overflow and not any(m in str(exc).lower() for m in _NON_FINITE_MESSAGES):
+                raise
+            raise refuse(args, kwargs, f"{type(exc).__name__}: {exc}") from exc
+        if not all_finite(out):
+            raise refuse(args, kwargs, "")
+        return out
+
+    return checked

@@ -9,8 +9,13 @@ a NaN); the call must raise :class:`~lrtheory.errors.ParameterError` naming that
 return finite numbers (where the valid call did). Any other exception, a hang (5 s) or a new
 NaN/inf fails. (≈ 10 s)
 
-Values near the float limit (1e300 for a rate) are not swept: they overflow silently in about
-60 functions, a known limitation listed in the issue's report.
+Values near the float limit are swept too (:func:`test_model_functions_refuse_huge_values`):
+±1e300 for a float parameter, 10**300 for an integer one (a step count, a size). The call
+must raise a ParameterError naming the parameter (a count above
+:data:`~lrtheory.errors.MAX_STEPS` or :data:`~lrtheory.errors.MAX_SIZE`, a domain with an
+upper end), a :class:`~lrtheory.errors.RangeError` naming it with its value (the computation
+left float64: :func:`~lrtheory.errors.finite_result`) or a DivergenceError, or return finite
+numbers — never hang, ask NumPy for an impossible array, or overflow from inside it.
 """
 
 from __future__ import annotations
@@ -30,14 +35,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lrtheory.errors import ParameterError
+from lrtheory.errors import DivergenceError, ParameterError, RangeError
 from tests.test_fuzz_api import finite
 from tests.test_fuzz_model_calls import CALLS
 
 BAD: dict[str, Any] = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "-1": -1.0,
                        "0": 0.0, "str": "x", "None": None, "shape": np.ones((2, 2, 2))}
 #: Functions documented to show a diverged run as inf/nan from the step it left the floats.
-DIVERGENCE_AS_INF = {"controller.run_loop"}
+DIVERGENCE_AS_INF = {"controller.run_loop", "batch_growth.phase_two"}
 #: Array arithmetic run inside Monte Carlo kernels, once per step: like the update rules, it
 #: checks its arrays' types and shapes only when a call fails (no pass over the data), so a
 #: NaN in an operand comes out as NaN — and the runner reports the chain as diverged.
@@ -126,6 +131,61 @@ def test_model_functions_refuse_bad_values_by_name(module: str) -> None:
     assert not found, "\n".join(f"{q}: {p}" for q, ps in found.items() for p in ps)
 
 
+#: pending: being edited — modules other helpers are changing now, left out of the huge-value
+#: sweep until their fixes land (the lead empties this set).
+HUGE_PENDING = {"acceleration", "barrier_escape", "batch_scaling", "clipping", "convex_sgd",
+                "flow", "lr_finder", "plateau_checks", "schedule_noise", "schedule_ranking"}
+HUGE_INT = 10**300
+
+
+def _huge_values(value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if isinstance(value, float):
+        yield from (("1e300", 1e300), ("-1e300", -1e300))
+    else:
+        yield "10**300", HUGE_INT
+
+
+def _huge_sweep(qualname: str) -> list[str]:
+    """Every problem found for one function with huge values (empty: none)."""
+    fn, valid = _function(qualname), CALLS[qualname]
+    if not finite(_call(fn, dict(valid))):
+        return []  # nothing finite to keep
+    problems = []
+    for name, value in valid.items():
+        validator = qualname.split(".")[1].startswith("check_") and "name" in valid
+        named = valid["name"] if validator and name != "name" else name
+        for label, huge in _huge_values(value):
+            try:
+                out = _call(fn, {**valid, name: huge})
+            except ParameterError as exc:
+                if named not in str(exc):
+                    problems.append(f"{name}={label}: ParameterError names another: {exc}")
+                continue
+            except RangeError as exc:
+                if f"{named}=" not in str(exc):
+                    problems.append(f"{name}={label}: RangeError without {named}=: {exc}")
+                continue
+            except DivergenceError:
+                continue
+            except Exception as exc:
+                problems.append(f"{name}={label}: {type(exc).__name__}: {exc}"[:300])
+                continue
+            if not finite(out) and qualname not in DIVERGENCE_AS_INF:
+                problems.append(f"{name}={label}: silent NaN/inf in {out!r}"[:300])
+    return problems
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs POSIX interval timers")
+@pytest.mark.parametrize("module", [m for m in MODULES if m not in HUGE_PENDING])
+def test_model_functions_refuse_huge_values(module: str) -> None:
+    """±1e300 and 10**300 in turn in every numeric parameter: a ParameterError naming it,
+    a RangeError naming it, a DivergenceError, or finite numbers (module docstring)."""
+    found = {q: p for q in sorted(CALLS) if q.startswith(f"{module}.") and (p := _huge_sweep(q))}
+    assert not found, "\n".join(f"{q}: {p}" for q, ps in found.items() for p in ps)
+
+
 def test_the_recorded_calls_cover_the_models() -> None:
     """A guard against the registry going stale: 200+ functions of 45+ modules are swept,
     and every recorded call still binds to its function's signature."""
@@ -167,7 +227,7 @@ def record(path: Path) -> int:
     import lrtheory.models
     from lrtheory import registry
 
-    functions = {}
+    functions: dict[Callable[..., Any], str] = {}
     for info in pkgutil.iter_modules(lrtheory.models.__path__):
         mod = importlib.import_module(f"lrtheory.models.{info.name}")
         functions |= {f: f"{info.name}.{n}" for n, f in vars(mod).items()

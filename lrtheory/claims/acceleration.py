@@ -22,6 +22,7 @@ import numpy as np
 import sympy as sp
 
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
+from lrtheory.claims import acceleration_rows as rows
 from lrtheory.errors import ParameterError
 from lrtheory.models import acceleration as acc
 from lrtheory.models import slopes
@@ -77,10 +78,6 @@ def _nag_bound(t: Any, p: Mapping[str, float]) -> Any:
     return _bound_functions()[1](t, p["L"], p["R"])
 
 
-def _approx(name: str, closed: float, model: float) -> ModelCheck:
-    return ModelCheck(name, closed, model, 0.0, "asymptotic form: error measured", exact=False)
-
-
 def _model_m9(point: Point) -> list[ModelCheck]:
     return _logistic_checks(point) if "samples" in point.params else _quadratic_checks(point)
 
@@ -105,18 +102,18 @@ def _quadratic_checks(point: Point) -> list[ModelCheck]:
                    "float64 rounding of t steps and of the square: 4ε(t + 8), twice"),
         slopes.bound_check(f"GD's worst quadratic ≤ L‖x₀ − x*‖²/(2t), every t ≤ {steps}",
                            t, scale * gd[1:], _gd_bound(t, p), 8 * EPS * steps),
-        _approx(f"T·W_GD(T)/(L‖x₀‖²) at T = {steps} vs the limit 1/(4e)",
-                float(r["gd_envelope_limit"]), steps * gd[-1]),
-        _approx(f"GD's worst case: log-log slope over t ∈ [{win[0]}, {win[-1]}] vs "
-                f"{r['gd_envelope_exponent']}",
-                float(r["gd_envelope_exponent"]), float(slopes.loglog_slope(win, gd[win]))),
+        rows.gd_limit_check(f"T·W_GD(T)/(L‖x₀‖²) at T = {steps} vs the limit 1/(4e)",
+                            float(r["gd_envelope_limit"]), steps * gd[-1], steps),
+        rows.gd_slope_check(f"GD's worst case: log-log slope over t ∈ [{win[0]}, {win[-1]}] vs "
+                            f"{r['gd_envelope_exponent']}", float(r["gd_envelope_exponent"]),
+                            float(slopes.loglog_slope(win, gd[win])), win),
         slopes.bound_check(f"Nesterov's worst quadratic ≤ 2L‖x₀ − x*‖²/(t + 1)², every "
                            f"t ≤ {steps}", t, scale * nag[1:], _nag_bound(t, p), 8 * EPS * steps),
-        _approx(f"Nesterov's worst case: log-log slope over [{win[0]}, {win[-1]}] vs the "
-                f"bound's exponent {r['exponents'][1]}",
-                float(r["exponents"][1]), float(slopes.loglog_slope(win, nag[win]))),
-        _approx(f"T²·W_NAG(T) at T = {steps} vs the Bessel limit 2J₁(j'₁₁)²",
-                bessel_constant(), steps**2 * nag[-1])]
+        rows.measured(f"Nesterov's worst case: log-log slope over [{win[0]}, {win[-1]}] vs the "
+                      f"bound's exponent {r['exponents'][1]}", float(r["exponents"][1]),
+                      float(slopes.loglog_slope(win, nag[win])), rows.NAG_LIMIT),
+        rows.measured(f"T²·W_NAG(T) at T = {steps} vs the Bessel limit 2J₁(j'₁₁)²",
+                      bessel_constant(), steps**2 * nag[-1], rows.NAG_LIMIT)]
 
 
 def _constant_beta_checks(p: Mapping[str, float], t: np.ndarray,
@@ -128,13 +125,16 @@ def _constant_beta_checks(p: Mapping[str, float], t: np.ndarray,
     limit = float(r["const_limit"].subs(BETA, beta))
     first = slopes.first_violation(t, scale * env[1:], _nag_bound(t, p))
     return [
-        _approx(f"constant β = {beta:g}: log-log slope of the worst case over "
-                f"[{win[0]}, {win[-1]}] vs the derived exponent {r['const_exponent']}",
-                float(r["const_exponent"]), float(slopes.loglog_slope(win, env[win]))),
-        _approx(f"constant β: T·W(T) at T = {steps} vs (1 − β)/(4e)", limit, steps * env[-1]),
-        _approx("constant β: first t where the worst case exceeds 2L‖x₀ − x*‖²/(t + 1)² vs "
-                "where the derived forms cross, (1 − β)/(4et) = 2/(t + 1)²",
-                _predicted_crossing(beta), math.inf if first is None else first)]
+        rows.measured(f"constant β = {beta:g}: log-log slope of the worst case over "
+                      f"[{win[0]}, {win[-1]}] vs the derived exponent {r['const_exponent']}",
+                      float(r["const_exponent"]), float(slopes.loglog_slope(win, env[win])),
+                      rows.CONSTANT_BETA),
+        rows.measured(f"constant β: T·W(T) at T = {steps} vs (1 − β)/(4e)", limit,
+                      steps * env[-1], rows.CONSTANT_BETA),
+        rows.measured("constant β: first t where the worst case exceeds 2L‖x₀ − x*‖²/(t + 1)² "
+                      "vs where the derived forms cross, (1 − β)/(4et) = 2/(t + 1)²",
+                      _predicted_crossing(beta), math.inf if first is None else first,
+                      rows.CONSTANT_BETA)]
 
 
 def _predicted_crossing(beta: float) -> float:
@@ -160,8 +160,9 @@ def _logistic_checks(point: Point) -> list[ModelCheck]:
     for name, gaps, target in zip(("GD", "Nesterov"), (runs.gap_gd, runs.gap_nag),
                                   derived()["exponents"], strict=True):
         ci = slopes.replicate_interval(slopes.loglog_slope(win, gaps[win].T))
-        checks.append(_approx(f"{name}: log-log slope over t ∈ [{win[0]}, {win[-1]}], "
-                              f"{ci} vs the bound's exponent {target}", float(target), ci.slope))
+        checks.append(rows.measured(f"{name}: log-log slope over t ∈ [{win[0]}, {win[-1]}], "
+                                    f"{ci} vs the bound's exponent {target}", float(target),
+                                    ci.slope, rows.LOGISTIC))
     return checks
 
 

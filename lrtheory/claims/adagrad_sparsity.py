@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
+from lrtheory.claims.adagrad_sparsity_rows import rate_checks, reach_checks
 from lrtheory.errors import ParameterError, check_int
 from lrtheory.models import sparse_streams as ss
 from lrtheory.models.rounding import EPS
@@ -74,17 +75,12 @@ def _model_m10(point: Point) -> list[ModelCheck]:
     for name, st in (("rare", rare), ("frequent", freq)):
         exact = ss.expected_rate_exact(st, t)
         chain = float(ss.count_pmf(st.p, t - 1) @ _rule_rates(st, t))
-        q = st.c**2
         checks += [
             ModelCheck(f"{name} (p = {st.p:g}): E rate at step t — count chain through the "
                        "rule vs 30-digit binomial sum", exact, chain,
                        (ss.pmf_rounding(t - 1) + 8 * EPS) * exact,
                        "float64 rounding of the count recursion (γ_{4t}) and of the rule"),
-            ModelCheck(f"{name}: α/√(ptq) vs exact E rate", st.alpha / math.sqrt(st.p * t * q),
-                       exact, 0.0, "approximation (k → E N_t)", exact=False),
-            ModelCheck(f"{name}: α/√(ptq)·(1 − (1−p)/(8pt)) vs exact E rate",
-                       st.alpha / math.sqrt(st.p * t * q) * (1 - (1 - st.p) / (8 * st.p * t)),
-                       exact, 0.0, "approximation (second order in N − E N)", exact=False),
+            *rate_checks(name, st, t, exact),
         ]
     path = ss.expected_path_exact(rare, t)
     checks.append(ModelCheck(
@@ -107,16 +103,8 @@ def _model_m10(point: Point) -> list[ModelCheck]:
                    "half the bracket's width (integral bounds on Σ j^(−½), ε = 0), one "
                    "activation for the integer step, and ε's relative shortening ≤ ε/c of "
                    "each step, worth ≤ 2K*ε/c activations"),
-        ModelCheck("AdaGrad: exact mean first-passage time K*/p vs the step t_A at which "
-                   "its mean path reaches D", r.adagrad_mean_steps, r.adagrad_mean_path_steps,
-                   0.0, "approximation (k → pt)", exact=False),
     ]
-    for d in (distance, 3.0 * distance):  # the ratio approaches 1/p as D grows
-        far = r if d == distance else ss.reach(rare, d)
-        checks.append(ModelCheck(
-            f"D = {d:g}: steps until the mean path reaches D, SGD's t_S over AdaGrad's t_A, "
-            "vs 1/p", 1 / rare.p, far.sgd_mean_path_steps / far.adagrad_mean_path_steps, 0.0,
-            "approximation (2√k law, k → pt; finite D)", exact=False))
+    checks += reach_checks(rare, distance, r)
     if rare.p == 1.0:  # a dense feature: AdaGrad is SGD on the global clock η₀/√τ
         sgd = float(ss.sgd_expected_path(rare, t))
         checks.append(ModelCheck(

@@ -20,6 +20,7 @@ import numpy as np
 
 from lrtheory.adaptive import AdamState, adam, adamw_lr_scaled
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
+from lrtheory.claims import adam_l2_rows as rows
 from lrtheory.errors import ParameterError, check_int
 from lrtheory.models import adam_l2 as al
 from lrtheory.models.rounding import EPS
@@ -73,8 +74,9 @@ def _deterministic_checks(p: Mapping[str, float], hp: al.AdamHyper) -> list[Mode
                        exact_gradient_fixed_point()(h, c, lam, hp.eps), float(wc),
                        (4 * EPS * abs(wc) / hp.eta + 16 * EPS) / lam,
                        "the rule's state is a float64 fixed point; residual slope ≥ λ"),
-            ModelCheck(f"σ = 0, c = {c:g}: AdamW's fixed point vs 1/λ (ε → 0)", 1 / lam,
-                       float(wc), 0.0, "approximation (ε → 0)", exact=False),
+            rows.fixed_point_check(f"σ = 0, c = {c:g}: AdamW's fixed point vs 1/λ (ε → 0)", hp,
+                                   h, float(c), float(wc),
+                                   (4 * EPS * abs(wc) / hp.eta + 16 * EPS) / lam),
         ]
     return checks
 
@@ -90,30 +92,24 @@ def _model_m11(point: Point) -> list[ModelCheck]:
         rms = math.hypot(a, s)
         ratio = -a / (hp.lam * (rms + hp.eps))
         checks += [
-            ModelCheck(f"AdamW, linear loss, {name} variance (RMS {rms:.3g}): stationary "
-                       "−a/(λ√(a² + σ²)) vs exact −E d_∞/λ",
-                       ratio, exact.value, exact.error, "approximation (ratio of "
-                       "expectations); the exact value's error bound is the tolerance shown",
-                       exact=False),
-            ModelCheck(f"AdamW, {name}: exact E w_T at the horizon T = {steps} vs stationary",
-                       exact.value, al.adamw_linear_mean(hp, a, s, -a / hp.lam, steps).value,
-                       0.0, "the transient left at T (from w₀ = w_L2)", exact=False),
+            rows.stationary_check(f"AdamW, linear loss, {name} variance (RMS {rms:.3g}): "
+                                  "stationary −a/(λ√(a² + σ²)) vs exact −E d_∞/λ", hp, a, s,
+                                  ratio, exact),
+            rows.transient_check(f"AdamW, {name}: exact E w_T at the horizon T = {steps} vs "
+                                 "stationary", hp, a, s, steps, exact,
+                                 al.adamw_linear_mean(hp, a, s, -a / hp.lam, steps)),
         ]
         averaged = al.averaged_fixed_point(hp, -p["h"] * p["c"], p["h"], s)
-        checks.append(ModelCheck(
+        checks.append(rows.averaged_check(
             f"AdamW, quadratic h = {p['h']:g}, {name} variance: ratio of expectations vs the "
-            "exact averaged fixed point (η → 0)",
-            al.adamw_ratio_of_expectations(hp, -p["h"] * p["c"], p["h"], s), averaged.value,
-            averaged.error, "approximation (ratio of expectations, spread of w neglected)",
-            exact=False))
+            "exact averaged fixed point (η → 0)", hp, -p["h"] * p["c"], p["h"], s,
+            al.adamw_ratio_of_expectations(hp, -p["h"] * p["c"], p["h"], s), averaged))
     a_low = p["a_low"]
     if a_low < 1.0:
         boundary = al.overregularisation_boundary(hp, a_low)
-        checks.append(ModelCheck(
+        checks.append(rows.boundary_check(
             f"over-regularisation boundary at a = {a_low:g}: gradient RMS where the two "
-            "stationary means agree, 1 (ratio of expectations) vs exact",
-            1.0, boundary.value, boundary.error, "approximation (ratio of expectations)",
-            exact=False))
+            "stationary means agree, 1 (ratio of expectations) vs exact", hp, a_low, boundary))
     return checks
 
 

@@ -24,7 +24,9 @@ import sympy as sp
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
 from lrtheory.errors import ParameterError
 from lrtheory.models import adaptive_rates as ar
+from lrtheory.models import delta_series as ds
 from lrtheory.models.adam_moments import EPS, ema_weights
+from lrtheory.models.envelopes import envelope_check
 from lrtheory.models.rounding import RECURSION_ROUNDING_REASON, recursion_rounding
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
@@ -72,21 +74,42 @@ def _model_m6(point: Point) -> list[ModelCheck]:
             ModelCheck("AdaGrad E[η/√Σg²]: ₁F₁ closed form vs quadrature", eta * closed,
                        eta * quad.value, eta * (quad.error + 8 * EPS * closed),
                        _QUAD + ", plus rounding of the 30-digit ₁F₁ to float64"),
-            ModelCheck("AdaGrad: η/√(t(μ² + s²)) vs exact E[η/√Σg²]",
-                       eta / math.sqrt(steps * var), eta * closed, 0.0,
-                       "approximation (Jensen: E x^(−½) > (E x)^(−½))", exact=False),
-            ModelCheck("RMSProp: η/√((1 − ρᵗ)(μ² + s²)) vs exact E[η/√v_t]",
-                       eta / math.sqrt((1.0 - rho**steps) * var), eta * rms.value,
-                       eta * rms.error, "approximation (ratio of expectations)", exact=False),
+            envelope_check("AdaGrad: η/√(t(μ² + s²)) vs exact E[η/√Σg²]",
+                           eta / math.sqrt(steps * var), eta * closed,
+                           ds.inverse_sqrt_series(np.ones(steps), mu, s).leading_envelope(),
+                           ds.SERIES_REASON, rounding=quad.error / quad.value + 8 * EPS,
+                           tolerance_reason="approximation (Jensen: E x^(−½) > (E x)^(−½))"),
+            envelope_check("RMSProp: η/√((1 − ρᵗ)(μ² + s²)) vs exact E[η/√v_t]",
+                           eta / math.sqrt((1.0 - rho**steps) * var), eta * rms.value,
+                           ds.inverse_sqrt_series(ema_weights(rho, steps, corrected=False),
+                                                  mu, s).leading_envelope(),
+                           ds.SERIES_REASON, rounding=rms.error / rms.value + 8 * EPS,
+                           tolerance=eta * rms.error,
+                           tolerance_reason="approximation (ratio of expectations)"),
         ]
     a, w = ema_weights(hp.beta1, steps), ema_weights(hp.beta2, steps)
     second = sadl.second_order()(mu, s, float(a @ w), float(w @ w))
-    for name, approx, why in (
-            ("ratio of expectations μ/√(μ² + s²)", mu / math.sqrt(var), "ratio of expectations"),
-            ("second order (delta method)", second, "O(Σw²) terms kept")):
-        checks.append(ModelCheck(f"Adam: {name} vs exact E[m̂/√v̂]", approx, ex.adam.value,
-                                 ex.adam.error, f"approximation ({why})", exact=False))
-    return checks
+    return checks + _adam_checks(mu, s, steps, second, ex.adam.value, ex.adam.error, a, w)
+
+
+def _adam_checks(mu: float, s: float, steps: int, second: float, exact: float, error: float,
+                 a: np.ndarray[Any, Any], w: np.ndarray[Any, Any]) -> list[ModelCheck]:
+    """Adam's ratio of expectations r and its delta-method form against the exact E[m̂/√v̂],
+    held to the series' envelopes (:mod:`lrtheory.models.delta_series`); at t = 1 (one
+    gradient, Σw² = 1: no expansion) r is held to the derived first-step range."""
+    r, rounding = mu / math.hypot(mu, s), error / abs(exact) + 8 * EPS
+    series = ds.ratio_series(a, w, mu, s)
+    first = max(_N["first_sup"], -_N["first_min"])
+    rows = (("ratio of expectations μ/√(μ² + s²)", r, "ratio of expectations",
+             series.leading_envelope() if steps > 1 else first,
+             ds.SERIES_REASON if steps > 1 else "the first step's derived range of r/E − 1"),
+            ("second order (delta method)", second, "O(Σw²) terms kept",
+             series.second_order_envelope() if steps > 1 else math.inf, ds.SERIES_REASON))
+    return [envelope_check(f"Adam: {name} vs exact E[m̂/√v̂]", approx, exact, env, reason,
+                           rounding=rounding, tolerance=error,
+                           tolerance_reason=f"approximation ({why})",
+                           beyond="one gradient (t = 1): Σw² = 1, no expansion to truncate")
+            for name, approx, why, env, reason in rows]
 
 
 # --------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
+from lrtheory.claims.decay_coupling_rows import approximation_checks
 from lrtheory.errors import ParameterError, check_positive, check_real
 from lrtheory.models.decay_product import (
     KINDS,
@@ -220,8 +221,6 @@ def _model_m7(point: Point) -> list[ModelCheck]:
     horizon, wd, prod = p["T"], p["wd"], sh.product
     ran = float(l2_path(sh.rates, wd, 1.0))
     total = float(np.sum(sh.rates))
-    exp_sum, exp_int = math.exp(-wd * total), math.exp(-wd * _closed(p, "int"))
-    predicted = wd * (total - _closed(p, "int")) + wd**2 * math.fsum(sh.rates**2) / 2
     return [
         ModelCheck("the rule from w₀ = 1, T steps, vs Π(1 − λ_wd η_t) (in logs)", prod, ran,
                    4 * EPS * (horizon + 8) * max(prod, ran) + prod * sh.rounding(ORDER),
@@ -234,13 +233,7 @@ def _model_m7(point: Point) -> list[ModelCheck]:
         ModelCheck("Σ_{t<T} η_t (summed) vs its derived closed form", _closed(p, "sum"), total,
                    4 * EPS * (horizon + 8) * total,
                    "float64: the schedule's evaluation and a T-term sum, ≤ 4ε(T + 8) Σ η_t"),
-        ModelCheck("exp(−λ_wd Σ η_t) vs the product", exp_sum, prod, 0.0,
-                   "approximation: drops λ_wd² S_2/2 + … from the exponent", exact=False),
-        ModelCheck("exp(−λ_wd ∫₀ᵀη dt) (∫ in closed form) vs the product", exp_int, prod, 0.0,
-                   "approximation: also swaps the sum for the integral", exact=False),
-        ModelCheck("leading log-error λ_wd(Σ − ∫) + λ_wd² Σ η_t²/2 vs log(exp(−λ_wd∫η)/P)",
-                   predicted, math.log(exp_int) - sh.log_product, 0.0,
-                   "approximation: leading orders of the series", exact=False),
+        *approximation_checks(sh, wd, total, _closed(p, "int"), ORDER),
     ]
 
 

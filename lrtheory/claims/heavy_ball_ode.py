@@ -15,11 +15,10 @@ from typing import Any
 import numpy as np
 
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
+from lrtheory.claims.heavy_ball_ode_rows import damping_checks, energy_check
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 from lrtheory.models import damped_flow as df
 from lrtheory.models import second_moments as sm
-from lrtheory.models.heavy_ball import numeric_matrix
-from lrtheory.models.linear_rate import rate_bracket
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.optimizers import heavy_ball
@@ -134,37 +133,6 @@ def _restart_checks(p: Mapping[str, Any]) -> list[ModelCheck]:
     return checks
 
 
-def _damping_checks(p: Mapping[str, Any]) -> list[ModelCheck]:
-    """Critical damping at λ_max: the discrete heavy ball run at the ODE's β_ode, its
-    measured contraction against the derived root z₊, and both against the discrete
-    optimum 1 − √(ηλ) at β_disc."""
-    eta, lam = p["eta"], float(p["lam_max"])
-    forms = shb.derivation()[1]
-    beta_ode = float(forms["beta_ode"].subs({shb.ETA: eta, shb.LAM: lam}))
-    beta_disc = float(forms["beta_disc"].subs({shb.ETA: eta, shb.LAM: lam}))
-    checks = [ModelCheck("ODE's critical β_ode = 1 − 2√(ηλ) vs the discrete (1 − √(ηλ))²",
-                         beta_ode, beta_disc, 0.0, "approximation: they differ by ηλ",
-                         exact=False)]
-    if beta_ode < 0:
-        return checks  # no momentum realises the ODE's critical damping
-    z_plus = float(forms["z_plus"].subs(shb.Y, (eta * lam) ** 0.25))
-    steps = 2000
-    run = rate_bracket(lambda s: heavy_ball(s[0], s[1], lam * s[0], eta, beta_ode),
-                       numeric_matrix(eta, lam, beta_ode), steps, rho=np.array(z_plus))
-    checks += [
-        ModelCheck(f"contraction at β_ode, measured over {steps} steps, in the bracket of "
-                   "the derived z₊ (its midpoint shown)",
-                   float(z_plus + run.upper) / 2, float(run.measured),
-                   float(run.upper - z_plus) / 2 + float(run.rounding),
-                   "one-sided: Henrici's bracket z₊ ≤ ‖Mᵀ‖^{1/T} ≤ (Σ_j C(T,j)z₊^{T−j}ν^j)^{1/T}, "
-                   "checked as midpoint ± half-width, plus float64 rounding of r_T"),
-        ModelCheck("rate lost at β_ode: 1 − z₊ vs the discrete optimum √(ηλ)",
-                   math.sqrt(eta * lam), 1 - z_plus, 0.0,
-                   "approximation: the ODE's β costs a fraction ≈ (ηλ)^{1/4} of the rate",
-                   exact=False)]
-    return checks
-
-
 def _model_m4(point: Point) -> list[ModelCheck]:
     p = _params(point.params)
     eta, beta = p["eta"], p["beta"]
@@ -178,10 +146,9 @@ def _model_m4(point: Point) -> list[ModelCheck]:
                    f"{HORIZON:g}", 0.0, flow.balance, flow.bound,
                    f"solve_ivp DOP853 bound ({flow.n_steps} steps, rtol {df.RTOL:g}, "
                    f"atol {df.ATOL:g}, one-sided Lipschitz growth) through |∇E| and 1/κ"),
-        ModelCheck(f"discrete E after {steps} steps vs the ODE's E(t√η), t√η ≈ {COMPARE_AT:g}",
-                   float(compared.flow[-1]), float(compared.discrete[-1]),
-                   0.0, "approximation: the iterates leave the ODE at O(√η)", exact=False),
-        *_energy_checks(p), *_restart_checks(p), *_damping_checks(p)]
+        energy_check(f"discrete E after {steps} steps vs the ODE's E(t√η), t√η ≈ "
+                     f"{COMPARE_AT:g}", compared, flow, eta, beta, point.regime),
+        *_energy_checks(p), *_restart_checks(p), *damping_checks(p)]
 
 
 # --------------------------------------------------------------------------------------

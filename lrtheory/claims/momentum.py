@@ -21,6 +21,7 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
+from lrtheory.claims.momentum_rows import steady_state_check
 from lrtheory.errors import ParameterError, check_positive, check_real
 from lrtheory.models.rounding import RECURSION_ROUNDING_REASON, recursion_rounding
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
@@ -265,10 +266,9 @@ def _model_m1(point: Point) -> list[ModelCheck]:
                    float(np.sum(parts)), float(lin_path[-1, 2] - lin_path[-1, 0]), lin_tol,
                    "float64 rounding: ≤ 4ε of the largest magnitude per step of the recursion, "
                    "plus 4ε(T + 8) × Σ|parts| for the T-term sum"),
-        ModelCheck("steady-state step −η₁g/(1−β) vs the step at τ",
-                   -p["eta1"] * p["g"] / (1 - p["beta"]), float(theta_a[tau] - theta_a[tau - 1]),
-                   tol, RECURSION_ROUNDING_REASON, exact=False),
+        steady_state_check(p, float(theta_a[tau] - theta_a[tau - 1]), tol),
     ]
+
 
 
 M1_STATISTICS = (

@@ -22,6 +22,7 @@ from lrtheory.claim import (
     ValidityDomain,
 )
 from lrtheory.errors import ParameterError, check_positive, check_real
+from lrtheory.models.envelopes import envelope_check
 from lrtheory.models.rounding import EPS, RECURSION_ROUNDING_REASON, recursion_rounding
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
@@ -210,10 +211,23 @@ def _model_m8(point: Point) -> list[ModelCheck]:
     checks = [ModelCheck(f"{name}, h = {h[i]:g}", float(targets[j, i]), float(fixed[j, i]),
                          tol, RECURSION_ROUNDING_REASON)
               for j, name in enumerate(names) for i in range(2)]
+    # The sequential reading's w* is the L2 solution at α' = α/(1 − λ_wd), α = λ_wd/η, over
+    # 1 − λ_wd: L2(α)/w* = 1 − λ_wdh/(h + α), an error λ_wdh/(h + α) < λ_wd exactly, plus
+    # the rounding of w* (over 1 − λ_wd) and of the L2 form, relative to w*. At an outside
+    # point the source's α = λ_wd/η is the finding's wrong form (α' is 2α at λ_wd = ½).
+    wd, alpha = p["wd"], p["wd"] / p["eta"]
     return checks + [
-        ModelCheck(f"shrink then gradient: w* vs L2 at α = λ_wd/η, h = {h[i]:g}",
-                   float(targets[0, i]), float(fixed[1, i] / (1 - p["wd"])), tol,
-                   RECURSION_ROUNDING_REASON, exact=False) for i in range(2)]
+        envelope_check(f"shrink then gradient: w* vs L2 at α = λ_wd/η, h = {h[i]:g}",
+                       float(targets[0, i]), w_star, wd * h[i] / (h[i] + alpha),
+                       "exact: λ_wd·h/(h + λ_wd/η), plus rounding",
+                       rounding=tol * (1 + 1 / (1 - wd)) / abs(w_star), tolerance=tol,
+                       tolerance_reason=RECURSION_ROUNDING_REASON,
+                       inside=point.regime != "outside",
+                       beyond=f"outside: at λ_wd = {wd:g} the sequential reading's α' = "
+                              f"{alpha / (1 - wd):.3g} is far from λ_wd/η = {alpha:.3g} (a "
+                              "finding), an error λ_wdh/(h + α) = "
+                              f"{wd * h[i] / (h[i] + alpha):.3g}")
+        for i in range(2) for w_star in [float(fixed[1, i] / (1 - wd))]]
 
 
 M8_STATISTICS = ("(1−λ_wd)w − η∇f(w): mean w₁", "(1−λ_wd)w − η∇f(w): mean w₂",

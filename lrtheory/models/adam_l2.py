@@ -29,7 +29,14 @@ import numpy as np
 from scipy.optimize import brentq
 
 from lrtheory.adaptive import AdamState, adamw_lr_scaled
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    float_array,
+)
 from lrtheory.models import adam_moments as am
 
 
@@ -71,7 +78,7 @@ def eps_shift_bound(eps: float, beta1: float, beta2: float, s: int, sigma: float
     check_real("eps", eps, 0.0, lo_open=False)
     check_real("beta1", beta1, 0.0, 1.0, lo_open=False)
     check_real("beta2", beta2, 0.0, 1.0, lo_open=False)
-    s = check_int("s", s, 1)
+    s = check_int("s", s, 1, MAX_STEPS)
     sigma = check_positive("sigma", sigma)
     if eps == 0.0:
         return 0.0

@@ -40,7 +40,15 @@ import mpmath
 import numpy as np
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    finite_result,
+    float_array,
+)
 
 FloatArray = NDArray[np.float64]
 EPS = float(np.finfo(np.float64).eps)
@@ -76,7 +84,7 @@ def ema_weights(beta: float, t: int, *, corrected: bool = True) -> FloatArray:
     ``corrected`` (Adam's bias correction; they then sum to 1). β = 0 puts all weight on
     the newest gradient."""
     beta = check_real("beta", beta, 0.0, 1.0, lo_open=False)
-    t = check_int("t", t, 1)
+    t = check_int("t", t, 1, MAX_STEPS)
     lags = np.arange(t, dtype=np.float64)
     weights = (1.0 - beta) * beta**lags if beta > 0 else (lags == 0).astype(np.float64)
     return weights / (1.0 - beta**t) if corrected else weights
@@ -289,6 +297,7 @@ def _check_s(mu: float, s: float) -> tuple[float, float]:
     return check_real("mu", mu), check_positive("s", s)
 
 
+@finite_result
 def ratio_expectation(a: Sequence[float] | FloatArray, w: Sequence[float] | FloatArray,
                       mu: float, s: float, *, eps: float = 0.0, h: float = STEP) -> Quadrature:
     """E[Σa_j g_j / (√(Σw_j g_j²) + ε)] for i.i.d. g_j ~ N(μ, s²), s > 0, by the Laplace
@@ -320,6 +329,7 @@ def ratio_expectation(a: Sequence[float] | FloatArray, w: Sequence[float] | Floa
     return Quadrature(q.value * scale, q.error * scale + shift)
 
 
+@finite_result
 def inverse_power_expectation(w: Sequence[float] | FloatArray, mu: float, s: float,
                               p: float = 0.5, *, eps: float = 0.0,
                               h: float = STEP) -> Quadrature:

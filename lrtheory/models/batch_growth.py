@@ -34,7 +34,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive, float_array
+from lrtheory.errors import (
+    MAX_SIZE,
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    finite_result,
+    float_array,
+)
 from lrtheory.models import batch_scaling as bs
 from lrtheory.models import nqm
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -60,16 +68,18 @@ def arm_setting(name: str, rate: float, batch: int, k: int) -> tuple[float, int]
     if name not in ARMS:
         raise ParameterError("name", name, f"one of {', '.join(ARMS)}")
     a, b = ARMS[name]
-    k = check_int("k", k, 1)
-    return check_positive("rate", rate) * float(k) ** a, check_int("batch", batch, 1) * k**b
+    k = check_int("k", k, 1, MAX_SIZE)
+    return (check_positive("rate", rate) * float(k) ** a,
+            check_int("batch", batch, 1, MAX_STEPS) * k**b)
 
 
+@finite_result
 def switch_moments(curvatures: Any, per_example_var: Any, rate: float, batch: int,
                    examples: int, m0: Any = 1.0) -> FloatArray:
     """E[θ_i²] after N_e = ``examples`` examples at (η, B): ⌊N_e/B⌋ steps of the exact
     recursion (:func:`nqm.sgd_second_moments`, noise c_i/B) from E[θ₀²] = m₀."""
-    batch = check_int("batch", batch, 1)
-    steps = check_int("examples", examples, batch) // batch
+    batch = check_int("batch", batch, 1, MAX_STEPS)
+    steps = check_int("examples", examples, batch, MAX_STEPS) // batch
     c = bs.per_example_variances(per_example_var, curvatures)
     path = nqm.sgd_second_moments(curvatures, c / batch,
                                   np.full(steps, check_positive("rate", rate)), m0)
@@ -83,8 +93,8 @@ def phase_two(curvatures: Any, per_example_var: Any, rate: float, batch: int, k:
     """Each arm's E[L] against the examples N = 0 … ``examples`` processed after the
     switch, from the per-direction moments ``start`` (:func:`switch_moments`), by
     :func:`bs.loss_vs_examples` (a diverging arm gives an infinite or NaN curve)."""
-    k = check_int("k", k, 1)
-    examples = check_int("examples", examples, 0)
+    k = check_int("k", k, 1, MAX_SIZE)
+    examples = check_int("examples", examples, 0, MAX_STEPS)
     bs.per_example_variances(per_example_var, curvatures)
     m0 = float_array("start", start)
     if m0.ndim > 1 or m0.size not in (1, np.size(curvatures)) or np.any(~np.isfinite(m0)) \

@@ -36,11 +36,13 @@ from scipy.linalg import solve_discrete_lyapunov
 
 from lrtheory.arrays import namespace
 from lrtheory.errors import (
+    MAX_STEPS,
     ParameterError,
     check_int,
     check_positive,
     check_real,
     check_reals,
+    finite_result,
     float_array,
 )
 from lrtheory.models.basin import Certificate, lyapunov_error_bound, quadratic_certificate
@@ -111,7 +113,7 @@ def run_loop(x0: Any, kp: Any, ki: Any, target: float, steps: int,
     proportional kick on the first step). A run that leaves the floats (GD diverging, so
     eˣ overflowing) shows as inf/nan from that step on."""
     target = _gains(kp, ki, target)
-    check_int("steps", steps, 0)
+    check_int("steps", steps, 0, MAX_STEPS)
     x = float_array("x0", check_reals("x0", x0), "finite starting points")
     for name, value in (("kp", kp), ("ki", ki), ("previous_error", previous_error)):
         try:
@@ -158,7 +160,7 @@ def converged(x0: Any, kp: Any, ki: Any, target: float, steps: int, centre: floa
     """Per start: whether the noiseless loop (:func:`run_loop`) from x₀ ends within ``tol`` of
     ``centre``, |x_t − centre| ≤ tol for each of the ``last`` steps t ≤ T (a run that left
     the floats never has)."""
-    last = check_int("last", last, 1, check_int("steps", steps, 0) + 1)
+    last = check_int("last", last, 1, check_int("steps", steps, 0, MAX_STEPS) + 1)
     centre = check_real("centre", centre)
     path = run_loop(x0, kp, ki, target, steps, previous_error, record=last > 1)
     return np.asarray(np.all(np.abs(path.x[-last:] - centre) <= check_positive("tol", tol),
@@ -258,6 +260,7 @@ def rate_misses(kp: Any, ki: Any, gain: float, matrices: Any, rho: Any,
     return bracket_misses(rate, rho, upper, m, steps, pi_step_rounding(kp, ki, gain))
 
 
+@finite_result
 def linear_noise_covariance(kp: float, ki: float, gain: float,
                             noise_sd: float) -> tuple[FloatArray, float]:
     """Stationary covariance of (x, e_{t−1}) for :func:`linear_loop` with noisy measurements

@@ -37,6 +37,7 @@ from lrtheory.errors import (
     check_positive,
     check_real,
     check_reals,
+    finite_result,
     float_array,
     operands,
 )
@@ -206,6 +207,7 @@ class WorstStep(NamedTuple):
     bound: float
 
 
+@finite_result
 def worst_energy_step(form: Any, eta: float, beta: float, lam: float,
                       rule: Rule = heavy_ball) -> WorstStep:
     """One step of ``rule`` on ½λθ² from the state that maximises ΔE = −(η/2) wᵀMw.

@@ -33,7 +33,15 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, check_reals
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    check_reals,
+    finite_result,
+)
 from lrtheory.models.rounding import EPS
 from lrtheory.optimizers import l2_regularised_step
 from lrtheory.schedules import (
@@ -73,7 +81,7 @@ def make_schedule(kind: str, eta0: Any, horizon: Any, rate: Any = None,
 
 def schedule_rates(schedule: Schedule, steps: int) -> FloatArray:
     """η_t for the steps t = 0 … T − 1 (step t multiplies w by 1 − λη_t), float64."""
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     return np.asarray(schedule(np.arange(steps, dtype=np.float64)), dtype=np.float64)
 
 
@@ -107,6 +115,7 @@ def _unit_stage_integrals(rate: float, stages: int) -> tuple[float, float]:
     return float(first), float(second)
 
 
+@finite_result
 def step_decay_integrals(eta0: float, rate: float, every: int,
                          horizon: int) -> tuple[float, float]:
     """(∫₀ᵀη, ∫₀ᵀη²) of step decay η₀·rate^⌊t/s⌋ (s = ``every``, T = ``horizon``): K = ⌊T/s⌋
@@ -116,7 +125,7 @@ def step_decay_integrals(eta0: float, rate: float, every: int,
     eta0 = check_positive("eta0", eta0)
     rate = check_real("rate", rate, 0.0, 1.0)
     every = check_int("every", every, 1)
-    horizon = check_int("horizon", horizon, 0)
+    horizon = check_int("horizon", horizon, 0, MAX_STEPS)
     stages, rest = divmod(horizon, every)
     unit = _unit_stage_integrals(rate, stages) if stages else (0.0, 0.0)
     last = rate**stages

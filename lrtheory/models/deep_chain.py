@@ -27,7 +27,15 @@ from typing import Any, Literal
 import numpy as np
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_int, check_real, check_reals, float_array
+from lrtheory.errors import (
+    MAX_SIZE,
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_real,
+    check_reals,
+    float_array,
+)
 
 Array = np.ndarray[Any, Any]
 Rule = Literal["global", "gradient", "curvature"]
@@ -52,7 +60,7 @@ def backprop_factors(gains: Any) -> Any:
 def equal_gains(gain: float, depth: int) -> Array:
     """The L − 1 gains of a chain with one gain a (a > 0)."""
     check_real("gain", gain, 0.0)
-    return np.full(check_int("depth", depth, 2) - 1, float(gain))
+    return np.full(check_int("depth", depth, 2, MAX_SIZE) - 1, float(gain))
 
 
 def _check_chain(x: Any, gains: Any) -> int:
@@ -148,7 +156,7 @@ def layer_factors(factors: Any, rates: Any) -> Array:
 def orthonormal_design(depth: int) -> Array:
     """L examples x = √L·(unit vector ℓ): their mean of xxᵀ is I exactly, so full-batch GD
     on them is GD on the population loss ½ΣB_ℓ²e_ℓ²."""
-    return math.sqrt(check_int("depth", depth, 1)) * np.eye(depth)
+    return math.sqrt(check_int("depth", depth, 1, MAX_SIZE)) * np.eye(depth)
 
 
 def full_batch_step(gains: Any, rates: Any, design: Array) -> Any:
@@ -170,7 +178,7 @@ def sgd_second_moment_path(factors: Any, rates: Any, s0: Any, steps: int) -> Arr
         raise ParameterError("s0", s0, f"{b2.size} finite second moments ≥ 0, one per layer")
     u = eta * b2
     path = [s]
-    for _ in range(check_int("steps", steps, 0)):
+    for _ in range(check_int("steps", steps, 0, MAX_STEPS)):
         s = path[-1]
         path.append((1.0 - 2.0 * u + 2.0 * u * u) * s + eta * eta * b2 * float(b2 @ s))
     return np.stack(path)

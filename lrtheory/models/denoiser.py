@@ -35,7 +35,14 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import integrate
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    finite_result,
+    float_array,
+)
 from lrtheory.models.noise_levels import shared_rate_threshold
 from lrtheory.models.threshold import Threshold, bisect_threshold
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -112,6 +119,7 @@ def stability_threshold(cov: Any, lv: Level, steps: int) -> tuple[float, float]:
     return shared_rate_threshold(np.linalg.eigvalsh(level_hessian(cov, lv)), steps)
 
 
+@finite_result
 def batch_factor(r: float, batch: int) -> tuple[float, float]:
     """A(r) = E(1 − ru)², u ~ χ²_B/B: the factor by which one SGD step with B fresh samples
     multiplies E e² at r = ηc (the batch's mean of x_σ²/E x_σ² is u). Integrated by

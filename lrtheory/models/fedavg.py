@@ -24,10 +24,13 @@ import numpy as np
 from lrtheory._rules import _positive
 from lrtheory.claim import ModelCheck
 from lrtheory.errors import (
+    MAX_SIZE,
+    MAX_STEPS,
     ParameterError,
     check_int,
     check_positive,
     check_real,
+    finite_result,
     float_array,
     operands,
 )
@@ -50,7 +53,8 @@ def client_problem(n_clients: int, d: int, lam_min: float, lam_max: float, sprea
                    seed: int) -> tuple[FloatArray, FloatArray]:
     """(H, c): N random SPD Hessians (N, d, d) with spectra in [λ_min, λ_max] in independent
     random bases (so they do not commute), and client optima c_i ~ N(0, spread²I), (N, d)."""
-    n_clients, d = check_int("n_clients", n_clients, 1), check_int("d", d, 1)
+    n_clients = check_int("n_clients", n_clients, 1, MAX_SIZE)
+    d = check_int("d", d, 1, MAX_SIZE)
     spread = check_positive("spread", spread)
     rng = np.random.default_rng(check_int("seed", seed, 0))
     seeds = rng.integers(0, 2**31, size=n_clients)
@@ -79,7 +83,7 @@ def local_steps(w: Array, hessian: Array, optimum: Array, eta_c: Any, K: int,
     if d < 1 or np.shape(hessian) != (d, d) or np.shape(w)[-1:] != (d,):
         raise ParameterError("w, hessian, optimum", (np.shape(w), np.shape(hessian),
                              np.shape(optimum)), "shapes (…, d), (d, d) and (d,)")
-    _positive("eta_c", eta_c), check_int("K", K, 1)
+    _positive("eta_c", eta_c), check_int("K", K, 1, MAX_STEPS)
     v = w
     for k in range(K):
         grad = (v - optimum) @ hessian
@@ -108,7 +112,8 @@ def fedavg_round(w: Array, hessians: Any, optima: Any, eta_c: Any, eta_s: Any, K
 
 
 def _check(eta_c: float, eta_s: float, K: int) -> tuple[float, float, int]:
-    return check_positive("eta_c", eta_c), check_positive("eta_s", eta_s), check_int("K", K, 1)
+    return (check_positive("eta_c", eta_c), check_positive("eta_s", eta_s),
+            check_int("K", K, 1, MAX_STEPS))
 
 
 def round_affine(hessians: Any, optima: Any, eta_c: float, eta_s: float,
@@ -198,7 +203,7 @@ def mean_and_covariance(G: Any, b: Any, S: Any, w0: Any,
     m_{r+1} = Gm_r + b, Σ_{r+1} = GΣ_rGᵀ + S. Shapes (R + 1, d) and (R + 1, d, d)."""
     g, s = float_array("G", G), float_array("S", S)
     b, w0 = float_array("b", b), float_array("w0", w0)
-    rounds = check_int("rounds", rounds, 0)
+    rounds = check_int("rounds", rounds, 0, MAX_STEPS)
     d = g.shape[0] if g.ndim == 2 else 0
     for name, x, shape in (("G", g, (d, d)), ("b", b, (d,)), ("S", s, (d, d)), ("w0", w0, (d,))):
         if d < 1 or x.shape != shape or not np.all(np.isfinite(x)):
@@ -249,7 +254,7 @@ def fedavg_forms(hessians: Any, optima: Any, eta_c: float, K: int, sigma: float,
     Kη_cβ^{K−1} and η_c³σ²K(K − 1)β^{2K}, β = max(1, max|1 − η_cλ|)). ``eta_s`` defaults
     to ``eta_s_frac`` times the stability bound 2/μ_max(q̄)."""
     h, c = _problem(hessians, optima)
-    eta_c, steps = check_positive("eta_c", eta_c), check_int("K", K, 1)
+    eta_c, steps = check_positive("eta_c", eta_c), check_int("K", K, 1, MAX_STEPS)
     sigma = check_real("sigma", sigma, 0.0, lo_open=False)
     eta_s_frac = check_positive("eta_s_frac", eta_s_frac)
     n, d = h.shape[:2]
@@ -279,6 +284,7 @@ def fedavg_forms(hessians: Any, optima: Any, eta_c: float, K: int, sigma: float,
         w_star=w_star, w_star_error=w_star_error, w_opt=global_optimum(h, c))
 
 
+@finite_result
 def server_rate(hessians: Any, eta_c: float, eta_s: float, K: int, steps: int) -> float:
     """‖G^T‖₂^{1/T} of the literal round without client optima (c_i = 0, so w ↦ Gw), run T
     rounds from the d basis states (:func:`lrtheory.models.linear_rate.measured_rate`)."""
@@ -320,7 +326,7 @@ def fedavg_kernel(forms: FedAvgForms, rounds: int, means: FloatArray,
     every local gradient; per chain (directionᵀ(w_R − w_opt), Σ_{r=1..R}‖w_r − m_r‖²) with
     ``means`` the rows m_0..m_R. Vectorised over chains with the ChunkRNG's array module."""
     n_clients, d = forms.h.shape[:2]
-    rounds = check_int("rounds", rounds, 1)
+    rounds = check_int("rounds", rounds, 1, MAX_STEPS)
     if np.shape(means) != (rounds + 1, d) or np.shape(direction) != (d,):
         raise ParameterError("means, direction", (np.shape(means), np.shape(direction)),
                              f"shapes {(rounds + 1, d)} and {(d,)}")
@@ -364,7 +370,7 @@ def literal_checks(forms: FedAvgForms, rate_steps: int) -> list[ModelCheck]:
     * if ρ < 1, the stationary covariance (:func:`_stationary_comparison`).
     """
     h, c, (n, d) = forms.h, forms.c, forms.h.shape[:2]
-    rate_steps = check_int("rate_steps", rate_steps, 1)
+    rate_steps = check_int("rate_steps", rate_steps, 1, MAX_STEPS)
     eta_c, eta_s, steps, var = forms.eta_c, forms.eta_s, forms.K, forms.sigma**2
     g_model, b_model = round_affine(h, c, eta_c, eta_s, steps)
     r1, r0 = (round_rounding(h, c, eta_c, eta_s, steps, x) for x in (1.0, 0.0))

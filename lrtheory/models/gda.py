@@ -28,7 +28,17 @@ import numpy as np
 from scipy.stats import ortho_group
 
 from lrtheory._rules import _positive
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    MAX_SIZE,
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    finite_result,
+    float_array,
+    require_finite,
+)
 from lrtheory.models.linear_rate import henrici_upper, measured_rate, rate_rounding
 from lrtheory.models.rounding import EPS, gamma
 from lrtheory.optimizers import Array, gradient_step
@@ -41,7 +51,7 @@ GameGradient = Callable[[Array, Array], Array]
 def bilinear_matrix(m: int, n: int, singular_values: Sequence[float], seed: int) -> FloatArray:
     """A = U_r diag(σ) V_rᵀ, m × n, with the given singular values (r ≤ min(m, n) of them,
     each > 0) and Haar-random orthonormal singular vectors."""
-    m, n = check_int("m", m, 1), check_int("n", n, 1)
+    m, n = check_int("m", m, 1, MAX_SIZE), check_int("n", n, 1, MAX_SIZE)
     s = _sigmas(singular_values, "singular_values")
     if s.size > min(m, n):
         raise ParameterError("singular_values", singular_values, f"at most min(m, n) = "
@@ -92,7 +102,7 @@ def svd_basis(A: Any) -> tuple[FloatArray, FloatArray]:
 def block_path(block: Callable[[float], FloatArray], sigmas: Sequence[float] | FloatArray,
                steps: int) -> FloatArray:
     """B(σ_i)^t for t = 0..T and each σ_i, by successive 2×2 products: shape (T + 1, r, 2, 2)."""
-    steps = check_int("steps", steps, 0)
+    steps = check_int("steps", steps, 0, MAX_STEPS)
     b = np.array([np.asarray(block(float(x)), dtype=float) for x in _sigmas(sigmas)])
     if b.shape[1:] != (2, 2) or not np.all(np.isfinite(b)):
         raise ParameterError("block", b.shape[1:], "a function returning finite 2×2 matrices")
@@ -195,6 +205,7 @@ def decoupling(A: Any, block: Callable[[float], FloatArray], eta_g: float, eta_d
     return float(np.linalg.norm(z_t - prediction)), float(tol), d_fro
 
 
+@finite_result
 def game_power(A: Any, eta_g: float, eta_d: float, steps: int, *,
                alternating: bool) -> tuple[FloatArray, FloatArray, FloatArray]:
     """M^T of the full game, by running the rule T times from the identity (each row of the
@@ -204,6 +215,7 @@ def game_power(A: Any, eta_g: float, eta_d: float, steps: int, *,
     """
     path = orbit(A, np.eye(sum(_matrix(A).shape)), eta_g, eta_d, steps,
                  alternating=alternating)
+    require_finite("gda.game_power", path, eta_g=eta_g, eta_d=eta_d, steps=steps)  # (LAPACK)
     norms2 = np.linalg.norm(path, 2, axis=(-2, -1))
     normsf = np.linalg.norm(path, axis=(-2, -1))
     return path[-1].T.copy(), norms2, normsf
@@ -280,6 +292,7 @@ def _sigmas(sigmas: Sequence[float] | FloatArray, name: str = "sigmas") -> Float
     return s
 
 
+@finite_result
 def rate_interval(rho: float, nu: float, k: int, steps: int, e: float) -> tuple[float, float]:
     """(centre, half-width) of where r_T = ‖M^T‖₂^{1/T} of a k×k linear rule, run with steps
     that err by ≤ e‖z‖ (:func:`block_rates`), must lie if ρ(M) = ρ and M departs from
@@ -287,8 +300,8 @@ def rate_interval(rho: float, nu: float, k: int, steps: int, e: float) -> tuple[
     rounding (``rate_rounding``). So |centre − r_T| ≤ half-width refutes a ρ above r_T,
     which a symmetric test ρ ± (U − ρ) would accept."""
     nu, e = _nonneg(nu=nu, e=e)
-    steps = check_int("steps", steps, 1)
-    upper = henrici_upper(check_positive("rho", rho), nu, check_int("k", k, 1), steps)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
+    upper = henrici_upper(check_positive("rho", rho), nu, check_int("k", k, 1, MAX_SIZE), steps)
     return (rho + upper) / 2, (upper - rho) / 2 + rate_rounding(rho, nu, k, steps, e)
 
 
@@ -313,6 +326,7 @@ def form_constant(A: Any, eta_g: float, eta_d: float) -> tuple[float, float]:
     return size, gamma(sum(a.shape) + 3) * size
 
 
+@finite_result
 def block_rates(sigmas: Sequence[float], eta_g: float, eta_d: float, steps: int, *,
                 alternating: bool) -> FloatArray:
     """r_T = ‖B(σ)^T‖₂^{1/T} of the scalar game f = σxy, measured by running the rule
@@ -337,7 +351,7 @@ def orbit(A: Any, z0: Any, eta_g: float, eta_d: float, steps: int, *,
     start = float_array("z0", z0)
     if start.ndim not in (1, 2) or start.shape[-1] != k or not np.isfinite(start).all():
         raise ParameterError("z0", start.shape, f"finite, of shape ({k},) or (b, {k})")
-    z = np.empty((check_int("steps", steps, 0) + 1, *start.shape))
+    z = np.empty((check_int("steps", steps, 0, MAX_STEPS) + 1, *start.shape))
     z[0] = start
     grad_x, grad_y = bilinear_gradients(a)
     for t in range(steps):
@@ -346,6 +360,7 @@ def orbit(A: Any, z0: Any, eta_g: float, eta_d: float, steps: int, *,
     return z
 
 
+@finite_result
 def orbit_balance(A: Any, eta_g: float, eta_d: float, steps: int, *, alternating: bool,
                   seed: int = 0) -> tuple[float, float, float]:
     """Along one :func:`orbit` of the full game from z₀ ~ N(0, I) (``seed``): (largest
@@ -363,7 +378,8 @@ def orbit_balance(A: Any, eta_g: float, eta_d: float, steps: int, *, alternating
     eta_g, eta_d = _etas(eta_g, eta_d)
     (m, _), k = a.shape, sum(a.shape)
     z0 = np.random.default_rng(check_int("seed", seed, 0)).standard_normal(k)
-    z = orbit(a, z0, eta_g, eta_d, check_int("steps", steps, 1), alternating=alternating)
+    z = orbit(a, z0, eta_g, eta_d, check_int("steps", steps, 1, MAX_STEPS),
+              alternating=alternating)
     x, y = z[:, :m], z[:, m:]
     law = np.sum(x * x, axis=1) / eta_g + np.sum(y * y, axis=1) / eta_d
     if alternating:
@@ -388,7 +404,7 @@ def game_kernel(A: Any, eta_g: float, eta_d: float, steps: int, *,
     ‖y‖²/η_D; vectorised over chains with the ChunkRNG's array module (NumPy or CuPy)."""
     a = _matrix(A)
     eta_g, eta_d = _etas(eta_g, eta_d)
-    steps = check_int("steps", steps, 0)
+    steps = check_int("steps", steps, 0, MAX_STEPS)
     m, k = a.shape[0], sum(a.shape)
 
     def kernel(rng: Any) -> Any:

@@ -36,6 +36,7 @@ from lrtheory.errors import (
     check_positive,
     check_real,
     check_reals,
+    finite_result,
     float_array,
     operands,
 )
@@ -120,6 +121,7 @@ def limiting_ratio(lam: np.ndarray[Any, Any], eta: float) -> float:
 
 
 @operands("lam", "coeffs")
+@finite_result
 def gradient_ratio(lam: np.ndarray[Any, Any], coeffs: np.ndarray[Any, Any], eta: float,
                    t: int) -> float:
     """Closed form r_t = ‖g_{t+1}‖/‖g_t‖ of plain GD from e₀ = Σc_iv_i:
@@ -147,6 +149,7 @@ def gd_gradient_ratios(hvp: HVP, e0: Any, eta: Any, steps: int) -> np.ndarray[An
     return np.stack(ratios, axis=-1)
 
 
+@finite_result
 def ratio_rounding(lam: np.ndarray[Any, Any], eta: float, t: int) -> float:
     """A float64 bound on |r_t − r̂_t| between :func:`gradient_ratio` on H's eigenpairs
     (from ``eigh``) and :func:`gd_gradient_ratios` on H itself: 16dε(t + 2)·ηλ_max·ρ. Each

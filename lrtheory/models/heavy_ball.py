@@ -28,7 +28,15 @@ import numpy as np
 import sympy as sp
 
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    finite_result,
+    float_array,
+)
 from lrtheory.models.linear_rate import LinearStep
 from lrtheory.models.rate_checks import (
     ParametrisedStep,
@@ -208,12 +216,13 @@ def _exact_matrix(eta: float, lam: float, beta: float, rule: Rule) -> list[list[
     return [[Fraction(int(sp.numer(e)), int(sp.denom(e))) for e in row] for row in m.tolist()]
 
 
+@finite_result
 def exact_rows(eta: float, lam: float, beta: float, steps: int,
                rule: Rule = heavy_ball) -> np.ndarray:
     """Rows c_t = e₁ᵀMᵗ, t = 0…T, of the derived update matrix at these float parameters
     (η > 0, λ finite, 0 ≤ β < 1), computed in exact rational arithmetic and rounded once:
     θ_t = c_t · (θ₀, v₀)."""
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     m = _exact_matrix(eta, lam, beta, rule)
     row = [Fraction(1), Fraction(0)]
     rows = [row]
@@ -223,11 +232,12 @@ def exact_rows(eta: float, lam: float, beta: float, steps: int,
     return np.array([[float(x) for x in r] for r in rows])
 
 
+@finite_result
 def exact_power(eta: float, lam: float, beta: float, steps: int,
                 rule: Rule = heavy_ball) -> np.ndarray:
     """Mᵀ (T = ``steps``) of the derived update matrix at these float parameters (η > 0,
     λ finite, 0 ≤ β < 1), in exact rational arithmetic (binary powering), rounded once."""
-    steps = check_int("steps", steps, 0)
+    steps = check_int("steps", steps, 0, MAX_STEPS)
     m = _exact_matrix(eta, lam, beta, rule)
     result = [[Fraction(1), Fraction(0)], [Fraction(0), Fraction(1)]]
 

@@ -38,11 +38,13 @@ from scipy.optimize import brentq
 from scipy.special import lambertw
 
 from lrtheory.errors import (
+    MAX_STEPS,
     ParameterError,
     check_int,
     check_positive,
     check_real,
     check_reals,
+    finite_result,
     float_array,
 )
 from lrtheory.models.lyapunov import (
@@ -81,7 +83,7 @@ def signal_form(eta: float, H: Any, C: Any,
         raise ParameterError("C", C, f"of the shape of H, {h.shape}")
     d = h.shape[0]
     sigma = (stationary_covariance(eta, h, c, 1.0) if steps is None
-             else covariance_recursion(eta, h, c, 1.0, check_int("steps", steps, 0)))
+             else covariance_recursion(eta, h, c, 1.0, check_int("steps", steps, 0, MAX_STEPS)))
     eye, zero = np.eye(d), np.zeros((d, d))
     p0 = np.hstack([h, eye, zero])
     p1 = np.hstack([h @ (eye - eta * h), -eta * h, eye])
@@ -140,6 +142,7 @@ def signal_moments(eta: float, H: Any, C: Any) -> dict[str, float]:
                 - eta**2 * c_))}
 
 
+@finite_result
 def complex_step_check(eta: float, H: Any, theta0: Any) -> tuple[float, float, float]:
     """(−g_{t+1}ᵀg_t, the complex-step derivative ∂L(θ − ηg)/∂η, a rounding bound) for the
     non-quadratic L(θ) = ½θᵀHθ + ¼Σθ⁴: Im L(θ − (η + iδ)g)/δ at δ = 10⁻³⁰η has no
@@ -202,7 +205,7 @@ def sgd_signal(eta: float, H: Any, C: Any, alpha: float, steps: int) -> Kernel:
     h, c = _matrix("H", H), _matrix("C", C)
     if h.shape != c.shape:
         raise ParameterError("C", C, f"of the shape of H, {h.shape}")
-    check_int("steps", steps, 0)
+    check_int("steps", steps, 0, MAX_STEPS)
     d = h.shape[0]
     root_c = _root(c)
 
@@ -227,18 +230,22 @@ def sgd_signal(eta: float, H: Any, C: Any, alpha: float, steps: int) -> Kernel:
 # --------------------------------------------------------------------------------------
 
 
+@finite_result
 def noiseless_run(lam: float, eta0: float, alpha: float, theta0: float,
                   steps: int) -> tuple[FloatArray, FloatArray]:
     """(η_t, θ_t), t = 0…T, of GD on ½λθ² with the additive hypergradient rule."""
     lam, eta0 = check_positive("lam", lam), check_positive("eta0", eta0)
     alpha, theta0 = check_positive("alpha", alpha), check_real("theta0", theta0)
-    check_int("steps", steps, 1)
+    check_int("steps", steps, 1, MAX_STEPS)
     etas, thetas = np.empty(steps + 1), np.empty(steps + 1)
     etas[0], thetas[0] = eta0, theta0
     for t in range(steps):
         g = np.array([lam * thetas[t]])
         theta_next = gradient_step(thetas[t], g[0], etas[t])
         etas[t + 1] = additive_lr_step(etas[t], np.array([lam * theta_next]), g, alpha)
+        if -math.inf < etas[t + 1] <= 0:  # the rule overshot (−inf: an overflow, below)
+            raise ParameterError("alpha", alpha, f"small enough that η_t stays > 0 (η_{t + 1} "
+                                 f"= {etas[t + 1]:.3g})")
         thetas[t + 1] = theta_next
     return etas, thetas
 
@@ -250,9 +257,12 @@ def stall_bracket(lam: float, eta0: float, alpha: float, theta0: float) -> tuple
     |u₀|(1 − αλ³θ₀²/(1 − u₀²)) ≤ |u_∞| ≤ |u₀|."""
     lam, eta0 = check_positive("lam", lam), check_positive("eta0", eta0)
     alpha, theta0 = check_positive("alpha", alpha), check_real("theta0", theta0)
-    u0, x0 = 1 - eta0 * lam, alpha * lam**3 * theta0**2
-    if not (abs(u0) < 1 and x0 <= 1):
-        raise ParameterError("eta0", eta0, "with |1 − η₀λ| < 1 and αλ³θ₀² ≤ 1")
+    u0 = 1 - eta0 * lam
+    x0 = alpha * lam * lam * lam * theta0 * theta0 if theta0 else 0.0  # inf, not an overflow
+    if not abs(u0) < 1:
+        raise ParameterError("eta0, lam", (eta0, lam), "with |1 − η₀λ| < 1")
+    if not x0 <= 1:
+        raise ParameterError("alpha, lam, theta0", (alpha, lam, theta0), "with αλ³θ₀² ≤ 1")
     return abs(u0) * (1 - x0 / (1 - u0 * u0)), abs(u0)
 
 
@@ -265,7 +275,7 @@ def annealing_kernel(lam: float, noise_sd: float, eta0: float, alpha: float, ste
     (η_t at the steps in ``record``, then 1 if η ever became ≤ 0): shape (n, R + 1)."""
     lam, sd = check_positive("lam", lam), check_positive("noise_sd", noise_sd)
     eta0, alpha = check_positive("eta0", eta0), check_positive("alpha", alpha)
-    check_int("steps", steps, 1)
+    check_int("steps", steps, 1, MAX_STEPS)
     rec = [check_int(f"record[{i}]", int(r), 0, steps) for i, r in enumerate(record)]
     if eta0 * lam >= 2:
         raise ParameterError("eta0", eta0, f"< 2/λ = {2 / lam:g} (a stationary start)")

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import MAX_STEPS, ParameterError, check_int, check_positive, check_real
 from lrtheory.models.rounding import EPS
 from lrtheory.models.svm import (
     SVM,
@@ -206,16 +206,16 @@ def rounding_slack(steps: int, n: int, d: int) -> float:
 
 def log_grid(first: int, last: int, count: int) -> np.ndarray:
     """``count`` log-spaced whole steps in [first, last], rounded, duplicates removed."""
-    first = check_int("first", first, 1)
-    last = check_int("last", last, first + 1)
-    count = check_int("count", count, 2)
+    first = check_int("first", first, 1, MAX_STEPS - 1)
+    last = check_int("last", last, first + 1, MAX_STEPS)
+    count = check_int("count", count, 2, MAX_STEPS)
     return np.unique(np.round(np.geomspace(first, last, count)).astype(int))
 
 
 def schedule_factors(kind: str, steps: int, rate: float = 0.0) -> np.ndarray:
     """f_t, t = 0 … T−1, of the step-size schedules compared: "constant" (1), "inverse_sqrt"
     (1/√(t+1)), "inverse" (1/(t+1)), "exponential" (``rate``^t, 0 < rate < 1)."""
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     t = np.arange(steps, dtype=float)
     if kind == "constant":
         return np.ones(steps)

@@ -33,9 +33,12 @@ from typing import Any
 import numpy as np
 
 from lrtheory.errors import (
+    MAX_SIZE,
+    MAX_STEPS,
     ParameterError,
     check_int,
     check_positive,
+    finite_result,
     float_array,
     operand_problem,
     operands,
@@ -75,7 +78,7 @@ def paired_patterns(n: int, flips: int) -> FloatArray:
     (1/n)FᵀF = [[1, c], [c, 1]] with c = 1 − 2·flips/n: ``flips = n/2`` gives orthogonal
     features, fewer flips a positive correlation (uncentred), more a negative one.
     """
-    n = check_int("n", n, 2)
+    n = check_int("n", n, 2, MAX_SIZE)
     flips = check_int("flips", flips, 0, n)
     f = np.ones((n, 2))
     f[:flips, 1] = -1.0
@@ -85,7 +88,7 @@ def paired_patterns(n: int, flips: int) -> FloatArray:
 def orthogonal_patterns(n: int, d: int) -> FloatArray:
     """d mutually orthogonal ±1 patterns of length n (columns of Sylvester's Hadamard matrix;
     n a power of 2, d ≤ n): (1/n)FᵀF = I exactly, i.e. d orthogonal features."""
-    n = check_int("n", n, 1)
+    n = check_int("n", n, 1, MAX_SIZE)
     if n & (n - 1):
         raise ParameterError("n", n, "a power of 2")
     d = check_int("d", d, 1, n)
@@ -242,6 +245,7 @@ def condition_number_rounding(h: object) -> float:
 # --------------------------------------------------------------------------------------
 
 
+@finite_result
 def data_growth_rate(x: object, eta: float, steps: int) -> float:
     """Worst-case growth factor per step of GD on the data X, max over e₀ of
     (‖e_t‖/‖e₀‖)^{1/t} with t = ``steps``.
@@ -254,7 +258,7 @@ def data_growth_rate(x: object, eta: float, steps: int) -> float:
     """
     xm = _matrix("x", x)
     eta = check_positive("eta", eta)
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     n, d = xm.shape
     xt = np.ascontiguousarray(xm.T)
     e = np.eye(d)
@@ -262,7 +266,9 @@ def data_growth_rate(x: object, eta: float, steps: int) -> float:
     for _ in range(steps):
         e = e - eta * (xt @ (xm @ e)) / n
         norm = math.sqrt(float(np.vdot(e, e)))
-        log_scale += math.log(norm)
+        if norm == 0.0:  # (I − ηH)^t = 0 exactly: no error survives
+            return 0.0
+        log_scale += math.log(norm)  # inf once a step overflows: a RangeError, below
         e /= norm
     return float(np.exp((log_scale + np.log(np.linalg.norm(e, 2))) / steps))
 
@@ -280,7 +286,7 @@ def data_growth_rounding(x: object, eta: float, steps: int) -> float:
     """
     xm = _matrix("x", x)
     eta = check_positive("eta", eta)
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     n, d = xm.shape
     h = xm.T @ xm / n
     rho = float(np.max(np.abs(1.0 - eta * np.linalg.eigvalsh(h))))

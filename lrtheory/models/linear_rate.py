@@ -25,7 +25,16 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy.special import comb, gammaln, logsumexp
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    MAX_SIZE,
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    finite_result,
+    float_array,
+)
 from lrtheory.models.rounding import EPS
 
 LinearStep = Callable[[tuple[np.ndarray, ...]], Sequence[np.ndarray]]
@@ -40,8 +49,8 @@ def measured_rate(step: LinearStep, k: int, steps: int, batch: tuple[int, ...] =
     ``step`` receives a tuple of k arrays of shape (k, *batch) (component i of every column)
     and returns the k new components; the batch axes carry, e.g., a grid of curvatures.
     """
-    k = check_int("k", k, 1)
-    steps = check_int("steps", steps, 1)
+    k = check_int("k", k, 1, MAX_SIZE)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     renorm_every = check_int("renorm_every", renorm_every, 1)
     eye = np.eye(k).reshape((k, k) + (1,) * len(batch))
     state = tuple(np.broadcast_to(eye[i], (k, *batch)).astype(float) for i in range(k))
@@ -118,7 +127,7 @@ def henrici_upper(rho: float, nu: float, k: int, steps: int) -> float:
     and departure from normality ν can show after T steps (evaluated in logs)."""
     rho = check_real("rho", rho, 0.0, lo_open=False)
     nu = check_real("nu", nu, 0.0, lo_open=False)
-    k, steps = check_int("k", k, 1), check_int("steps", steps, 1)
+    k, steps = check_int("k", k, 1, MAX_SIZE), check_int("steps", steps, 1, MAX_STEPS)
     terms = []
     for j in range(min(k, steps + 1)):
         if (j < steps and rho == 0) or (j > 0 and nu == 0):
@@ -146,7 +155,7 @@ def henrici_upper_array(rho: np.ndarray, nu: np.ndarray, k: int, steps: int) -> 
                              f"{np.shape(rho)}") from None
     if np.any(r < 0) or np.any(n < 0) or not (np.all(np.isfinite(r)) and np.all(np.isfinite(n))):
         raise ParameterError("rho, nu", (rho, nu), "finite and ≥ 0")
-    k, steps = check_int("k", k, 1), check_int("steps", steps, 1)
+    k, steps = check_int("k", k, 1, MAX_SIZE), check_int("steps", steps, 1, MAX_STEPS)
     log_r = np.log(np.where(r > 0, r, 1.0))  # a zero factor's term is dropped below
     log_n = np.log(np.where(n > 0, n, 1.0))
     terms = []
@@ -164,6 +173,7 @@ def henrici_upper_array(rho: np.ndarray, nu: np.ndarray, k: int, steps: int) -> 
     return out
 
 
+@finite_result
 def rate_rounding(rho: float, nu: float, k: int, steps: int, e: float) -> float:
     """Rounding bound on r_T = ‖M^T‖₂^{1/T} measured by running a k×k linear rule whose
     steps err by ≤ e‖z‖ from the k basis states: with Henrici's
@@ -173,8 +183,8 @@ def rate_rounding(rho: float, nu: float, k: int, steps: int, e: float) -> float:
     as g_j = h_j/ρ^j = Σ_{i<k} C(j, i)(ν/ρ)^i, so that nothing overflows."""
     check_positive("rho", rho)
     nu = check_real("nu", nu, 0.0, lo_open=False)
-    k, e = check_int("k", k, 1), check_real("e", e, 0.0, lo_open=False)
-    steps = check_int("steps", steps, 1)
+    k, e = check_int("k", k, 1, MAX_SIZE), check_real("e", e, 0.0, lo_open=False)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     j = np.arange(steps + 1, dtype=float)
     g = sum(comb(j, i) * (nu / rho) ** i for i in range(k))
     delta = e * np.sqrt(k) * float(np.sum(g[:steps][::-1] * g[:steps])) / rho
@@ -182,6 +192,7 @@ def rate_rounding(rho: float, nu: float, k: int, steps: int, e: float) -> float:
     return float(upper * (delta / steps + 8.0 * EPS))
 
 
+@finite_result
 def nilpotent_rate_rounding(matrix: np.ndarray, steps: int, e: float) -> float:
     """Rounding bound on r_T = ‖M^T‖₂^{1/T} measured as in :func:`rate_rounding` (steps that
     err by ≤ e‖z‖, from the k basis states) for a *nilpotent* M, M^k = 0, ρ = 0: a deadbeat
@@ -203,7 +214,7 @@ def nilpotent_rate_rounding(matrix: np.ndarray, steps: int, e: float) -> float:
     k = m.shape[0]
     if np.any(np.linalg.matrix_power(m, k)):
         raise ParameterError("matrix", "a matrix with M^k ≠ 0", "nilpotent (M^k = 0)")
-    steps = check_int("steps", steps, k)
+    steps = check_int("steps", steps, k, MAX_STEPS)
     e = check_positive("e", e)
     size = float(np.linalg.norm(m, 2))
     block = sum(math.comb(k, j) * size ** (k - j) * e**j for j in range(1, k + 1))

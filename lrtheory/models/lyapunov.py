@@ -28,7 +28,15 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import solve_continuous_lyapunov, solve_discrete_lyapunov
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    finite_result,
+    float_array,
+)
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 
@@ -90,16 +98,18 @@ def spectral_radius(A: FloatArray) -> float:
 # --------------------------------------------------------------------------------------
 
 
+@finite_result
 def variance_path(eta: float, lam: float, noise_var: float, steps: int,
                   v0: float = 0.0) -> FloatArray:
     """V_0, …, V_T of V_{t+1} = (1 − ηλ)² V_t + η² s², s² = σ²/B the mini-batch noise variance.
 
-    Iterated as written, in float64; no stability is assumed (beyond ηλ = 2 the path grows).
+    Iterated as written, in float64; no stability is assumed (beyond ηλ = 2 the path grows;
+    a path that leaves float64 is a :class:`~lrtheory.errors.RangeError`).
     """
     eta = check_positive("eta", eta)
     lam = check_real("lam", lam)
     noise_var = check_real("noise_var", noise_var, 0.0, lo_open=False)
-    check_int("steps", steps, 0)
+    check_int("steps", steps, 0, MAX_STEPS)
     v0 = check_real("v0", v0, 0.0, lo_open=False)
     a = (1.0 - eta * lam) ** 2
     q = eta * eta * noise_var
@@ -123,7 +133,7 @@ def variance_path_rounding(eta: float, lam: float, steps: int) -> float:
     """
     eta = check_positive("eta", eta)
     lam = check_real("lam", lam)
-    check_int("steps", steps, 0)
+    check_int("steps", steps, 0, MAX_STEPS)
     u = eta * lam
     gap = abs(1.0 - u)
     theta_a = 3.0 if gap == 0.0 else 3.0 + 2.0 * abs(u) / gap
@@ -135,11 +145,12 @@ def variance_path_rounding(eta: float, lam: float, steps: int) -> float:
 # --------------------------------------------------------------------------------------
 
 
+@finite_result
 def covariance_recursion(eta: float, H: Any, C: Any, B: float, steps: int,
                          sigma0: Any = None) -> FloatArray:
     """Σ_T of Σ_{t+1} = AΣ_tAᵀ + (η²/B)C, A = I − ηH, from Σ_0 (default 0), in float64."""
     eta, h, c, B = _problem(eta, H, C, B)
-    check_int("steps", steps, 0)
+    check_int("steps", steps, 0, MAX_STEPS)
     d = h.shape[0]
     sigma = np.zeros((d, d)) if sigma0 is None else _symmetric("sigma0", sigma0, d).copy()
     a = np.eye(d) - eta * h
@@ -150,6 +161,7 @@ def covariance_recursion(eta: float, H: Any, C: Any, B: float, steps: int,
     return sigma
 
 
+@finite_result
 def covariance_recursion_rounding(eta: float, H: Any, C: Any, B: float, steps: int,
                                   sigma_max: float) -> float:
     """Frobenius bound on the accumulated rounding of :func:`covariance_recursion`.
@@ -159,7 +171,7 @@ def covariance_recursion_rounding(eta: float, H: Any, C: Any, B: float, steps: i
     So ‖Σ̂_T − Σ_T‖_F ≤ δ Σ_{k<T} ρ^{2k}, with ‖Σ‖_F ≤ ``sigma_max`` along the path.
     """
     eta, h, c, B = _problem(eta, H, C, B)
-    check_int("steps", steps, 0)
+    check_int("steps", steps, 0, MAX_STEPS)
     sigma_max = check_real("sigma_max", sigma_max, 0.0, lo_open=False)
     d = h.shape[0]
     a = np.eye(d) - eta * h
@@ -199,6 +211,7 @@ def sde_stationary_covariance(eta: float, H: Any, C: Any, B: float) -> FloatArra
     return np.asarray((sigma + sigma.T) / 2.0, dtype=np.float64)
 
 
+@finite_result
 def stationary_error_bound(eta: float, H: Any, C: Any, B: float, sigma: Any) -> float:
     """A-posteriori Frobenius bound on a computed solution of the discrete equation.
 
@@ -219,6 +232,7 @@ def stationary_error_bound(eta: float, H: Any, C: Any, B: float, sigma: Any) -> 
     return float((residual + rounding) / gap)
 
 
+@finite_result
 def sde_error_bound(eta: float, H: Any, C: Any, B: float, sigma: Any) -> float:
     """A-posteriori Frobenius bound on a computed solution of HΣ + ΣH = (η/B)C.
 
@@ -317,7 +331,7 @@ def sgd_correlated_quadratic(eta: float, H: Any, noise_cov: Any, steps: int) -> 
     h = _symmetric("H", H)
     d = h.shape[0]
     _, w, u = _psd("noise_cov", noise_cov, d)
-    check_int("steps", steps, 0)
+    check_int("steps", steps, 0, MAX_STEPS)
     A = np.eye(d) - eta * h
     K = -eta * (u * np.sqrt(w)) @ u.T
     a = [[float(A[j, i]) for j in range(d)] for i in range(d)]

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from lrtheory.errors import ParameterError, check_int
+from lrtheory.errors import MAX_SIZE, ParameterError, check_int
 from lrtheory.montecarlo.runner import ChunkRNG
 
 
@@ -65,7 +65,7 @@ def _values(values: Iterable[Any]) -> list[Fraction]:
 
 
 def _batch(batch: object, n: int, replacement: bool, name: str = "batch") -> int:
-    return check_int(name, batch, 1, None if replacement else n)
+    return check_int(name, batch, 1, MAX_SIZE if replacement else n)
 
 
 def population_moments(values: Iterable[Any]) -> tuple[Fraction, Fraction]:
@@ -156,6 +156,9 @@ def symbolic_batch_spread(n: int, batch: int, replacement: bool) -> tuple[Any, A
 
     n = check_int("n", n, 1, 8)
     b = _batch(batch, n, replacement)
+    if (n**b if replacement else math.comb(n, b)) > 10_000:
+        raise ParameterError("batch", batch, "small enough for ≤ 10 000 batches (n^B tuples "
+                             "or C(n, B) subsets) to be listed symbolically")
     g = sp.symbols(f"g_1:{n + 1}", real=True)
     mu = sp.Add(*g) / n
     batches = (list(itertools.product(g, repeat=b)) if replacement
@@ -247,7 +250,7 @@ def sign_design(n: int, d: int, seed: int) -> tuple[np.ndarray[Any, Any], np.nda
     features are uncorrelated), y uniform on {−1, 0, 1}. Small integers keep every minibatch
     sum of the per-example gradients exact in floating point."""
     d = check_int("d", d, 1, 10)
-    n = check_int("n", n, 2**d)
+    n = check_int("n", n, 2**d, MAX_SIZE)
     if n % 2**d:
         raise ParameterError("n", n, f"a multiple of 2^d = {2**d}")
     patterns = np.array(list(itertools.product((-1, 1), repeat=d)), dtype=np.int64)

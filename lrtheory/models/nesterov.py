@@ -24,6 +24,7 @@ from lrtheory.errors import (
     check_int,
     check_positive,
     check_real,
+    finite_result,
     float_array,
     operands,
 )
@@ -132,6 +133,7 @@ def rule_matrices(eta: float, lam: Any, beta: float) -> np.ndarray:
     return np.stack([np.stack([cols[0][i], cols[1][i]], -1) for i in range(2)], -2)
 
 
+@finite_result
 def nag_band(eta: float, lam: Any, beta: float, steps: int) -> RateBand:
     """Run the look-ahead rule from both basis states for T steps (vectorised over λ) and
     bracket its measured rate by the precise derived ρ and Henrici's bound."""
@@ -185,6 +187,7 @@ def predictions(eta: float, lam: float, beta: float, sigma: float,
     return row, math.sqrt(2 * variance / math.pi)
 
 
+@finite_result
 def stationary_variance(eta: float, lam: float, beta: float) -> tuple[float, float, float]:
     """(derived Var θ with noise variance 1, SciPy's Lyapunov solve of the derived M and b,
     its LU tolerance 64ε·cond(I − M⊗M)·max|Σ|)."""

@@ -28,7 +28,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive, float_array
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    finite_result,
+    float_array,
+)
 from lrtheory.models.quadratic import gd_growth_rate, growth_rate_rounding
 from lrtheory.models.rounding import EPS
 from lrtheory.models.threshold import bisect_threshold
@@ -74,7 +81,7 @@ def level_moments(curvatures: Any, etas: Any, noise_sd: Any, e0: Any,
                              "η_ℓ > 0, σ_ℓ ≥ 0, finite e₀")
     q = 1.0 - eta * c
     mean, var = [start.copy()], [np.zeros_like(c)]
-    for _ in range(check_int("steps", steps, 0)):
+    for _ in range(check_int("steps", steps, 0, MAX_STEPS)):
         mean.append(q * mean[-1])
         var.append(q * q * var[-1] + (eta * sd) ** 2)
     return np.array(mean), np.array(var)
@@ -105,11 +112,12 @@ def per_level_sgd(curvatures: Any, etas: Any, noise_sd: Any, e0: Any, steps: int
 # --------------------------------------------------------------------------------------
 
 
+@finite_result
 def gd_factor(c: float, eta: float, steps: int) -> float:
     """|e_T/e₀|^{1/T} of T GD steps (gradient_step, Python floats) on c e²/2 from e₀ = 1: the
     measured factor per step, |1 − ηc| in exact arithmetic."""
     c, eta = check_positive("c", c), check_positive("eta", eta)
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     e = 1.0
     for _ in range(steps):
         e = gradient_step(e, c * e, eta)
@@ -133,7 +141,7 @@ def gd_steps(c: float, eta: float, tol: float, max_steps: int) -> int:
     level is ⌈ln tol/ln|1 − ηc|⌉ (:func:`lrtheory.models.convergence.geometric_steps`)."""
     c, eta, tol = check_positive("c", c), check_positive("eta", eta), check_positive("tol", tol)
     e = 1.0
-    for t in range(check_int("max_steps", max_steps, 0) + 1):
+    for t in range(check_int("max_steps", max_steps, 0, MAX_STEPS) + 1):
         if abs(e) <= tol:
             return t
         e = gradient_step(e, c * e, eta)

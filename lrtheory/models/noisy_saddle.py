@@ -37,7 +37,15 @@ from numpy.typing import NDArray
 from scipy import integrate
 from scipy.special import gammainc, gammaincc, gammainccinv, gammaln, ive
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    finite_result,
+    require_finite,
+)
 from lrtheory.models.rounding import EPS, gamma
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 
@@ -46,14 +54,18 @@ FloatArray = NDArray[np.float64]
 #: Gauss–Legendre nodes per panel, and the panel width in units of the step noise h/g.
 NODES_PER_PANEL = 10
 PANEL_WIDTH = 3.0
+#: Most panels a quadrature may use before refinement (the claims need < 100): the Nyström
+#: matrix is (10·2·panels)² numbers at the refined level.
+MAX_PANELS = 1000
 
 
+@finite_result
 def variance_path(a: float, h: float, steps: int) -> FloatArray:
     """V_0 = 0, …, V_T of V_{t+1} = a²V_t + h² (the variance of z ← a·z − hξ from z₀ = 0),
     iterated in float64. Every term is ≥ 0, so the relative rounding is ≤ (1 + ε)^{3T}."""
     a = check_real("a", a)
     h = check_positive("h", h)
-    check_int("steps", steps, 0)
+    check_int("steps", steps, 0, MAX_STEPS)
     path = np.zeros(steps + 1)
     for t in range(steps):
         path[t + 1] = a * a * path[t] + h * h
@@ -92,9 +104,15 @@ def _panels(edges: FloatArray) -> tuple[FloatArray, FloatArray]:
 def _edges(breaks: list[float], g: float, h: float, refine: int) -> FloatArray:
     """Panel edges on [0, breaks[-1]] that contain every break, panels ≤ PANEL_WIDTH·h/g wide
     (halved ``refine`` times)."""
+    widths = [(hi - lo) * g / (PANEL_WIDTH * h) for lo, hi in zip([0.0, *breaks[:-1]], breaks,
+                                                                  strict=True)]
+    if not sum(widths) <= MAX_PANELS - len(breaks):  # (also catches inf and NaN)
+        raise ParameterError("radius, growth, step_sd", (breaks[-1], g, h), "such that "
+                             f"the quadrature on [0, {breaks[-1]:g}] needs ≤ {MAX_PANELS} "
+                             f"panels of width 3·step_sd/growth (not {sum(widths):.3g})")
     out = [np.zeros(1)]
-    for lo, hi in zip([0.0, *breaks[:-1]], breaks, strict=True):
-        n = max(1, math.ceil((hi - lo) * g / (PANEL_WIDTH * h))) * 2**refine
+    for lo, hi, width in zip([0.0, *breaks[:-1]], breaks, widths, strict=True):
+        n = max(1, math.ceil(width)) * 2**refine
         out.append(np.linspace(lo, hi, n + 1)[1:])
     return np.concatenate(out)
 
@@ -144,6 +162,8 @@ def radial_first_passage(growth: float, step_sd: float, radius: float, k: int,
         _, w, dens = _survivors(growth, step_sd, k, steps, [radius], refine)
         laws.append(np.concatenate([[1.0], dens @ w]))
     error = float(np.max(np.abs(laws[-1] - laws[0]))) if estimate_error else math.nan
+    require_finite("noisy_saddle.radial_first_passage", laws, growth=growth, step_sd=step_sd,
+                   radius=radius, k=k, steps=steps)
     return RadialLaw(laws[-1], error, w.size)
 
 
@@ -163,6 +183,8 @@ def radial_exceedance(growth: float, step_sd: float, radius: float, k: int,
         inside = dens[:, nodes < radius] @ w[nodes < radius]
         laws.append(np.concatenate([[0.0], 1.0 - inside]))
     lost = steps * float(gammaincc(k / 2, 50.0))
+    require_finite("noisy_saddle.radial_exceedance", laws, growth=growth, step_sd=step_sd,
+                   radius=radius, k=k, steps=steps)
     return RadialLaw(laws[1], float(np.max(np.abs(laws[1] - laws[0]))) + lost, w.size)
 
 
@@ -292,6 +314,7 @@ def comparison_flip_bound(density: float, error_l2: float, threshold: float) -> 
     return (error_l2 / u) ** 2 + 2 * u * density
 
 
+@finite_result
 def limit_variance(growth: float, step_sd: float) -> float:
     """v∞ = h²/(g² − 1) = Σ_{t≥0} h²g^{−2(t+1)}: the variance of the limit M_∞ of the
     martingale M_t = g^{−t}y_t, per coordinate (g > 1)."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
-from lrtheory.errors import check_int, check_positive, check_real
+from lrtheory.errors import check_int, check_positive, check_real, finite_result
 
 
+@finite_result
 def dop853_error_bound(n_steps: int, dim: int, rtol: float, atol: float, y_max: float,
                        growth: float = 0.0, horizon: float = 0.0) -> float:
     """A bound on ‖y_num(t) − y(t)‖₂ after ``n_steps`` accepted DOP853 steps.

@@ -35,7 +35,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    finite_result,
+    float_array,
+)
 from lrtheory.models import nqm
 from lrtheory.models.threshold import Threshold, bisect_threshold
 from lrtheory.montecarlo.backend import numpy_backend
@@ -158,7 +166,7 @@ def step_schedule_losses(eta0: float, factor: float, intervals: Sequence[int], l
     eta0 = check_positive("eta0", eta0)
     m0 = check_real("m0", m0, 0.0, lo_open=False)
     factor = check_real("factor", factor, 0.0, 1.0, hi_open=False)
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     every = [check_int(f"intervals[{i}]", s, 1) for i, s in enumerate(intervals)]
     if not every:
         raise ParameterError("intervals", intervals, "at least one interval")
@@ -202,12 +210,13 @@ class StepComparison:
     best_loss: float
 
 
+@finite_result
 def step_comparison(eta0: float, factor: float, lam: float, noise_var: float, steps: int,
                     cuts: int, m0: float = 1.0) -> StepComparison:
     """Step decay η₀f^⌊t/s⌋ over T = ``steps`` for every s = 1 … T
     (:func:`step_schedule_losses`): the s with ``cuts`` cuts evenly spaced, round(T/(cuts + 1)),
     and the s of least E[L_T]."""
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     losses = step_schedule_losses(eta0, factor, list(range(1, steps + 1)), lam, noise_var,
                                   steps, m0)
     matched = max(1, round(steps / (check_int("cuts", cuts, 0) + 1)))

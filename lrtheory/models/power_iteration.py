@@ -25,7 +25,14 @@ from scipy.integrate import quad
 from scipy.special import betaln, digamma, fdtrc
 
 from lrtheory.arrays import namespace
-from lrtheory.errors import check_int, check_positive, check_real, check_reals, float_array
+from lrtheory.errors import (
+    MAX_STEPS,
+    check_int,
+    check_positive,
+    check_real,
+    check_reals,
+    float_array,
+)
 
 Array = np.ndarray[Any, Any]
 
@@ -60,11 +67,13 @@ def relative_error(u: Any, r: float, k: int) -> Any:
 
 
 def failure_threshold(k: int, r: float, s: float) -> float:
-    """τ_k = (1 − s)/((s − r) r^{2k}): η = 2s/λ̂_k is unstable iff tan²θ₀ ≥ τ_k (∞ if r ≥ s)."""
-    k = check_int("k", k, 0)
+    """τ_k = (1 − s)/((s − r) r^{2k}): η = 2s/λ̂_k is unstable iff tan²θ₀ ≥ τ_k (∞ if r ≥ s,
+    or if τ_k lies beyond float64: then no start with a float tan²θ₀ fails either)."""
+    k = check_int("k", k, 0, MAX_STEPS)
     r = check_real("r", r, 0.0, 1.0)
     s = check_real("s", s, 0.0, 1.0)
-    return math.inf if r >= s else (1.0 - s) / ((s - r) * r ** (2 * k))
+    below = (s - r) * r ** (2 * k)  # underflows to 0 for large k
+    return math.inf if r >= s or below == 0.0 else (1.0 - s) / below
 
 
 def failure_probability(k: int, r: float, s: float, d: int) -> float:

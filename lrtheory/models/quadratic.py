@@ -7,14 +7,22 @@ from typing import Any
 import numpy as np
 from scipy.stats import ortho_group
 
-from lrtheory.errors import ParameterError, check_int, check_positive, float_array
+from lrtheory.errors import (
+    MAX_SIZE,
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    finite_result,
+    float_array,
+)
 from lrtheory.models.rounding import EPS
 
 
 def spd_matrix(d: int, lam_min: float, lam_max: float, seed: int) -> np.ndarray[Any, Any]:
     """A random symmetric positive definite matrix with eigenvalues spread log-uniformly on
     [lam_min, lam_max] (both ends included) in a Haar-random orthonormal basis."""
-    d = check_int("d", d, 1)
+    d = check_int("d", d, 1, MAX_SIZE)
     lam_min = check_positive("lam_min", lam_min)
     lam_max = check_positive("lam_max", lam_max)
     if lam_max < lam_min:
@@ -29,6 +37,7 @@ def spd_matrix(d: int, lam_min: float, lam_max: float, seed: int) -> np.ndarray[
     return np.asarray((h + h.T) / 2.0)
 
 
+@finite_result
 def gd_growth_rate(h: np.ndarray[Any, Any], eta: float, steps: int) -> float:
     """Worst-case growth factor per step of GD, max over e₀ of (‖e_t‖/‖e₀‖)^{1/t}.
 
@@ -41,7 +50,7 @@ def gd_growth_rate(h: np.ndarray[Any, Any], eta: float, steps: int) -> float:
     if h.ndim != 2 or h.shape[0] != h.shape[1] or not np.all(np.isfinite(h)):
         raise ParameterError("h", h.shape, "a finite square matrix")
     eta = check_positive("eta", eta)
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     e = np.eye(h.shape[0])
     log_scale = 0.0
     for _ in range(steps):
@@ -65,7 +74,7 @@ def growth_rate_rounding(h: np.ndarray[Any, Any], eta: float, steps: int) -> flo
     if h.ndim != 2 or h.shape[0] != h.shape[1] or not np.all(np.isfinite(h)):
         raise ParameterError("h", np.shape(h), "a finite square matrix")
     d = h.shape[0]
-    eta, steps = check_positive("eta", eta), check_int("steps", steps, 1)
+    eta, steps = check_positive("eta", eta), check_int("steps", steps, 1, MAX_STEPS)
     norm_h = float(np.linalg.norm(h, 2))
     rho = float(np.max(np.abs(1.0 - eta * np.linalg.eigvalsh(h))))
     relative = d**1.5 * EPS * (1.0 + eta * norm_h) / rho + 2.0 * EPS + d * EPS / steps

@@ -28,7 +28,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import ParameterError, check_int, check_real
 from lrtheory.models.bifurcation import (
     Flip,
     MapFamily,
@@ -108,10 +108,12 @@ def window_cells(k: int) -> tuple[Contraction, ...]:
 
 def attracting_cycle(k: int, eta: float) -> PeriodicOrbit:
     """The attracting k-cycle (k = 1, 2) at the decimal η (taken exactly) by Newton in
-    mpmath (50 digits), started off the cycle, at the critical value."""
-    _check_period(k)
+    mpmath (50 digits), started off the cycle, at the critical value. It attracts for η
+    between the flips (0, η₁) (k = 1) or (η₁, η₂) (k = 2), η₁ = 1, η₂ = √5 − 1."""
+    edges = (0.0, *(float(f) for f in derivation()[1].flips))
+    eta = check_real("eta", eta, edges[_check_period(k) - 1], edges[k])
     with mpmath.workdps(50):
-        e = mpmath.mpf(repr(check_positive("eta", eta)))
+        e = mpmath.mpf(repr(eta))
         start = family().f(numeric(derivation()[1].critical, "mpmath")(e), e)
         return periodic_orbit(family(), e, start, k)
 

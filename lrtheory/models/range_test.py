@@ -27,11 +27,13 @@ import numpy as np
 
 from lrtheory.arrays import namespace
 from lrtheory.errors import (
+    MAX_STEPS,
     ParameterError,
     check_int,
     check_positive,
     check_real,
     check_reals,
+    finite_result,
     float_array,
     operands,
 )
@@ -99,6 +101,7 @@ def measured_log_slope(hvp: HVP, e: Any, eta: float) -> Any:
     return one_step_loss(hvp, e, 1.5 * eta) - one_step_loss(hvp, e, 0.5 * eta)
 
 
+@finite_result
 def slope_rounding(e: Any, eta: float, lam_max: float) -> Any:
     """A float64 rounding bound on |measured_log_slope − one_step_slope| (per row).
 
@@ -137,11 +140,12 @@ def steepest_slope_eta(hvp: HVP, e: Any) -> Any:
 # --------------------------------------------------------------------------------------
 
 
+@finite_result
 def geometric_learning_rates(eta0: float, growth: float, steps: int) -> np.ndarray[Any, Any]:
     """η_t = η₀·r^t for t = 0, …, steps − 1."""
     eta0 = check_positive("eta0", eta0)
     growth = check_real("growth", growth, 1.0)
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     return np.asarray(eta0 * growth ** np.arange(steps, dtype=np.float64))
 
 
@@ -175,6 +179,7 @@ def range_test_transfer(lam: np.ndarray[Any, Any], etas: np.ndarray[Any, Any]) -
 
 
 @operands("lam", "transfer")
+@finite_result
 def expected_slope(lam: np.ndarray[Any, Any], eta: float, transfer: Any,
                    *, drop: bool = False) -> float:
     """E over e₀ ~ N(0, I) of s(η) (or, ``drop=True``, of L(η) − L(0)) at e_t = Me₀:

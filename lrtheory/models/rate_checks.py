@@ -39,7 +39,15 @@ import sympy as sp
 from scipy.optimize import brentq
 
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_real, float_array
+from lrtheory.errors import (
+    MAX_SIZE,
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_real,
+    finite_result,
+    float_array,
+)
 from lrtheory.models.linear_rate import (
     LinearStep,
     henrici_upper_array,
@@ -131,7 +139,7 @@ def step_rounding(step: ParametrisedStep, k: int, *params: Any) -> np.ndarray:
     the symbolic run does what the float run does: no two monomials of opposite sign
     cancel symbolically (true of the momentum rules, whose monomials are distinct).
     """
-    k = check_int("k", k, 1)
+    k = check_int("k", k, 1, MAX_SIZE)
     func, depth = _rounding_form(step, k, len(params))
     values = [np.asarray(p, dtype=float) for p in params]
     if not all(np.all(np.isfinite(v)) for v in values):
@@ -233,6 +241,7 @@ def _broadcast(name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
         raise ParameterError(name, np.shape(value), f"broadcastable to {shape}") from None
 
 
+@finite_result
 def run_rounding(matrix: Any, rho: float, nu: float, steps: int, step_error: float) -> float:
     """Float64 bound on r_T measured for the k×k ``matrix`` (spectral radius ρ, departure
     ≤ ν) by steps that err by ≤ ``step_error``·‖s‖; ε is added for measured_rate's
@@ -258,7 +267,7 @@ def rate_band(step: LinearStep, matrices: Any, rho: Any, steps: int, step_error:
     :func:`departure_bound`. ``step_error``: per-step rounding (:func:`step_rounding`)."""
     m = _matrices(matrices)
     k, batch = m.shape[-1], m.shape[:-2]
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     rho = _broadcast("rho", rho, batch)
     err = _broadcast("rho_error", rho_error, batch)
     e = _broadcast("step_error", step_error, batch)
@@ -355,8 +364,8 @@ def threshold_check(name: str, run_at: Callable[[np.ndarray], LinearStep],
     edge = check_real("edge", edge)
     lo = check_real("lo", lo, -math.inf, edge)
     hi = check_real("hi", hi, edge)
-    steps = check_int("steps", steps, 1)
-    max_steps = check_int("max_steps", max_steps, steps)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
+    max_steps = check_int("max_steps", max_steps, steps, MAX_STEPS)
     band_target = check_real("band_target", band_target, 0.0)
 
     def rho(xs: np.ndarray) -> np.ndarray:

@@ -32,7 +32,15 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln, gammasgn
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    finite_result,
+    float_array,
+)
 from lrtheory.models.nqm import sgd_second_moments
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -43,7 +51,7 @@ FloatArray = NDArray[np.float64]
 def power_law_rates(c: float, powers: Sequence[float], steps: int) -> FloatArray:
     """η_t = c·t^(−p) for t = 1…T (the first step uses η₁ = c): shape (T, len(powers))."""
     c = check_positive("c", c)
-    check_int("steps", steps, 1)
+    check_int("steps", steps, 1, MAX_STEPS)
     if not powers:
         raise ParameterError("powers", powers, "at least one exponent p ≥ 0")
     p = np.array([check_real(f"powers[{i}]", v, 0.0, lo_open=False)
@@ -56,22 +64,24 @@ def _a(a: float) -> float:
     return check_real("a", a, 0.0, lo_open=True)
 
 
+@finite_result
 def harmonic_product(a: float, steps: int) -> float:
     """P_T = ∏_{t=1}^{T}(1 − a/t) = Γ(T + 1 − a)/(Γ(1 − a)Γ(T + 1)); 0 when a is an integer
     ≤ T (the factor at t = a vanishes)."""
     a = _a(a)
-    check_int("steps", steps, 1)
+    check_int("steps", steps, 1, MAX_STEPS)
     if a == round(a) and a <= steps:
         return 0.0
     sign = float(gammasgn(steps + 1 - a) / gammasgn(1 - a))
     return sign * math.exp(float(gammaln(steps + 1 - a) - gammaln(1 - a) - gammaln(steps + 1)))
 
 
+@finite_result
 def harmonic_product_rounding(a: float, steps: int) -> float:
     """Relative error of :func:`harmonic_product`: exp of a sum of three log-Gammas, each
     with a relative error of a few ε, so ≤ 4ε·(|lnΓ(T+1−a)| + |lnΓ(1−a)| + |lnΓ(T+1)|) + 2ε."""
     a = _a(a)
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     terms = abs(gammaln(steps + 1 - a)) + abs(gammaln(1 - a)) + abs(gammaln(steps + 1))
     return float(4 * EPS * terms + 2 * EPS)
 
@@ -106,20 +116,21 @@ def euler_tail_bound(a: float, steps: int) -> float:
     """A bound on |log(P_T/P_∞)| = |Σ_{t>T} log(1 − a/t²)|: with x = a/t² ≤ a/(T+1)² < 1,
     −log(1 − x) ≤ x/(1 − x), and Σ_{t>T} t⁻² ≤ 1/T, so the tail is ≤ a/(T(1 − a/(T+1)²))."""
     a = _a(a)
-    check_int("steps", steps, 1)
+    check_int("steps", steps, 1, MAX_STEPS)
     x_max = a / (steps + 1) ** 2
     if x_max >= 1:
         raise ParameterError("steps", steps, f"with (T + 1)² > a = {a}")
     return a / (steps * (1 - x_max))
 
 
+@finite_result
 def stall_bracket(a: float, c: float, noise_var: float, m0: float,
                   steps: int) -> tuple[float, float]:
     """(lo, hi) with lo ≤ m_T ≤ hi for η_t = c/t², a = λc ∈ (0, 4) (module docstring)."""
     a = check_real("a", a, 0.0, 4.0)
     c, m0 = check_positive("c", c), check_real("m0", m0, 0.0, lo_open=False)
     noise_var = check_real("noise_var", noise_var, 0.0, lo_open=False)
-    check_int("steps", steps, 1)
+    check_int("steps", steps, 1, MAX_STEPS)
     t = np.arange(1, steps + 1, dtype=np.float64)
     f = 1.0 - a / t**2
     p_t2 = float(np.prod(f)) ** 2

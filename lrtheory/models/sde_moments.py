@@ -47,6 +47,7 @@ from lrtheory.errors import (
     check_positive,
     check_real,
     check_reals,
+    finite_result,
     float_array,
 )
 from lrtheory.models.ode import dop853_error_bound
@@ -306,6 +307,7 @@ def solve_moment_ode(rate: Callable[[float], FloatArray], curvatures: Any, noise
                       np.array([bounds[t] for t in out]), n_steps)
 
 
+@finite_result
 def recursion_error_bound(step_rates: Any, curvature: float, noise_var: float,
                           m0: float) -> float:
     """A bound on |m̃_T − m_T| for the float64 recursion of :func:`lrtheory.models.nqm.

@@ -37,7 +37,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_real, float_array
+from lrtheory.errors import MAX_STEPS, ParameterError, check_int, check_real, float_array
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.schedules import warm_restarts
 from lrtheory.symbolic.snapshots import (
@@ -90,11 +90,18 @@ def sgdr_cycles(eta0: float, period: int, n_cycles: int, mult: int = 1,
     per cycle: cycle i has T₀·mⁱ steps (``period`` T₀ and ``mult`` m integers, so that every
     restart falls on a step), η_t from :func:`lrtheory.schedules.warm_restarts`."""
     eta0 = check_real("eta0", eta0, 0.0)
-    check_int("period", period, 1)
-    check_int("n_cycles", n_cycles, 1)
-    check_int("mult", mult, 1)
+    check_int("period", period, 1, MAX_STEPS)
+    check_int("n_cycles", n_cycles, 1, MAX_STEPS)
+    check_int("mult", mult, 1, MAX_STEPS)
     eta_min = check_real("eta_min", eta_min, 0.0, eta0, lo_open=False, hi_open=False)
-    lengths = [period * mult**i for i in range(n_cycles)]
+    lengths: list[int] = []
+    total = 0
+    while len(lengths) < n_cycles and total <= MAX_STEPS:  # (stops once past the limit)
+        lengths.append(period * mult ** len(lengths))
+        total += lengths[-1]
+    if total > MAX_STEPS:
+        raise ParameterError("period, n_cycles, mult", (period, n_cycles, mult),
+                             f"such that the cycles' T₀·Σ_i mⁱ ≤ {MAX_STEPS} steps")
     rates = np.asarray(warm_restarts(eta0, period, mult, eta_min)(
         np.arange(sum(lengths), dtype=np.float64)), dtype=np.float64)
     return np.split(rates, np.cumsum(lengths)[:-1])

@@ -36,7 +36,7 @@ import mpmath
 import numpy as np
 from numpy.typing import NDArray
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import MAX_STEPS, ParameterError, check_int, check_positive, check_real
 from lrtheory.models.rounding import EPS
 
 FloatArray = NDArray[np.float64]
@@ -56,7 +56,7 @@ def count_pmf(p: float, t: int) -> FloatArray:
     """P(N_t = k), k = 0 … t, for N_t the number of activations in t steps, propagated by
     P_{τ}(k) = (1 − p)P_{τ−1}(k) + p P_{τ−1}(k − 1) from P_0 = δ_0 (the Markov chain of the
     activation count itself; its law is Binomial(t, p))."""
-    p, t = check_rate(p), check_int("t", t, 0)
+    p, t = check_rate(p), check_int("t", t, 0, MAX_STEPS)
     pmf = np.ones(1)
     for _ in range(t):
         pmf = _advance(pmf, p)
@@ -68,13 +68,13 @@ def pmf_rounding(t: int) -> float:
     each of the t steps forms a sum of two products of non-negative numbers (≤ 3 roundings
     of u = ε/2 per entry), and the final dot product of t + 1 terms adds t + 1 more, so the
     relative error is at most γ_{4t+2} ≤ (2t + 2)ε."""
-    return (2.0 * check_int("t", t, 0) + 2.0) * EPS
+    return (2.0 * check_int("t", t, 0, MAX_STEPS) + 2.0) * EPS
 
 
 def binomial_expectation(n: int, p: float, f: Callable[[int], Any]) -> float:
     """Σ_{k=0}^{n} C(n, k) p^k (1 − p)^{n−k} f(k) in 30-digit arithmetic (p taken exactly as
     the float it is); ``f`` returns an mpmath number (or a float)."""
-    n, p = check_int("n", n, 0), check_rate(p)
+    n, p = check_int("n", n, 0, MAX_STEPS), check_rate(p)
     with mpmath.workdps(30):
         q = mpmath.mpf(p)
         return float(mpmath.fsum(mpmath.binomial(n, k) * q**k * (1 - q) ** (n - k) * f(k)
@@ -110,7 +110,7 @@ class Stream:
 
 def rates(stream: Stream, kmax: int) -> FloatArray:
     """r_k = α/(c√k + ε), k = 1 … kmax: the rate AdaGrad applies to the k-th activation."""
-    k = np.arange(1, check_int("kmax", kmax, 1) + 1, dtype=np.float64)
+    k = np.arange(1, check_int("kmax", kmax, 1, MAX_STEPS) + 1, dtype=np.float64)
     return stream.alpha / (stream.c * np.sqrt(k) + stream.eps)
 
 
@@ -122,20 +122,20 @@ def paths(stream: Stream, kmax: int) -> FloatArray:
 def expected_rate(stream: Stream, t: int) -> float:
     """E r_{1+N_{t−1}}: the mean rate AdaGrad gives a gradient of this feature that arrives
     at step t (the accumulator includes that gradient), from :func:`count_pmf`."""
-    t = check_int("t", t, 1)
+    t = check_int("t", t, 1, MAX_STEPS)
     return float(count_pmf(stream.p, t - 1) @ rates(stream, t))
 
 
 def expected_rate_exact(stream: Stream, t: int) -> float:
     """:func:`expected_rate` as the binomial sum, in 30-digit arithmetic."""
     s = stream
-    return binomial_expectation(check_int("t", t, 1) - 1, s.p,
+    return binomial_expectation(check_int("t", t, 1, MAX_STEPS) - 1, s.p,
                                 lambda k: s.alpha / (s.c * mpmath.sqrt(k + 1) + s.eps))
 
 
 def expected_path(stream: Stream, t: int) -> float:
     """E P(N_t): AdaGrad's mean path length after t steps, from :func:`count_pmf`."""
-    t = check_int("t", t, 1)
+    t = check_int("t", t, 1, MAX_STEPS)
     return float(count_pmf(stream.p, t) @ paths(stream, t))
 
 
@@ -144,7 +144,7 @@ def expected_path_exact(stream: Stream, t: int) -> float:
     s = stream
     with mpmath.workdps(30):
         cum = [mpmath.mpf(0)]
-        for j in range(1, check_int("t", t, 1) + 1):
+        for j in range(1, check_int("t", t, 1, MAX_STEPS) + 1):
             cum.append(cum[-1] + s.c * s.alpha / (s.c * mpmath.sqrt(j) + s.eps))
     return binomial_expectation(t, s.p, lambda k: cum[k])
 

@@ -125,8 +125,9 @@ def gain_edge(kind: str, c0: float, c_opt: float, steps: int, lo: float, hi: flo
     so the bisection's half-width is the whole tolerance."""
     if kind not in ("monotone", "stable"):
         raise ParameterError("kind", kind, "'monotone' or 'stable'")
-    lo = check_positive("lo", lo)
-    hi = check_real("hi", hi, lo)
+    lo, hi = check_positive("lo", lo), check_positive("hi", hi)
+    if not lo < hi:
+        raise ParameterError("lo, hi", (lo, hi), "a bracket with lo < hi")
 
     def below(gain: float) -> bool:
         e = exact_errors(c0, gain, c_opt, steps)

@@ -47,7 +47,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lrtheory.errors import (
+    MAX_STEPS,
     ParameterError,
+    RangeError,
     check_int,
     check_positive,
     check_real,
@@ -88,7 +90,7 @@ def _beta2(beta2: float) -> float:
 def effective_samples(beta2: float, t: int) -> float:
     """Kish's effective number of samples of Adam's bias-corrected v̂_t, (Σw_j)²/Σw_j²,
     summed from the weights (1 − β₂)β₂^j/(1 − β₂^t), j < t."""
-    w = ema_weights(_beta2(beta2), check_int("t", t, 1))
+    w = ema_weights(_beta2(beta2), check_int("t", t, 1, MAX_STEPS))
     return float(np.sum(w) ** 2 / np.sum(w * w))
 
 
@@ -99,7 +101,7 @@ def second_moment_spread(beta2: float, t: int) -> float:
     The bias correction cancels from the ratio."""
     beta2 = _beta2(beta2)
     mean = square = 0.0
-    for _ in range(check_int("t", t, 1)):
+    for _ in range(check_int("t", t, 1, MAX_STEPS)):
         mean, square = (beta2 * mean + (1 - beta2),
                         beta2**2 * square + 2 * beta2 * (1 - beta2) * mean + 3 * (1 - beta2) ** 2)
     return square / mean**2 - 1.0
@@ -132,7 +134,7 @@ def effective_rate_moments(beta2: float, t: int) -> RateMoments:
 
     v̂_t ≥ min_j w_j·Σg² puts E[1/v̂_t] between multiples of E[1/χ²_t], which is infinite
     for t ≤ 2: the variance exists only from t = 3 on (``t`` < 3 is rejected)."""
-    t = check_int("t", t, 3)
+    t = check_int("t", t, 3, MAX_STEPS)
     return _rate_moments(ema_weights(_beta2(beta2), t))
 
 
@@ -151,14 +153,14 @@ def _rate_sd(beta2: float, t: int) -> float:
 def warmup_factor(warmup: int, t: int) -> float:
     """ω_t = min(1, t/W) at Adam's step t ≥ 1: :func:`lrtheory.schedules.linear_warmup`
     in front of a constant, evaluated at the step count; W = 0 is no warm-up (ω = 1)."""
-    warmup, t = check_int("warmup", warmup, 0), check_int("t", t, 1)
+    warmup, t = check_int("warmup", warmup, 0, MAX_STEPS), check_int("t", t, 1, MAX_STEPS)
     return 1.0 if warmup == 0 else float(linear_warmup(constant(1.0), warmup)(float(t)))
 
 
 def warmup_spread_ratio(beta2: float, warmup: int, t: int) -> float:
     """S_W(t) = ω_t·sd(s/√v̂_t)/sd(s/√v̂_∞): the spread of the rate α_t/√v̂_t under a linear
     warm-up of W steps relative to its stationary spread (exact, t ≥ 3)."""
-    beta2, t = _beta2(beta2), check_int("t", t, 3)
+    beta2, t = _beta2(beta2), check_int("t", t, 3, MAX_STEPS)
     return warmup_factor(warmup, t) * _rate_sd(beta2, t) / _rate_sd(beta2, 0)
 
 
@@ -175,7 +177,7 @@ def warmup_spread_peak(beta2: float, warmup: int) -> tuple[int, float]:
     S_W(t) = sd_t/sd_∞ falls with t (v̂_t averages ever more squares: ``tests`` check it), so
     the peak is the largest of S_W(3), …, S_W(W) — at t = W once W is long enough, at t = 3
     (the heavy tail of v̂_3, χ²₃-like) for short warm-ups. Costs W − 2 quadratures."""
-    beta2, warmup = _beta2(beta2), check_int("warmup", warmup, 3)
+    beta2, warmup = _beta2(beta2), check_int("warmup", warmup, 3, MAX_STEPS)
     values = [warmup_factor(warmup, t) * _rate_sd(beta2, t) for t in range(3, warmup + 1)]
     k = int(np.argmax(values))
     return k + 3, values[k] / _rate_sd(beta2, 0)
@@ -186,7 +188,7 @@ def adam_rate_kernel(beta2: float, t: int) -> Kernel:
     g ~ N(0, 1) (s = 1): v ← β₂v + (1 − β₂)g² from v = 0 — the v-part of
     :func:`lrtheory.optimizers.adam`, run in place (``tests/test_warmup.py`` checks it
     against the rule's state) — then v̂_t = v/(1 − β₂ᵗ)."""
-    beta2, t = _beta2(beta2), check_int("t", t, 1)
+    beta2, t = _beta2(beta2), check_int("t", t, 1, MAX_STEPS)
 
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
@@ -215,15 +217,15 @@ def warmup_rates(eta: float, warmup: int, steps: int) -> FloatArray:
     """η_t = η·ω_t for the steps t = 1 … ``steps``: ``linear_warmup(constant(eta), W)`` at
     the step count (ω_t = t/W for t < W, 1 from t = W on; the first step has η/W), the
     convention of Adam's ω_t in (a); the constant η when W = 0 (W = 1 is the same)."""
-    eta, warmup = check_positive("eta", eta), check_int("warmup", warmup, 0)
-    t = np.arange(1, check_int("steps", steps, 1) + 1, dtype=np.float64)
+    eta, warmup = check_positive("eta", eta), check_int("warmup", warmup, 0, MAX_STEPS)
+    t = np.arange(1, check_int("steps", steps, 1, MAX_STEPS) + 1, dtype=np.float64)
     schedule = constant(eta) if warmup == 0 else linear_warmup(constant(eta), warmup)
     return np.asarray(schedule(t), dtype=np.float64)
 
 
 def run_length(warmup: int) -> int:
     """Steps that decide convergence: the warm-up plus :data:`TAIL_STEPS`."""
-    return check_int("warmup", warmup, 0) + TAIL_STEPS
+    return check_int("warmup", warmup, 0, MAX_STEPS) + TAIL_STEPS
 
 
 def _rates(rates: Any, size: int = 1) -> FloatArray:
@@ -267,9 +269,13 @@ def largest_stable_start(eta: float, warmup: int, lam: float, c: float,
     lam, c = _landscape(lam, c)
     rates = warmup_rates(eta, warmup, run_length(warmup))
     if eta * lam >= 2:
-        raise ParameterError("eta", eta, f"below 2/λ = {2 / lam:g} (else no start converges)")
+        raise ParameterError("eta", eta, f"below 2/lam = {2 / lam:g} (else no start converges)")
     top = math.sqrt(1.1 * 2 * max(warmup, 1) / (eta * c))
-    return bisect_threshold(lambda x: not diverged(x, rates, lam, c), 1e-9 * top, top, halvings)
+    bottom = 1e-9 * top
+    if not c * bottom * bottom * bottom > 1e-290:  # the gradient cx³ at the bracket's bottom
+        raise RangeError("warmup.largest_stable_start", {"eta": eta, "warmup": warmup,
+                         "lam": lam, "c": c}, "c·x₀³ underflows at x₀ ~ √(W/(ηc))")
+    return bisect_threshold(lambda x: not diverged(x, rates, lam, c), bottom, top, halvings)
 
 
 def largest_stable_peak(x0: float, warmup: int, lam: float, c: float,
@@ -300,7 +306,7 @@ def z_stable(z1: float, warmup: int) -> bool:
     pure quartic, λ = 0, under a W-step linear warm-up); after step W the rate is constant
     and z_{t+1} = z_t(1 − z_t)² < z_t while z_t < 2, so W − 1 steps decide."""
     z = check_real("z1", z1, 0.0)
-    for t in range(1, check_int("warmup", warmup, 1)):
+    for t in range(1, check_int("warmup", warmup, 1, MAX_STEPS)):
         if z >= 2:
             return False
         z = (t + 1) / t * z * (1 - z) ** 2
@@ -311,14 +317,14 @@ def critical_z(warmup: int, halvings: int = 48) -> Threshold:
     """z*(W) = sup{z₁ : :func:`z_stable`}: for λ = 0 the largest stable peak is exactly
     η*(W) = z*(W)·W/s(x₀) (z₁ = η₁s(x₀) = ηs(x₀)/W), the largest stable start
     x_c = √(z*(W)·W/(cη))."""
-    warmup = check_int("warmup", warmup, 1)
+    warmup = check_int("warmup", warmup, 1, MAX_STEPS)
     return bisect_threshold(lambda z: z_stable(z, warmup), 1e-9, 2.0, halvings)
 
 
 @cache
 def critical_z_value(warmup: int) -> float:
     """z*(W) as a number (cached): 2 for W ≤ 1 (a constant rate)."""
-    return critical_z(warmup).value if check_int("warmup", warmup, 0) > 1 else 2.0
+    return critical_z(warmup).value if check_int("warmup", warmup, 0, MAX_STEPS) > 1 else 2.0
 
 
 def start_threshold(eta: float, warmup: int, c: float) -> Threshold:
@@ -326,7 +332,7 @@ def start_threshold(eta: float, warmup: int, c: float) -> Threshold:
     x_c = √(z*(W)·W/(cη)) (z₁ = ηcx₀²/W must lie below z*(W)), from :func:`critical_z` —
     the z-recursion, not GD runs; the tolerance carries z*'s bisection half-width."""
     eta, c = check_positive("eta", eta), check_positive("c", c)
-    z = critical_z(max(1, check_int("warmup", warmup, 0)))
+    z = critical_z(max(1, check_int("warmup", warmup, 0, MAX_STEPS)))
     x_c = math.sqrt(z.value * max(warmup, 1) / (c * eta))
     return Threshold(x_c, x_c * z.tolerance / (2 * z.value), z.halvings, z.bracket)
 
