@@ -34,7 +34,15 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    MAX_SIZE,
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    float_array,
+)
 from lrtheory.models.rounding import EPS
 from lrtheory.models.slopes import bound_check, loglog_slope
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -47,7 +55,7 @@ Schedule = np.ndarray | float | None
 def nag_momentum(steps: int) -> np.ndarray:
     """β used at steps t = 1 … T by the accelerated schedule: β_{t−1} = (t − 2)/(t + 1),
     clipped at 0 for t ≤ 2 (the look-ahead from iterate k = t − 1 uses (k − 1)/(k + 2))."""
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     t = np.arange(1, steps + 1, dtype=float)
     out: np.ndarray = np.maximum(0.0, (t - 2.0) / (t + 1.0))
     return out
@@ -66,7 +74,7 @@ def iterate(gradient: Callable[[Any], Any], x0: Any, eta: float, steps: int,
             betas: Schedule = None) -> Iterator[np.ndarray]:
     """x_1 … x_T one by one: gradient descent (``betas`` None) or ``nesterov`` with
     β = betas[t−1] at step t, velocity v₀ = 0, step ``eta``."""
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     eta = check_positive("eta", eta)
     b = _betas(betas, steps)
     x = np.array(x0, dtype=float)
@@ -130,7 +138,7 @@ def worst_case_envelope(steps: int, betas: Schedule = None, h_max: float = 1.0,
     relative (against GD's closed form, tests), the square of the fine spacing in ln h
     times the curvature of ln a_t there. ``refinement`` records the gain of the second
     pass."""
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     h_max = check_positive("h_max", h_max)
     h_min = check_real("h_min", h_min, 0.0, h_max)
     points, refine = check_int("points", points, 3), check_int("refine", refine, 3)
@@ -224,8 +232,9 @@ def soft_logistic(seed: int, problems: int, samples: int, dim: int, decades: flo
     """``problems`` random data sets: rows x_i ~ N(0, diag(s²)) with scales s log-uniform
     over ``decades``/2 decades (curvatures over ``decades``), rescaled to L = 1; w* = radius
     · (±1, …, ±1)/√d (random signs), so ‖w* − 0‖ = radius; p_i = σ(x_iᵀw*)."""
-    problems, samples = check_int("problems", problems, 1), check_int("samples", samples, 2)
-    dim = check_int("dim", dim, 1)
+    problems = check_int("problems", problems, 1, MAX_SIZE)
+    samples = check_int("samples", samples, 2, MAX_SIZE)
+    dim = check_int("dim", dim, 1, MAX_SIZE)
     decades = check_real("decades", decades, 0.0, 30.0, lo_open=False)
     radius = check_positive("radius", radius)
     rng = np.random.default_rng(check_int("seed", seed, 0))
