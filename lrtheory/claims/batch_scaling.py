@@ -29,6 +29,7 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
+from lrtheory.claims import batch_scaling_rows as be
 from lrtheory.models import batch_scaling as bs
 from lrtheory.models import nqm
 from lrtheory.models.rounding import RECURSION_ROUNDING_REASON, recursion_rounding
@@ -174,6 +175,8 @@ def _model_d2(point: Point) -> list[ModelCheck]:
     curve, base = _curve(batch, rate, beta), _curve(BATCH0, RATE0, beta)
     rule = "linear" if power == 1.0 else "√"
     checks = []
+    gap, rem, rounding, u_max = be.first_order(CURVATURES, NOISE, RATE0, BATCH0, curve, base,
+                                               linear=power == 1.0 and beta == 0.0)
     if beta == 0.0:
         steps = curve.loss.size - 1
         closed = sb.curve_loss(CURVATURES, NOISE, rate, batch, float(curve.examples[-1]))
@@ -183,12 +186,10 @@ def _model_d2(point: Point) -> list[ModelCheck]:
             recursion_rounding(steps, float(max(np.max(curve.loss), abs(closed)))),
             RECURSION_ROUNDING_REASON))
         if power == 1.0 and batch != BATCH0:
-            gap = float(sb.first_order_gap(CURVATURES, NOISE, RATE0, BATCH0, rate,
-                                           curve.examples[-1]))
-            checks.append(ModelCheck(
+            checks.append(be.first_order_row(
                 "first-order gap (η_B − η₀)Σ½λ_i²m₁(τ_i) vs the exact L_B(N) − L_{B₀}(N)",
-                gap, float(curve.loss[-1] - base.loss[EXAMPLES // BATCH0]), 0.0,
-                "approximation", exact=False))
+                gap, float(curve.loss[-1] - base.loss[EXAMPLES // BATCH0]), rem, rounding,
+                u_max))
         checks += _noise_checks(batch, power)
     else:
         lam, c = float(CURVATURES[0]), float(NOISE[0])
@@ -201,11 +202,12 @@ def _model_d2(point: Point) -> list[ModelCheck]:
                                            c / batch))
     if point.regime != "inside":
         checks.append(_break_check(beta))
-    checks.append(ModelCheck(
+    checks.append(be.equal_row(
         f"{rule} rule: E[L] after N examples at B = {batch} vs at B₀ = {BATCH0} (the rule's "
-        "claim: equal)", float(base.loss[EXAMPLES // BATCH0]), float(curve.loss[-1]), 0.0,
-        "approximation", exact=False))
+        "claim: equal)", float(base.loss[EXAMPLES // BATCH0]), float(curve.loss[-1]), gap,
+        rem, rounding, u_max, be.not_first_order(power, beta)))
     return checks
+
 
 
 # --------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from lrtheory.claim import (
     ValidityDomain,
 )
 from lrtheory.models import minibatch as mb
+from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import mean_statistic, variance_statistic
 from lrtheory.optimizers import gradient_step
@@ -197,11 +198,13 @@ def _model_d1(point: Point) -> list[ModelCheck]:
         checks.append(ModelCheck(f"Var(ĝ_B,1): listing all {size} {scheme} vs the recursion "
                                  "over examples", float(listed.variance),
                                  float(moments[0].variance), 0.0, EXACT))
-    if not rep and b < n:
-        checks.append(ModelCheck("the seed's σ²/B (independent draws) vs the exact "
-                                 "without-replacement Var(ĝ_B,1)", float(sig2[0] / b),
-                                 float(moments[0].variance), 0.0, "approximation",
-                                 exact=False))
+    if not rep and b < n:  # the seed's form overstates by exactly (B − 1)/(n − B), derived
+        over = float(sm.exact_fraction(_derive()["overstatement"], {N: n, B: b}))
+        checks.append(ModelCheck(
+            "the seed's σ²/B (independent draws) vs the exact without-replacement Var(ĝ_B,1)",
+            float(sig2[0] / b), float(moments[0].variance), 0.0, "approximation", exact=False,
+            bound=over + 2 * EPS * (1 + over),
+            bound_reason="exact: σ²/B overstates it by (B − 1)/(n − B) (derived), plus rounding"))
     return checks
 
 

@@ -22,6 +22,7 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
+from lrtheory.claims import noise_floor_rows as fr
 from lrtheory.models import schedule_ranking as sr
 from lrtheory.models import sde_moments as sm
 from lrtheory.models.rounding import EPS, gamma
@@ -151,16 +152,10 @@ def _model_d5(point: Point) -> list[ModelCheck]:
             tolerance=tol, tolerance_reason="float64 rounding of the recursion (running "
             "bound per direction) and of the sum over directions"))
     floor = sum(_numeric()["floor"](pr.eta0, li, math.sqrt(li), pr.B) for li in pr.lam)
-    checks.append(sr.approximation("constant: noise floor E[L]_∞ = Σησ_i²/(2B(2 − ηλ_i)) vs "
-                                   "E[L_T]", floor, loss[0], "the transient left at T"))
-    sde = sr.sde_final_losses(pr, SDE_CHECKED)
-    for j, name in enumerate(SDE_CHECKED):
-        checks.append(sr.approximation(f"E[L_T] {name}: SDE (solve_ivp) vs exact recursion",
-                                       sde[j], loss[names.index(name)]))
-    i_c, i_l = names.index("cosine"), names.index(REFERENCE)
-    checks.append(sr.approximation("cosine/linear decay − 1: SDE vs exact recursion",
-                                   sde[2] / sde[1] - 1, loss[i_c] / loss[i_l] - 1))
-    return checks
+    checks.append(fr.floor_row("constant: noise floor E[L]_∞ = Σησ_i²/(2B(2 − ηλ_i)) vs "
+                               "E[L_T]", pr, floor, float(loss[0]), checks[0].tolerance))
+    return checks + fr.sde_rows(pr, {n: float(loss[names.index(n)]) for n in SDE_CHECKED},
+                                "cosine", REFERENCE)
 
 
 # --------------------------------------------------------------------------------------

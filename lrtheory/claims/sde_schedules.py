@@ -22,6 +22,7 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
+from lrtheory.claims import sde_schedules_rows as rows
 from lrtheory.models import nqm
 from lrtheory.models import schedule_ranking as sr
 from lrtheory.models import sde_moments as sm
@@ -201,10 +202,7 @@ def _model_d4(point: Point) -> list[ModelCheck]:
     c = _setup(point)
     path, m = _solved(tuple(sorted(point.params.items())))
     names = [s.name for s in c["schedules"]]
-    checks = []
-    for j, name in enumerate(names):
-        checks.append(sr.approximation(f"{name}: SDE V(T) (solve_ivp) vs exact recursion m_T",
-                                       path.values[1, j, 0], m[-1, j]))
+    checks = rows.sde_rows(c["schedules"], c["lam"], c["s2"], path, m, c["T"])
     for name in CLOSED:
         j = names.index(name)
         closed = _closed_value(name, c, float(c["T"]))
@@ -219,12 +217,15 @@ def _model_d4(point: Point) -> list[ModelCheck]:
         j = names.index(name)
         rate, slope = (sm.rate_at(c["schedules"][j], half, k) for k in (0, 1))
         sde = float(path.values[0, j, 0])
-        checks.append(sr.approximation(f"{name}: adiabatic η(t)σ²/(2Bλ) vs SDE at t = T/2",
-                                       rate * c["s2"] / (2 * c["lam"]), sde))
+        where = (c["schedules"][j], c["lam"], c["s2"], c["v0"], half)
+        checks.append(rows.adiabatic_row(f"{name}: adiabatic η(t)σ²/(2Bλ) vs SDE at t = T/2",
+                                         rate * c["s2"] / (2 * c["lam"]), sde,
+                                         float(path.bounds[0]), *where, order=0))
         eps = -slope / (2 * c["lam"] * rate**2)
-        checks.append(sr.approximation(
+        checks.append(rows.adiabatic_row(
             f"{name}: first order V_ad(1 + ε) vs SDE at t = T/2 (ε = {eps:.3g})",
-            float(first(rate, slope, c["lam"], c["sigma"], c["B"])), sde))
+            float(first(rate, slope, c["lam"], c["sigma"], c["B"])), sde,
+            float(path.bounds[0]), *where, order=1))
     return checks
 
 

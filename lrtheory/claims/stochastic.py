@@ -20,8 +20,8 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
+from lrtheory.claims import stochastic_rows as sc
 from lrtheory.models import lyapunov as lyap
-from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.kernels import sgd_diagonal_quadratic
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble
 from lrtheory.montecarlo.stats import mean_statistic, variance_statistic
@@ -142,96 +142,24 @@ def _numeric() -> dict[str, Any]:
         "exact": sp.lambdify(args, r["exact"], "math"),
         "sde": sp.lambdify(args, r["sde"], "math"),
         "path": sp.lambdify((*args, V0, t_step), r["path"], "math"),
+        "sde_error": sp.lambdify(args, r["rel_error_exact"], "math"),  # ηλ/2, derived
     }
 
 
 # --------------------------------------------------------------------------------------
-# D3: the models
+# D3: the models (the rows are built in lrtheory.claims.stochastic_rows)
 # --------------------------------------------------------------------------------------
-
-#: Roundings in evaluating a closed form such as ησ²/(Bλ(2 − ηλ)): ≤ 16, each ≤ ε relative.
-EVAL_ROUNDING = 16 * EPS
 
 
 def _problem(point: Point) -> tuple[float, np.ndarray[Any, Any], np.ndarray[Any, Any], float]:
-    """(η, H, C, B) of a point: H has eigenvalues (λ, λ₂) turned by ``angle``; C = σ²diag(1, c₂)."""
-    p = point.params
-    eta_ = p["eta_lam"] / p["lam"]
-    H = lyap.rotated_quadratic([p["lam"], p["lam2"]], p["angle"])
-    C = p["sigma"] ** 2 * np.diag([1.0, p["c2"]])
-    return eta_, H, C, p["B"]
-
-
-def _model_1d(point: Point) -> list[ModelCheck]:
-    p, f = point.params, _numeric()
-    eta_, T = p["eta_lam"] / p["lam"], int(p["steps"])
-    args = (eta_, p["lam"], p["sigma"], p["B"])
-    s2 = p["sigma"] ** 2 / p["B"]
-    v_T = f["path"](*args, 0.0, T)
-    checks = [ModelCheck(
-        f"1-D V_T, T = {T}: rsolve closed form vs iterated recursion", v_T,
-        float(lyap.variance_path(eta_, p["lam"], s2, T)[-1]),
-        tolerance=lyap.variance_path_rounding(eta_, p["lam"], T) * abs(v_T),
-        tolerance_reason="rounding of T positive multiply-adds and of (1−ηλ)^{2T}")]
-    stable = p["eta_lam"] < 2.0
-    h1, c1 = np.array([[p["lam"]]]), np.array([[p["sigma"] ** 2]])
-    fixed = lyap.stationary_covariance(eta_, h1, c1, p["B"], require_stable=stable)
-    name = "Var_∞" if stable else "fixed point of the recursion (repelling, negative)"
-    checks.append(ModelCheck(
-        f"1-D {name}: ησ²/(Bλ(2−ηλ)) vs solve_discrete_lyapunov", f["exact"](*args),
-        float(fixed[0, 0]),
-        tolerance=lyap.stationary_error_bound(eta_, h1, c1, p["B"], fixed)
-        + EVAL_ROUNDING * abs(float(fixed[0, 0])),
-        tolerance_reason="a-posteriori Lyapunov bound ‖op⁻¹‖·residual, plus evaluation"))
-    if stable:
-        checks.append(ModelCheck("1-D SDE value ησ²/(2Bλ) vs exact Var_∞", f["sde"](*args),
-                                 float(fixed[0, 0]), tolerance=0.0,
-                                 tolerance_reason="approximation", exact=False))
-    return checks
-
-
-def _model_dd(point: Point) -> list[ModelCheck]:
-    eta_, H, C, B_ = _problem(point)
-    loss_d, err_d, sig_d = lyap.stationary_loss(eta_, H, C, B_)
-    loss_c, err_c, _ = lyap.stationary_loss(eta_, H, C, B_, sde=True)
-    loss_sde = eta_ * float(np.trace(C)) / (4 * B_)
-    why = "a-posteriori Lyapunov bound, times ½‖H‖_F, plus evaluation"
-    excess = eta_ / 4 * float(np.trace(H @ H @ sig_d))
-    checks = [
-        ModelCheck("d-D SDE loss η tr C/(4B) vs ½tr(HΣ), continuous Lyapunov", loss_sde, loss_c,
-                   tolerance=err_c + EVAL_ROUNDING * loss_sde, tolerance_reason=why),
-        ModelCheck("d-D SDE loss η tr C/(4B) vs exact ½tr(HΣ), discrete Lyapunov", loss_sde,
-                   loss_d, tolerance=0.0, tolerance_reason="approximation", exact=False),
-        ModelCheck("d-D exact loss η tr C/(4B) + (η/4)tr(H²Σ) vs ½tr(HΣ), discrete Lyapunov",
-                   loss_sde + excess, loss_d, tolerance_reason=why,
-                   tolerance=err_d * (1 + eta_ * float(np.linalg.norm(H)) / 2)
-                   + EVAL_ROUNDING * loss_d),
-    ]
-    lam_i, u = np.linalg.eigh(H)
-    if point.params["angle"] == 0.0:  # commuting: the derived 1-D formula per direction
-        f = _numeric()
-        per_dir = sum(0.5 * li * f["exact"](eta_, li, math.sqrt(ci), B_)
-                      for li, ci in zip(lam_i, np.diag(u.T @ C @ u), strict=True))
-        checks.append(ModelCheck("d-D commuting: Σ ½λ_i·(1-D Var_∞) vs ½tr(HΣ), discrete",
-                                 per_dir, loss_d, tolerance=err_d + EVAL_ROUNDING * loss_d,
-                                 tolerance_reason=why))
-        return checks
-    rec, err_rec, steps = lyap.iterated_stationary_covariance(eta_, H, C, B_)
-    err_lyap = lyap.stationary_error_bound(eta_, H, C, B_, sig_d)
-    naive = lyap.per_direction_covariance(eta_, H, C, B_)
-    return [*checks,
-            ModelCheck(f"d-D Σ₁₁: solve_discrete_lyapunov vs recursion run {steps} steps",
-                       float(sig_d[0, 0]), float(rec[0, 0]), tolerance=err_lyap + err_rec,
-                       tolerance_reason="Lyapunov bound + recursion rounding + ρ^{2T}‖Σ‖ left"),
-            ModelCheck("d-D non-commuting Σ₁₁: per-eigen-direction 1-D formula vs exact",
-                       float(naive[0, 0]), float(sig_d[0, 0]), tolerance=0.0,
-                       tolerance_reason="approximation", exact=False)]
+    """(η, H, C, B) of a point (:func:`lrtheory.claims.stochastic_rows.problem`)."""
+    return sc.problem(point)
 
 
 def _model_d3(point: Point) -> list[ModelCheck]:
-    checks = _model_1d(point)
+    checks = sc.model_1d(point, _numeric())
     if point.params["eta_lam"] < 2.0:
-        checks += _model_dd(point)
+        checks += sc.model_dd(point, _numeric())
     return checks
 
 

@@ -17,6 +17,9 @@ follows the exact recursion m_{t+1} = (1 − η_tλ_i)²m_t + η_t²s_i²
 * :func:`sde_and_recursion`: both models of the second moment for a set of schedules;
 * :func:`sde_error_grid`: the SDE's relative error at T against the recursion, for every
   standard schedule, over a grid of peak rates at a fixed number of relaxation times;
+* :func:`sde_final_path` solves the SDE to T with its error bound, and
+  :func:`sde_gap_bound` bounds |V_SDE(T) − m_T| a priori of the SDE's solution: the
+  exact path's one-step defect in the SDE's own flow, carried to T by that flow;
 * :func:`approximation` builds the check of an approximation against its exact model, and
   :func:`ci_bar` gives a Monte Carlo estimate with its interval in ``errorbar``'s terms.
 """
@@ -35,7 +38,15 @@ from scipy.optimize import brentq
 
 from lrtheory import schedules as sch
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    check_reals,
+    finite_result,
+    float_array,
+)
 from lrtheory.models import nqm
 from lrtheory.models import sde_moments as sm
 from lrtheory.results import MonteCarloResult
@@ -116,14 +127,93 @@ def staged_loss(path: Callable[..., Any], pr: NQMProblem,
         return float(total)
 
 
+def sde_final_path(pr: NQMProblem, names: Sequence[str], rtol: float = 1e-8,
+                   atol: float = 1e-14) -> sm.MomentPath:
+    """V(T) of the schedules ``names`` from the SDE moment ODE (solve_ivp, all directions
+    at once), with the solver's error bound."""
+    chosen = sm.select(pr.schedules, names)
+    return sm.solve_moment_ode(sm.rate_function(chosen), pr.lam, pr.s2, pr.m0, [float(pr.T)],
+                               sm.breakpoints(chosen, pr.T), rtol=rtol, atol=atol)
+
+
 def sde_final_losses(pr: NQMProblem, names: Sequence[str], rtol: float = 1e-8,
                      atol: float = 1e-14) -> FloatArray:
-    """E[L_T] of the schedules ``names`` from the SDE moment ODE (solve_ivp, all directions
-    at once)."""
-    chosen = sm.select(pr.schedules, names)
-    path = sm.solve_moment_ode(sm.rate_function(chosen), pr.lam, pr.s2, pr.m0, [float(pr.T)],
-                               sm.breakpoints(chosen, pr.T), rtol=rtol, atol=atol)
+    """E[L_T] of the schedules ``names`` from the SDE moment ODE (:func:`sde_final_path`)."""
+    path = sde_final_path(pr, names, rtol, atol)
     return np.asarray(nqm.expected_loss(pr.lam, path.values[-1]))
+
+
+#: Gauss–Legendre nodes per smooth piece of a step (and per inner integral).
+FLOW_NODES = 12
+
+
+@finite_result
+def step_flows(schedules: Sequence[sm.NamedSchedule], curvatures: Any,
+               total: int) -> tuple[FloatArray, FloatArray]:
+    """The SDE's exact one-step flow V ↦ Φ_kV + s²Q_k over [k, k + 1], k < T = ``total``:
+    Φ_k = exp(−2λ∫_k^{k+1}η) and Q_k = ∫_k^{k+1}η(τ)²exp(−2λ∫_τ^{k+1}η)dτ, each of shape
+    (T, S, d), by Gauss–Legendre (:data:`FLOW_NODES` nodes, nested for the inner integral)
+    between the schedules' breakpoints, where η is smooth; from the schedules' NumPy forms,
+    not from the ODE solver."""
+    lam = sm.positive_vector("curvatures", curvatures)
+    total = check_int("total", total, 1, 10**6)
+    chosen = tuple(schedules)
+    cuts = np.array(sorted({*map(float, range(total + 1)),
+                            *(b for b in sm.breakpoints(chosen, total) if 0 < b < total)}))
+    lo, hi = cuts[:-1], cuts[1:]
+    step = np.floor(lo).astype(int)
+    xi, wi = np.polynomial.legendre.leggauss(FLOW_NODES)
+    x = lo[:, None] + (hi - lo)[:, None] * (xi + 1) / 2                       # (P, n)
+    w = (hi - lo)[:, None] * wi / 2
+    y = x[..., None] + (hi[:, None, None] - x[..., None]) * (xi + 1) / 2      # (P, n, n)
+    v = (hi[:, None] - x)[..., None] * wi / 2
+    phi = np.zeros((total, len(chosen), lam.size))
+    q = np.zeros_like(phi)
+    for j, named in enumerate(chosen):
+        def eta(t: FloatArray, f: sch.Schedule = named.schedule) -> FloatArray:
+            return np.broadcast_to(np.asarray(f(t), dtype=np.float64), t.shape)
+        ex, inner = eta(x), np.sum(eta(y) * v, axis=-1)                       # (P, n)
+        piece = np.sum(ex * w, axis=1)                                        # ∫ over a piece
+        # ∫ from the end of each piece to the end of its step: the later pieces of the step
+        later = np.array([piece[(step == step[p]) & (lo > lo[p])].sum() for p in range(lo.size)])
+        decay = np.exp(-2.0 * lam[None, None, :] * (inner + later[:, None])[..., None])
+        np.add.at(q[:, j, :], step, np.sum((ex * ex * w)[..., None] * decay, axis=1))
+        np.add.at(phi[:, j, :], step, piece[:, None] * lam[None, :])
+    return np.exp(-2.0 * phi), q
+
+
+@finite_result
+def sde_gap_bound(schedules: Sequence[sm.NamedSchedule], curvatures: Any, noise_var: Any,
+                  moments: Any, total: int) -> FloatArray:
+    """A bound on |V_SDE(T) − m_T| per schedule and direction, (S, d), given the exact path
+    m_0 … m_T (``moments``, (T + 1, S, d)) from the same start V₀ = m₀.
+
+    With the SDE's exact one-step flow V ↦ Φ_kV + s²Q_k (:func:`step_flows`) and the
+    recursion m ↦ a_km + q_k, a_k = (1 − η_kλ)², q_k = η_k²s², the gap e_k = V_k − m_k obeys
+    e_{k+1} = Φ_ke_k + (Φ_k − a_k)m_k + s²(Q_k − η_k²), e₀ = 0, so
+
+        |e_T| ≤ Σ_k (∏_{j>k} Φ_j)(|Φ_k − a_k|m_k + s²|Q_k − η_k²|):
+
+    the two things the SDE changes in a step (the decay, where it drops η²λ²m, and the
+    noise, injected continuously at the rate η(t)² instead of η_k² at once), each in
+    absolute value, carried to T by the SDE's own decay. The SDE's solution is not used."""
+    chosen = tuple(schedules)
+    lam = sm.positive_vector("curvatures", curvatures)
+    s2 = float_array("noise_var", check_reals("noise_var", noise_var, 0.0, lo_open=False))
+    if s2.size not in (1, lam.size):
+        raise ParameterError("noise_var", noise_var, "a number or one per curvature")
+    s2 = np.broadcast_to(s2.reshape(-1), lam.shape)
+    total = check_int("total", total, 1, 10**6)
+    m = float_array("moments", moments)
+    if m.shape != (total + 1, len(chosen), lam.size) or not np.all(np.isfinite(m)):
+        raise ParameterError("moments", m.shape, f"finite, of shape (T + 1, S, d) = "
+                             f"({total + 1}, {len(chosen)}, {lam.size})")
+    phi, q = step_flows(chosen, lam, total)
+    eta = sm.rates(chosen, total)[..., None]                                  # (T, S, 1)
+    defect = np.abs(phi - (1.0 - eta * lam) ** 2) * m[:-1] + s2 * np.abs(q - eta * eta)
+    log_phi = np.log(phi)
+    after = np.exp(np.cumsum(log_phi[::-1], axis=0)[::-1] - log_phi)         # ∏_{j>k} Φ_j
+    return np.asarray(np.sum(after * defect, axis=0))
 
 
 def ranking(values: Mapping[str, float]) -> list[tuple[str, float, float]]:
