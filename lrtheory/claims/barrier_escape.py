@@ -12,7 +12,9 @@ barrier side of a double well — escape is a passage past the top):
     the chaotic band lets small noise escape where Kramers predicts nothing.
 
 The derivation is :func:`lrtheory.symbolic.barrier_escape.escape_derivation`; the exact law,
-Monte Carlo kernel and orbit simulations are :mod:`lrtheory.models.barrier_escape`.
+Monte Carlo kernel and orbit simulations are :mod:`lrtheory.models.barrier_escape`; the rate
+ratios over ΔU/T are :mod:`lrtheory.claims.barrier_escape_rates` and what each approximate
+row declares (bound or breakdown) :mod:`lrtheory.claims.barrier_escape_roles`.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from lrtheory.claim import (
     ModelCheck,
     Point,
     Source,
-    ValidityDomain,
 )
+from lrtheory.claims import barrier_escape_rates as rates
+from lrtheory.claims import barrier_escape_roles as roles
+from lrtheory.claims.barrier_escape_rates import WELL
 from lrtheory.models import barrier_escape as be
 from lrtheory.models.rounding import EPS, recursion_rounding
 from lrtheory.models.threshold import bisect_threshold
@@ -42,8 +46,6 @@ from lrtheory.results import ClaimResult
 from lrtheory.sources import SEED_000, SEED_001, SEED_002
 from lrtheory.symbolic import barrier_escape as sb
 
-WELL = be.CubicWell(1.0, 1.0)  # λ = c = 1, ΔU = 1/6: every threshold below is in units of 1/λ
-QUARTIC = be.QuarticWell(1.0, 1.0)  # ΔU((x/a)² − 1)²: curvatures 8 and −4 (a prefactor test)
 STATISTICS = ("P(τ ≤ K)", "E[min(τ, K)]")
 
 # --------------------------------------------------------------------------------------
@@ -61,16 +63,12 @@ def _law(key: tuple[tuple[str, float], ...]) -> be.PassageLaw:
     return be.first_passage(_chain(p), 0.0, int(p["steps"]))
 
 
-def _kramers_rate(temperature: float) -> float:
-    return float(sb.kramers_functions()["rate"](WELL.lam, WELL.lam, WELL.barrier, temperature))
-
-
 def _eta_half(p: Any) -> tuple[float, float]:
     """η_½ from the Lambert-W form and from brentq on η k(η) K = ln 2 (both Kramers)."""
     closed = complex(sb.kramers_functions()["eta_half"](
         WELL.lam, WELL.lam, WELL.barrier, p["sigma"], p["B"], p["steps"]))
     noise2 = p["sigma"] ** 2 / p["B"]
-    root = brentq(lambda e: e * _kramers_rate(e * noise2 / 2) * p["steps"] - math.log(2),
+    root = brentq(lambda e: e * rates.kramers_rate(e * noise2 / 2) * p["steps"] - math.log(2),
                   1e-3, 10.0, xtol=1e-14, rtol=4 * EPS)
     return closed.real, float(root)
 
@@ -78,19 +76,20 @@ def _eta_half(p: Any) -> tuple[float, float]:
 def _thermal_model(point: Point) -> list[ModelCheck]:
     p = point.params
     chain, law = _chain(p), _law(tuple(sorted(p.items())))
-    k = _kramers_rate(chain.temperature)
+    k = rates.kramers_rate(chain.temperature)
     s2, s2_err = be.two_step_survival(chain, 0.0, chain.lower())
     K = int(p["steps"])
+    why = roles.kramers_breakdown(WELL.barrier / chain.temperature, chain.eta * WELL.lam)
     checks = [
         ModelCheck("P(τ ≤ 2): Nyström law vs adaptive quadrature", 1.0 - s2,
                    1.0 - float(law.survival[2]), tolerance=s2_err + law.error,
                    tolerance_reason="quad's error estimate + the law's panel-halving bound"),
         ModelCheck(f"P(τ ≤ {K}): Kramers 1 − e^{{−ηkK}} vs exact law",
                    1.0 - math.exp(-chain.eta * k * K), law.escaped, 0.0, "approximation",
-                   exact=False),
+                   exact=False, breakdown=why),
         ModelCheck("escape rate per step: Kramers ηk vs exact 1/E[τ] (Nyström law)",
                    chain.eta * k, 1.0 / be.mean_escape_steps(chain, 0.0), 0.0,
-                   "approximation", exact=False),
+                   "approximation", exact=False, breakdown=why),
     ]
     if p.get("bisect", 0.0):
         closed, root = _eta_half(p)
@@ -107,7 +106,7 @@ def _thermal_model(point: Point) -> list[ModelCheck]:
         exact = bisect_threshold(unlikely, 0.5 * closed, 1.5 * closed, halvings=14)
         checks.append(ModelCheck(
             f"η_½ for K = {K}: Kramers (Lambert W) vs exact (bisection on the exact law)",
-            closed, exact.value, 0.0, "approximation", exact=False))
+            closed, exact.value, 0.0, "approximation", exact=False, breakdown=why))
     return checks
 
 
@@ -163,7 +162,8 @@ def _kick_model(point: Point) -> list[ModelCheck]:
                    "x₂(h) = c vs bisection", h2, two.value, tolerance=two.tolerance + slack2,
                    tolerance_reason="bisection width + rounding of x₂ over dx₂/dh"),
         ModelCheck(f"heavy ball β = {beta}: two-step kick vs least ηλ passing within {steps} "
-                   "steps (bisection)", h2, ever.value, 0.0, "approximation", exact=False),
+                   "steps (bisection)", h2, ever.value, 0.0, "approximation", exact=False,
+                   breakdown=roles.HEAVY_BALL),
         ModelCheck(f"heavy ball β = {beta}: least ηλ passing the top in one step vs c/|x₀| "
                    "(β-free)", one, one_step.value, tolerance=one_step.tolerance + slack1,
                    tolerance_reason="bisection width + rounding of x₁ over dx₁/dh"),
@@ -185,81 +185,19 @@ def _crisis_model(point: Point) -> list[ModelCheck]:
         ModelCheck(f"ηλ = {below} < 3: fraction of I_h escaping within {trap_steps} steps", 0.0,
                    trapped, tolerance=0.0, tolerance_reason="I_h is invariant: none may escape"),
         ModelCheck(f"from x₀ = −{p['u0']}c (|x₀| < c/3): crisis ηλ = 3 vs least ηλ passing "
-                   f"within {steps} steps", 3.0, near.value, 0.0, "approximation", exact=False),
+                   f"within {steps} steps", 3.0, near.value, 0.0, "approximation", exact=False,
+                   **roles.crisis_role(p["u0"], near.tolerance)),
     ]
-
-
-def _slope_model(point: Point) -> list[ModelCheck]:
-    """ln(k_SGD/k_SDE) against ΔU/T, fitted over ΔU/T ≥ ``fit_from`` of :data:`RATIOS`: its
-    slope should tend to the derived (ηλ)²/30 as ηλ → 0 (an O(η³) remainder)."""
-    ratios, pick = _rate_ratios(), np.array(RATIOS) >= point.params["fit_from"]
-    out = []
-    for h in DISCRETE:
-        y = np.log(np.array(ratios[f"h={h}"]) / np.array(ratios["sde"]))[pick]
-        slope = float(np.polyfit(np.array(RATIOS)[pick], y, 1)[0])
-        out.append(ModelCheck(
-            f"ηλ = {h}: slope of ln(k_SGD/k_SDE) in ΔU/T, derived (ηλ)²/30 vs fit over "
-            f"ΔU/T = {point.params['fit_from']:g}…{RATIOS[-1]:g}", h * h / 30.0, slope, 0.0,
-            "approximation (asymptotic: T → 0, O(η³))", exact=False))
-    return out
 
 
 def _model(point: Point) -> list[ModelCheck]:
     if "fit_from" in point.params:
-        return _slope_model(point)
+        return rates.slope_model(point)
     if "sigma" in point.params:
         return _thermal_model(point)
     if "h" in point.params:
         return _crisis_model(point)
     return _kick_model(point)
-
-
-# --------------------------------------------------------------------------------------
-# Validity of Kramers: exact rates against ΔU/T
-# --------------------------------------------------------------------------------------
-
-RATIOS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 20.0, 24.0)  # ΔU/T
-DISCRETE = (0.1, 0.6)  # ηλ of the SGD curves; the validity domain is the first
-
-
-@cache
-def _rate_ratios() -> dict[str, tuple[float, ...]]:
-    """Exact rate / Kramers rate at each ΔU/T: the SDE's exact mean escape time (Simpson)
-    for the cubic (exit 2c) and the quartic (exit +a), and the discrete chain's 1/(ηE[τ])
-    (Nyström law with its quasi-stationary tail) at each ηλ of :data:`DISCRETE`."""
-    out: dict[str, list[float]] = {"sde": [], "quartic": [], **{f"h={h}": [] for h in DISCRETE}}
-    qk = sb.kramers_functions()["rate"]
-    for r in RATIOS:
-        T = WELL.barrier / r
-        k = _kramers_rate(T)
-        out["sde"].append(1.0 / (be.sde_escape_time(WELL, T, 2.0, -2.0) * k))
-        tq = QUARTIC.depth / r
-        kq = qk(8.0, 4.0, QUARTIC.depth, tq)
-        out["quartic"].append(1.0 / (be.sde_escape_time(QUARTIC, tq, 1.0, -2.5) * kq))
-        for h in DISCRETE:
-            chain = be.EscapeChain(WELL, h, math.sqrt(2.0 * T / h), 2.0)
-            out[f"h={h}"].append(1.0 / (h * be.mean_escape_steps(chain, 0.0) * k))
-    return {key: tuple(v) for key, v in out.items()}
-
-
-def _validity() -> ValidityDomain:
-    ratios = _rate_ratios()
-    err = tuple(v - 1.0 for v in ratios[f"h={DISCRETE[0]}"])
-    sde, fast = ratios["sde"], ratios[f"h={DISCRETE[1]}"]
-    return ValidityDomain(
-        statement=(
-            f"Kramers's rate against the exact escape rate 1/(ηE[τ]) of SGD at ηλ = "
-            f"{DISCRETE[0]}: off by {err[0]:+.0%} at ΔU/T = 1, {err[2]:+.0%} at 2, "
-            f"{err[6]:+.1%} at 8 and {err[-1]:+.1%} at 24. Two errors meet here: the O(T/ΔU) "
-            f"error of the Laplace step (the SDE's exact rate is still {sde[-1] - 1:+.1%} off "
-            f"at 24) and the discrete chain's lower barrier ΔU(1 − (ηλ)²/30), which makes the "
-            f"ratio grow like e^{{(ηλ)²ΔU/(30T)}} without bound: at ηλ = {DISCRETE[1]} it is "
-            f"{fast[2]:.2f} at ΔU/T = 2, {fast[6]:.2f} at 8 and {fast[-1]:.2f} at 24. Kramers "
-            f"needs ΔU/T ≫ 1 and (ηλ)²ΔU/T ≪ 30; at fixed ηλ it fails again as T → 0."),
-        parameter="ΔU/T",
-        values=RATIOS,
-        errors=err,
-        error_label=f"k_exact/k_Kramers − 1 (SGD, ηλ = {DISCRETE[0]})")
 
 
 # --------------------------------------------------------------------------------------
@@ -299,7 +237,7 @@ def _figure(result: ClaimResult) -> Any:
         t = np.arange(len(law.survival))
         chain = _chain(p)
         ax_s.plot(t, 1.0 - law.survival, color=f"C{i}", label=f"exact law, ηλ = {p['eta']:g}")
-        k = _kramers_rate(chain.temperature)
+        k = rates.kramers_rate(chain.temperature)
         ax_s.plot(t, 1.0 - np.exp(-chain.eta * k * t), "--", color=f"C{i}", lw=1,
                   label=f"Kramers, ΔU/T = {WELL.barrier / chain.temperature:.0f}")
         est = pr.monte_carlo[0]
@@ -312,11 +250,11 @@ def _figure(result: ClaimResult) -> Any:
     ax_s.set_ylabel("P(τ ≤ t): escaped past x_b")
     ax_s.set_title("(b) thermal escape from the minimum")
     ax_s.legend(fontsize=7)
-    ratios = _rate_ratios()
-    ax_v.plot(RATIOS, ratios["sde"], "o-", ms=3, label="SDE, cubic (exact integral)")
-    ax_v.plot(RATIOS, ratios["quartic"], "s-", ms=3, label="SDE, quartic double well")
-    for h in DISCRETE:
-        ax_v.plot(RATIOS, ratios[f"h={h}"], "^-", ms=3, label=f"SGD, ηλ = {h} (Nyström)")
+    ratios = rates.rate_ratios()
+    ax_v.plot(rates.RATIOS, ratios["sde"], "o-", ms=3, label="SDE, cubic (exact integral)")
+    ax_v.plot(rates.RATIOS, ratios["quartic"], "s-", ms=3, label="SDE, quartic double well")
+    for h in rates.DISCRETE:
+        ax_v.plot(rates.RATIOS, ratios[f"h={h}"], "^-", ms=3, label=f"SGD, ηλ = {h} (Nyström)")
     ax_v.axhline(1.0, color="grey", lw=0.8)
     ax_v.set_xlabel("ΔU/T")
     ax_v.set_ylabel("exact rate / Kramers rate")
@@ -393,7 +331,7 @@ D8 = Claim(
     figure=_figure,
     simulate=_simulate,
     statistics=STATISTICS,
-    validity=_validity,
+    validity=rates.validity,
     findings=(
         "The seeds say only that the minimum learning-rate 'kick' over a barrier 'can be "
         "calculated' and print no formula: all but Var(Δθ) = η²σ²/B and T ∝ η is derived here.",

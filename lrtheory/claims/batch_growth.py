@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
+from lrtheory.claims import batch_growth_gaps as gaps
 from lrtheory.models import batch_growth as bg
 from lrtheory.models import batch_scaling as bs
 from lrtheory.models.rounding import RECURSION_ROUNDING_REASON, recursion_rounding
@@ -100,10 +101,14 @@ def _model_d11(point: Point) -> list[ModelCheck]:
         if arms[big].rate * CURVATURES[0] >= 2:
             continue
         exact_gap = float(arms[big].loss[-1] - arms[small].loss[-1])
-        checks.append(ModelCheck(
+        ends = [float(_derived_loss(n, rate, start, after)) for n in (big, small)]
+        rounding = sum(recursion_rounding(arms[n].loss.size - 1, max(abs(c), float(np.max(
+            arms[n].loss)))) for n, c in zip((big, small), ends, strict=True))
+        checks.append(gaps.first_order_row(
             f"{big} − {small} at the end: first-order (u_{big} − u_{small})Σ½λm₁ vs the "
-            "exact difference", float(_first_order(big, small, rate, start, after)), exact_gap,
-            0.0, "approximation", exact=False))
+            "exact difference", float(_first_order(big, small, rate, start, after)),
+            exact_gap, ends[0] - ends[1], rounding,
+            max(arms[big].rate, arms[small].rate) * float(CURVATURES[0])))
     checks.append(ModelCheck(
         f"steps for the N₂ examples: decay arm over growth arm (derived: k = {FACTOR})",
         sg.steps_ratio(FACTOR), (arms["decay"].loss.size - 1) / (arms["growth"].loss.size - 1),
@@ -302,6 +307,10 @@ def _points_d11() -> tuple[Point, ...]:
                   *_floor_ratios(1.6))),
         Point("u₁ = 0.6: the adapted arm (kηλ_max = 2.4) diverges", {"u1": 0.6},
               regime="outside", monte_carlo=False),
+        Point("u₁ = 0.05, k = 4: small steps, where the first-order terms are sharp",
+              {"u1": 0.05}, monte_carlo=False,
+              note="the adapted arm at kηλ_max = 0.2: a factor-2 error in a first-order "
+                   "term shows here"),
     )
 
 
@@ -321,7 +330,7 @@ def _floor_ratios(u1: float) -> tuple[float, float]:
 
 def _findings() -> tuple[str, ...]:
     """Numbers for the findings, from the exact recursions only (cheap at import)."""
-    (inside, _, outside, _) = _points_d11()
+    (inside, _, outside, *_) = _points_d11()
     _, arms = _exact(inside.params["u1"])
     gap = bs.relative_gap(arms["growth"], arms["decay"])
     steps = (arms["decay"].loss.size - 1, arms["growth"].loss.size - 1)

@@ -28,7 +28,9 @@ from scipy.integrate import solve_ivp
 
 from lrtheory.claim import ModelCheck
 from lrtheory.claims.implicit_bias_checks import (
+    LIMIT_ZERO,
     RESOLUTION,
+    TRANSIENT,
     Long,
     approx,
     control,
@@ -101,14 +103,15 @@ def law_rows(p: Mapping[str, float]) -> list[ModelCheck]:
             f"{law.gd.size} sets: GD {law.gd.mean():.3f} vs the asymptote's "
             f"{law.asymptote.mean():.3f} over the same window; GD − asymptote "
             f"{law.difference} — {verdict} at T = {steps}",
-            float(law.asymptote.mean()), float(law.gd.mean())))
+            float(law.asymptote.mean()), float(law.gd.mean()), breakdown=TRANSIENT))
     t = np.array([steps // 16, steps])
     gap = flow_gap(lg, t)
     rows.append(approx(
         f"η = 1/β: GD against the logistic-loss flow at the same τ, median |θ_GD/θ_flow − 1| "
         f"= {gap[0]:.2g} at t = {t[0]}, {gap[1]:.2g} at t = {t[1]} (exponent "
         f"{math.log(gap[1] / gap[0]) / math.log(t[1] / t[0]):.2f} in t): GD's distance from "
-        "the asymptote at T is the flow's own transient", 0.0, float(gap[1])))
+        "the asymptote at T is the flow's own transient", 0.0, float(gap[1]),
+        breakdown=LIMIT_ZERO))
     return rows
 
 
@@ -221,5 +224,6 @@ def flow_checks() -> list[ModelCheck]:
                    "DOP853 bound: steps × d(atol + rtol‖w‖∞) (contractive flow), at every "
                    "accepted step"),
         approx("logistic-loss flow from w₀ = 0: distance from ŵ ln(τ/N) + ρ at τ = 10⁶ "
-               "(relative to ‖w‖)", 0.0, gap / float(np.linalg.norm(logistic))),
+               "(relative to ‖w‖)", 0.0, gap / float(np.linalg.norm(logistic)),
+               breakdown=LIMIT_ZERO),
     ]

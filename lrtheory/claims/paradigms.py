@@ -31,6 +31,7 @@ from lrtheory.models.continual import (
     solve_mean_field,
     two_task_sgd,
 )
+from lrtheory.models.continual_bounds import mean_field_rows
 from lrtheory.montecarlo.runner import Ensemble
 from lrtheory.montecarlo.stats import mean_statistic
 from lrtheory.plotting import new_figure
@@ -247,16 +248,14 @@ RTOL, ATOL = 1e-10, 1e-12
 def _mean_field_gaps(point: Point) -> list[ModelCheck]:
     """The ODE's closed forms against the discrete SGD model's exact expectations."""
     p = point.params
-    discrete = discrete_expectations(_rates(point), p["a"], p["b"])
-    checks: list[ModelCheck] = []
-    for j, (name, _) in enumerate(SCHEDULES):
+    skill, retention = discrete_expectations(_rates(point), p["a"], p["b"])
+
+    def closed(name: str) -> tuple[float, float]:
         ode = _closed_form(name, p["T"], p["eta0"], p["T"], p["a"], p["b"])
-        checks += [ModelCheck(f"{name}: {q}_T, discrete SGD model vs ODE", float(ode[i]),
-                              float(discrete[i][j, -1]), 0.0, f"mean-field limit of {form}",
-                              exact=False)
-                   for i, (q, form) in enumerate((("P", "1 − Π(1 − aη_k)"),
-                                                   ("R", "exp(−bΣη_k²)")))]
-    return checks
+        return float(ode[0]), float(ode[1])
+
+    return mean_field_rows(SCHEDULES, p["eta0"], p["T"], p["a"], p["b"], closed,
+                           lambda j: (float(skill[j, -1]), float(retention[j, -1])))
 
 
 def _model_g3(point: Point) -> list[ModelCheck]:

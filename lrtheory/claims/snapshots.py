@@ -19,6 +19,7 @@ from lrtheory.claim import (
     Step,
     ValidityDomain,
 )
+from lrtheory.models import snapshot_limits as lim
 from lrtheory.models import snapshots as snap
 from lrtheory.models.nqm import sgd_second_moments
 from lrtheory.models.rounding import RECURSION_ROUNDING_REASON, recursion_rounding
@@ -187,16 +188,10 @@ def _model_stationary(point: Point) -> list[ModelCheck]:
 def _model_limits(point: Point) -> list[ModelCheck]:
     """Long cycles, stiffest direction: the tail asymptote (η_min = 0) or the floor
     2s²η_min/(λ(2 − η_minλ)) (η_min > 0) against the exact D_1 = 2q/(1 + ρ)."""
-    p, f = point.params, snap.chain_numeric()
+    p = point.params
     lam, s, _ = _problem(point)
     exact = snap.consecutive_diversity(lam[0], p["eta0"], int(p["period"]), p["eta_min"], s * s)
-    if p["eta_min"] == 0.0:
-        limit = float(f["tail_d1"](s, lam[0], p["eta0"], int(p["period"])))
-        name = "D_1 at λ_max: cosine-tail asymptote 2q_tail vs exact 2q/(1 + ρ)"
-    else:
-        limit = float(2 * f["floor"](s, lam[0], p["eta_min"]))
-        name = "D_1 at λ_max: 2s²η_min/(λ(2 − η_minλ)) vs exact 2q/(1 + ρ)"
-    return [ModelCheck(name, limit, exact, 0.0, "approximation", exact=False)]
+    return [lim.limit_row(s, lam[0], p["eta0"], int(p["period"]), p["eta_min"], exact)]
 
 
 def _model_unequal(point: Point) -> list[ModelCheck]:

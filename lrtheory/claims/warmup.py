@@ -19,10 +19,12 @@ from typing import Any
 import numpy as np
 
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
+from lrtheory.claims.warmup_adam import adam_rows, small_t_rows
 from lrtheory.errors import ParameterError
 from lrtheory.models import warmup as wm
+from lrtheory.models import warmup_bounds as wb
 from lrtheory.models.adam_moments import stationary_steps
-from lrtheory.models.rounding import EPS, RECURSION_ROUNDING_REASON, recursion_rounding
+from lrtheory.models.rounding import EPS, recursion_rounding
 from lrtheory.montecarlo.runner import ChunkRNG, Ensemble, indicator_proportion
 from lrtheory.montecarlo.stats import mean_statistic, variance_statistic
 from lrtheory.plotting import new_figure
@@ -32,8 +34,6 @@ from lrtheory.symbolic.warmup import (
     delta_peak_value,
     delta_spread_value,
     derivation,
-    n_eff_value,
-    small_t_variance,
     z2_value,
 )
 
@@ -42,45 +42,6 @@ from lrtheory.symbolic.warmup import (
 # --------------------------------------------------------------------------------------
 
 BISECTION_REASON = "bisection half-width (48 halvings) plus float64 rounding of the run"
-
-
-def _model_adam(p: dict[str, float]) -> list[ModelCheck]:
-    beta2, t, w = p["beta2"], int(p["t"]), int(p["warmup_a"])
-    n = n_eff_value(beta2, t)
-    cancel = 8 * EPS / (1 - beta2**t)
-    checks = [ModelCheck(
-        f"n_eff({t}): derived closed form vs (Σw)²/Σw² of the weights", n,
-        wm.effective_samples(beta2, t), n * (3 * t * EPS + cancel),
-        "float64: a t-term sum (3tε relative) and the cancellation in 1 − β₂ᵗ (8ε/(1 − β₂ᵗ))")]
-    mean = 1 - beta2**t
-    r1, r3 = recursion_rounding(t, 1.0), recursion_rounding(t, 3.0)
-    spread = wm.second_moment_spread(beta2, t)
-    checks.append(ModelCheck(
-        f"Var v̂_{t}/(E v̂_{t})²: 2/n_eff vs the moment recursion of Adam's v", 2 / n, spread,
-        (r3 + 2 * (1 + spread) * mean * r1) / mean**2 + 2 / n * cancel,
-        RECURSION_ROUNDING_REASON))
-    exact = wm.effective_rate_moments(beta2, t)
-    checks.append(ModelCheck(
-        f"sd(s/√v̂_{t}): delta method 1/√(2n_eff) vs exact (quadrature)",
-        1 / math.sqrt(2 * n), exact.sd, 0.0, "approximation", exact=False))
-    checks.append(ModelCheck(
-        f"spread of α_t/√v̂_t at t = W = {w} over the stationary one, S_W(W): delta method "
-        "1/√tanh(W/t*) vs exact (quadrature)", delta_peak_value(beta2, w),
-        wm.warmup_spread_ratio(beta2, w, w), 0.0, "approximation", exact=False))
-    if p.get("scan"):
-        at, _ = wm.warmup_spread_peak(beta2, w)
-        checks.append(ModelCheck(
-            f"W = {w}: the step of the exact peak of S_W(t) over 3 ≤ t ≤ W (quadrature at "
-            "every t) vs t = W", float(w), float(at), 0.0, "an integer argmax: no tolerance"))
-    return checks
-
-
-def _model_small_t(p: dict[str, float]) -> list[ModelCheck]:
-    beta2, t = p["beta2"], int(p["t"])
-    exact = wm.effective_rate_moments(beta2, t)
-    return [ModelCheck(
-        f"Var(s/√v̂_{t}), β₂ = {beta2:g}: the β₂ → 1 form (χ²_t/t) vs exact",
-        small_t_variance(beta2, t), exact.variance, 0.0, "approximation", exact=False)]
 
 
 def _model_starts(p: dict[str, float]) -> list[ModelCheck]:
@@ -109,7 +70,7 @@ def _model_starts(p: dict[str, float]) -> list[ModelCheck]:
             f"{w}-step warm-up to η = {eta:g}: largest stable |x₀|, bisection on GD vs the "
             "λ = 0 law √((z*(W)W/η − λ)/c)",
             math.sqrt((wm.critical_z_value(w) * w / eta - lam) / c), warm.value, 0.0,
-            "approximation", exact=False))
+            "approximation", exact=False, breakdown=wb.quartic_law_breakdown(lam)))
     return checks
 
 
@@ -126,7 +87,8 @@ def _model_peaks(p: dict[str, float]) -> list[ModelCheck]:
         found = wm.largest_stable_peak(x0, w, lam, c)
         checks.append(ModelCheck(
             f"x₀ = {x0:g}, W = {w}: largest stable peak vs min(z*(W)W/s(x₀), 2/λ)",
-            wm.peak_law(x0, w, lam, c), found.value, 0.0, "approximation", exact=False))
+            wm.peak_law(x0, w, lam, c), found.value, 0.0, "approximation", exact=False,
+            breakdown=wb.quartic_law_breakdown(lam)))
     return checks
 
 
@@ -144,7 +106,7 @@ def _model_h7(point: Point) -> list[ModelCheck]:
     (b) the largest stable peak against W from one start (no ``eta``), the run past 2/λ
     (ηλ ≥ 2), or the largest stable starts at peak η."""
     p = dict(point.params)
-    checks = _model_adam(p) if "warmup_a" in p else _model_small_t(p)
+    checks = adam_rows(p) if "warmup_a" in p else small_t_rows(p)
     if "eta" not in p:
         return checks + _model_peaks(p)
     return checks + (_model_past_cap(p) if p["eta"] * p["lam"] >= 2 else _model_starts(p))

@@ -296,3 +296,36 @@ def worst_case_run(steps: int, D: float, b: float = 0.25) -> WorstCase:
     return WorstCase(float(np.max(_values(x, a, b))), float(np.max(_values(total / steps, a,
                                                                                b))),
                      G, bool(in_order))
+
+
+# --------------------------------------------------------------------------------------
+# What the derived limits may miss at a finite horizon (the approximate rows' bounds)
+# --------------------------------------------------------------------------------------
+
+
+def walk_transient(rho: float, steps: int) -> float:
+    """An estimate of how far E k², E|k| at step T + 1 can still be from their stationary
+    values: the walk needs ≈ √T/ρ steps to reach 0 (twice that allowed), after which its law
+    relaxes at the rate √(1 − ρ²) per step (2√(pq), the reflected walk's spectral radius),
+    from a start of size ≤ T: T·(1 − ρ²)^((T − 2√T/ρ)/2); ∞ where T is too short."""
+    rho, steps = _rho(rho), _horizon(steps)
+    left = steps - 2 * math.sqrt(steps) / rho
+    if rho == 0.0 or left <= 0:
+        return math.inf
+    return steps * math.exp(left / 2 * math.log1p(-rho * rho))
+
+
+def instance_rate_envelope(lo: float, hi: float) -> float:
+    """max over T ∈ [lo, hi] of |d f/d ln T − 1/(3 + π²/6)| for the instance's derived
+    f(T) = (H_T + H_T^(2))/(H_T^(2) + 3), continued to real T by H_T = ψ(T + 1) + γ and
+    H_T^(2) = π²/6 − ψ′(T + 1). A least-squares slope of f on ln T over points in [lo, hi]
+    is a positively weighted mean of secant slopes, each a mean of d f/d ln T: it lies in
+    the range of d f/d ln T there, so its distance from the limit is at most this."""
+    from scipy.special import polygamma, psi
+
+    x = np.geomspace(check_positive("lo", lo), check_positive("hi", hi), 4097)
+    h1 = psi(x + 1) + np.euler_gamma
+    h2 = math.pi**2 / 6 - polygamma(1, x + 1)
+    d1, d2 = polygamma(1, x + 1), -polygamma(2, x + 1)  # dH/dT, dH^(2)/dT
+    rate = x * ((d1 + d2) / (h2 + 3) - (h1 + h2) * d2 / (h2 + 3) ** 2)
+    return float(np.max(np.abs(rate - 1 / (3 + math.pi**2 / 6))))
