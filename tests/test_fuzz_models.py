@@ -42,7 +42,8 @@ from tests.test_fuzz_model_calls import CALLS
 BAD: dict[str, Any] = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "-1": -1.0,
                        "0": 0.0, "str": "x", "None": None, "shape": np.ones((2, 2, 2))}
 #: Functions documented to show a diverged run as inf/nan from the step it left the floats.
-DIVERGENCE_AS_INF = {"controller.run_loop", "batch_growth.phase_two"}
+DIVERGENCE_AS_INF = {"controller.run_loop", "batch_growth.phase_two",
+                     "batch_scaling.loss_vs_examples"}
 #: Array arithmetic run inside Monte Carlo kernels, once per step: like the update rules, it
 #: checks its arrays' types and shapes only when a call fails (no pass over the data), so a
 #: NaN in an operand comes out as NaN — and the runner reports the chain as diverged.
@@ -133,8 +134,7 @@ def test_model_functions_refuse_bad_values_by_name(module: str) -> None:
 
 #: pending: being edited — modules other helpers are changing now, left out of the huge-value
 #: sweep until their fixes land (the lead empties this set).
-HUGE_PENDING = {"barrier_escape", "batch_scaling", "clipping", "convex_sgd",
-                "flow", "lr_finder", "plateau_checks", "schedule_noise", "schedule_ranking"}
+HUGE_PENDING = {"barrier_escape", "clipping", "flow", "lr_finder"}
 HUGE_INT = 10**300
 
 

@@ -36,7 +36,15 @@ from numpy.typing import NDArray
 from scipy.linalg import solve_discrete_lyapunov
 
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    finite_result,
+    float_array,
+)
 from lrtheory.models import nqm
 from lrtheory.models.heavy_ball import numeric_matrix
 from lrtheory.models.rounding import EPS, recursion_rounding
@@ -79,9 +87,10 @@ def loss_vs_examples(curvatures: Any, per_example_var: Any, rate: float, batch: 
                      examples: int, beta: float = 0.0, m0: Any = 1.0) -> ExamplesCurve:
     """E[L] of SGD (β = 0) or heavy ball at constant ``rate`` and batch B on the NQM, after
     0, B, 2B, … ≤ ``examples`` examples: the exact recursion of :mod:`lrtheory.models.nqm`
-    with noise variance c_i/B, for ⌊N/B⌋ steps from E[θ₀²] = m₀."""
-    batch = check_int("batch", batch, 1)
-    examples = check_int("examples", examples, batch)
+    with noise variance c_i/B, for ⌊N/B⌋ steps from E[θ₀²] = m₀. A diverging run (a rate
+    beyond the edge) is a result: its curve grows to inf from the step it leaves the floats."""
+    batch = check_int("batch", batch, 1, MAX_STEPS)
+    examples = check_int("examples", examples, batch, MAX_STEPS)
     rate = check_positive("rate", rate)
     c = per_example_variances(per_example_var, curvatures)
     steps = examples // batch
@@ -95,6 +104,7 @@ def loss_vs_examples(curvatures: Any, per_example_var: Any, rate: float, batch: 
     return ExamplesCurve(batch, rate, np.arange(steps + 1, dtype=np.float64) * batch, loss)
 
 
+@finite_result
 def update_noise(curvatures: Any, per_example_var: Any, rate: float,
                  batch: float) -> FloatArray:
     """Var(Δθ_i | θ) of one SGD step at batch B, per direction: E[θ₁²] of the exact NQM
@@ -105,6 +115,7 @@ def update_noise(curvatures: Any, per_example_var: Any, rate: float,
     return out
 
 
+@finite_result
 def noise_ratios(curvatures: Any, per_example_var: Any, eta0: float, batch0: float,
                  batch: float, power: float) -> tuple[float, float]:
     """(Var(Δθ), temperature Var(Δθ)/η) in the top direction (the first) at batch B under
@@ -148,6 +159,7 @@ def _covariance_map(eta: float, lam: float, beta: float) -> tuple[FloatArray, Fl
     return a, np.array([-eta, -eta])
 
 
+@finite_result
 def stationary_moment(eta: float, lam: float, beta: float, noise_var: float) -> float:
     """E[θ²] of the fixed point Σ = AΣAᵀ + s²bbᵀ of the heavy-ball covariance map (SciPy's
     ``solve_discrete_lyapunov``): the stationary variance when ρ(A) < 1; past the edge of

@@ -27,7 +27,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    float_array,
+)
 from lrtheory.models.slopes import loglog_slope, slope_weights
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.optimizers import gradient_step
@@ -35,8 +42,9 @@ from lrtheory.optimizers import gradient_step
 
 def _horizon(steps: int) -> int:
     """A horizon T whose √T is a whole number (so the walk's lattice contains x* = 0)."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ParameterError("T", steps, "an integer ≥ 1 (the horizon, argument steps)")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise ParameterError("T", steps, f"an integer in [1, {MAX_STEPS:.0e}] (the horizon, "
+                             "argument steps)")
     if math.isqrt(steps) ** 2 != steps:
         raise ParameterError("T", steps, "a perfect square (√T steps of D/√T reach x* = 0; "
                              "argument steps)")

@@ -40,7 +40,14 @@ from numpy.typing import NDArray
 from scipy.integrate import quad
 
 from lrtheory.claim import ModelCheck
-from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.errors import (
+    ParameterError,
+    check_int,
+    check_positive,
+    check_real,
+    finite_result,
+    float_array,
+)
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.schedules import Schedule
@@ -67,6 +74,7 @@ class StepSums:
     second_error: float
 
 
+@finite_result
 def step_sums(rates: Any, rate_error: float = 0.0) -> StepSums:
     """Σ η_t and Σ η_t² by ``math.fsum`` (correctly rounded: ½ ulp), given that each η_t is
     within ``rate_error`` of the exact rate: errors T·δ + ½ulp and Σ(2η_t + δ)δ + T·ε·η_t²
