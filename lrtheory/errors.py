@@ -18,6 +18,8 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from lrtheory.arrays import namespace
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -158,18 +160,16 @@ def float_array(name: str, value: object, allowed: str = REALS) -> NDArray[np.fl
 
 def check_reals(name: str, value: object, lo: float = -math.inf, hi: float = math.inf, *,
                 lo_open: bool = True, hi_open: bool = True) -> Any:
-    """A real number or an array of them (NumPy, CuPy), every entry finite and in the
-    interval (lo, hi) as for :func:`check_real`; returned unchanged (type, shape and array
-    module kept), so that vectorised models can check their inputs."""
+    """A real number or an array of them (NumPy, CuPy or another array-API library), every
+    entry finite and in the interval (lo, hi) as for :func:`check_real`; returned unchanged
+    (type, shape and array module kept), so that vectorised models can check their inputs.
+    A non-NumPy array is checked through its own namespace (never converted to NumPy, which
+    CuPy refuses)."""
     left, right = "(" if lo_open else "[", ")" if hi_open else "]"
     interval = f"in {left}{_fmt(lo)}, {_fmt(hi)}{right}"
     if isinstance(value, bool):
         raise ParameterError(name, value, REALS)
-    xp: Any = np
-    if type(value).__module__.split(".")[0] == "cupy":  # pragma: no cover - GPU only
-        import cupy
-
-        xp = cupy
+    xp: Any = namespace(value)
     array: Any = value if xp is not np else float_array(name, value)
     if not bool(xp.all(xp.isfinite(array))):
         raise ParameterError(name, value, "finite")
@@ -195,6 +195,8 @@ def operand_problem(operands: dict[str, Any]) -> ParameterError | None:
         if type(value).__module__.split(".")[0] == "sympy":
             continue
         kind = getattr(getattr(value, "dtype", None), "kind", None)
+        if kind is None and hasattr(value, "__array_namespace__"):
+            kind = "f"  # an array-API array (its dtypes have no .kind): judged by shape only
         if kind is None:
             try:
                 kind = float_array(name, value).dtype.kind

@@ -255,7 +255,7 @@ def decoupled_weight_decay_lr_scaled(w: Array, grad: Array, eta: Any, wd: Any) -
 def hypergradient(grad_next: Array, grad: Array) -> Array:
     """∂L(θ_{t+1})/∂η_t = −g_{t+1}ᵀg_t (claim H5), summed over the last axis of arrays
     (chains along the leading axes)."""
-    return -(grad_next * grad).sum(axis=-1)
+    return -namespace(grad_next, grad).sum(grad_next * grad, axis=-1)
 
 
 @operands("eta", "grad_next", "grad")

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from lrtheory.arrays import astype
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
 from lrtheory.claims.adagrad_sparsity_rows import rate_checks, reach_checks
 from lrtheory.errors import ParameterError, check_int
@@ -149,7 +150,7 @@ def _simulate_m10(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         for tau in range(1, t + 1):
             if tau == t:
                 rate = (theta - adagrad(theta, s, c, alpha, eps)[0]) / c
-            g = -c * (rng.uniform(2) < p)
+            g = -c * astype(xp, rng.uniform(2) < p, rng.dtype)
             new, s = adagrad(theta, s, g, alpha, eps)
             path += xp.abs(new - theta)
             theta = new

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from lrtheory.adaptive import AdamState, adam, adamw_lr_scaled
+from lrtheory.arrays import concat
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
 from lrtheory.claims import adam_l2_rows as rows
 from lrtheory.errors import ParameterError, check_int
@@ -149,7 +150,7 @@ def _simulate_m11(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     def kernel(rng: ChunkRNG) -> Any:
         xp, dt = rng.xp, rng.dtype
         al2, hl2, sl2, aw, sw = (xp.asarray(x, dtype=dt) for x in (a_l2, h_l2, s_l2, a_w, s_w))
-        sign = xp.where(rng.uniform(4) < 0.5, -1.0, 1.0).astype(dt)
+        sign = xp.where(rng.uniform(4) < 0.5, xp.asarray(-1.0, dtype=dt), xp.asarray(1.0, dtype=dt))
         w_l2 = xp.asarray(start_l2, dtype=dt) + spread * sign
         w_w = xp.zeros((rng.n, 2), dtype=dt) + xp.asarray(start_w, dtype=dt)
         st_l2, st_w = AdamState.zeros(w_l2), AdamState.zeros(w_w)
@@ -159,7 +160,7 @@ def _simulate_m11(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
             w_l2, st_l2 = adam(w_l2, st_l2, g_l2, hp.eta, hp.beta1, hp.beta2, hp.eps)
             w_w, st_w = adamw_lr_scaled(w_w, st_w, aw + sw * xi[:, 4:], hp.eta, lam,
                                         hp.beta1, hp.beta2, hp.eps)
-        return xp.concatenate([w_l2[:, :2], w_w, w_l2[:, 2:]], axis=1)
+        return concat(xp, [w_l2[:, :2], w_w, w_l2[:, 2:]], axis=1)
 
     m = ensemble.run(kernel, n, what="M11 Adam + L2 and AdamW, noisy gradients")
     adamw_means = [al.adamw_linear_mean(hp, a, s, -a / lam, steps)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from lrtheory.arrays import concat
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
 from lrtheory.models import denoiser as dn
 from lrtheory.models.noise_levels import RULES, level_rates
@@ -176,7 +177,7 @@ def _simulate_g7(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         e1 = first(rng)
         ratio = xp.mean(e1 * e1 / xp.asarray(second, dtype=rng.dtype), axis=1)
         probe = xp.mean(whitened(rng), axis=1)
-        return xp.concatenate([later(rng), ratio[:, None], probe[:, None]], axis=1)
+        return concat(xp, [later(rng), ratio[:, None], probe[:, None]], axis=1)
 
     m = ensemble.run(kernel, n, what=f"G7 denoiser SGD at {point.label}")
     means = (1 - etas * c) ** steps

@@ -260,12 +260,13 @@ def _simulate_s4(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         prediction = 0.5 * float(np.trace(h @ h @ h))
 
         def kernel(rng: ChunkRNG) -> Any:
-            hx = rng.xp.asarray(h, dtype=rng.dtype)
+            xp = rng.xp
+            hx = xp.asarray(h, dtype=rng.dtype)
             theta = rng.normal(h.shape[0])
             g = theta @ hx
             step = theta - eta * g
-            t = (0.5 * ((step @ hx) * step).sum(axis=1) - 0.5 * (g * theta).sum(axis=1)
-                 + eta * (g * g).sum(axis=1))
+            t = (0.5 * xp.sum((step @ hx) * step, axis=1) - 0.5 * xp.sum(g * theta, axis=1)
+                 + eta * xp.sum(g * g, axis=1))
             return t / eta**2
 
     m = ensemble.run(kernel, n, what="S4 one-step truncation error")

@@ -21,6 +21,7 @@ import numpy as np
 import sympy as sp
 from scipy.special import chdtrc
 
+from lrtheory.arrays import astype, concat
 from lrtheory.claim import Claim, Derivation, Estimate, Identity, ModelCheck, Point, Source, Step
 from lrtheory.models import least_squares as ls
 from lrtheory.models.rounding import EPS
@@ -272,22 +273,22 @@ def _simulate_s2(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
 
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
-        signs = xp.where(rng.uniform(rows) < 0.5, -1.0, 1.0)
+        signs = xp.where(rng.uniform(rows) < 0.5, xp.asarray(-1.0), xp.asarray(1.0))
         x = ls.sign_design(signs, xp.asarray(pattern), xp.asarray(rms))
         s = p["s_max"] ** rng.uniform(1) if "s_max" in p else xp.full((rng.n, 1), p["s"])
-        x = ls.scale_features(x, xp.concatenate([s, xp.ones_like(s)], axis=1))
+        x = ls.scale_features(x, concat(xp, [s, xp.ones_like(s)], axis=1))
         y = rng.normal(rows)
         w_hat = ls.minimiser(x, y, xp)
         d = ls.jacobi_scaling(ls.hessian(x)) if jac else xp.ones_like(w_hat)
         theta = 2 * math.pi * rng.uniform(1)
-        u = xp.concatenate([xp.cos(theta), xp.sin(theta)], axis=1)
+        u = concat(xp, [xp.cos(theta), xp.sin(theta)], axis=1)
         w, sq = w_hat + u / d, None
         for t in range(1, S2_T + 1):
             w = ls.gd_step(x, y, w, eta, d if jac else None)
             if t == S2_T_MEAN:
-                sq = (((w - w_hat) * d) ** 2).sum(axis=1)
-        grew = (((w - w_hat) * d) ** 2).sum(axis=1) > (u * u).sum(axis=1)
-        return xp.stack([grew.astype(rng.dtype), sq], axis=1)
+                sq = xp.sum(((w - w_hat) * d) ** 2, axis=1)
+        grew = xp.sum(((w - w_hat) * d) ** 2, axis=1) > xp.sum(u * u, axis=1)
+        return xp.stack([astype(xp, grew, rng.dtype), sq], axis=1)
 
     m = ensemble.run(kernel, n, what="S2 GD on synthetic least-squares data")
     grew, bias, mean_sq = _s2_prediction(p, flips, p.get("s", p.get("s_max", 1.0)))

@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 from scipy.linalg import block_diag
 
+from lrtheory.arrays import astype, concat
 from lrtheory.claim import Claim, Derivation, Estimate, Identity, ModelCheck, Point, Source, Step
 from lrtheory.models.block_quadratic import BlockLaw, block_factors, block_rates, worst_case_rate
 from lrtheory.models.convergence import geometric_steps, steps_to_tolerance
@@ -250,14 +251,14 @@ def _simulate_s6(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
         lam = law.sample(rng)
-        q = xp.concatenate([block_factors(lam, f, "layerwise"), block_factors(lam, f, "global")])
+        q = concat(xp, [block_factors(lam, f, "layerwise"), block_factors(lam, f, "global")])
         fp = steps_to_tolerance(lambda e, t: e * q, xp.ones_like(q), tol, max_steps,
                                 measure=sup_norm)
         steps = xp.asarray(fp.steps.astype(np.float64))
         rate = sup_norm(q)  # one step from the all-ones start: ρ(G)
         lw, gl = steps[: rng.n], steps[rng.n:]
-        return xp.stack([lw, gl, gl - lw, (rate[: rng.n] < rate[rng.n:]) * 1.0,
-                         (lw <= gl) * 1.0], axis=1)
+        return xp.stack([lw, gl, gl - lw, astype(xp, rate[: rng.n] < rate[rng.n:], rng.dtype),
+                         astype(xp, lw <= gl, rng.dtype)], axis=1)
 
     m = ensemble.run(kernel, n, what="S6 random block spectra")
     e_lw, e_g = law.expected_steps(f, tol, "layerwise"), law.expected_steps(f, tol, "global")

@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 from scipy.stats import binom
 
-from lrtheory.arrays import namespace
+from lrtheory.arrays import astype, namespace
 from lrtheory.claim import (
     Claim,
     Derivation,
@@ -276,7 +276,7 @@ def _simulate_h3(point: Point, ensemble: Ensemble, n_chains: int) -> list[Estima
         shift = (xp.arange(n, dtype=rng.dtype) + u[:, 2 * n:]) / n
         grid = log_uniform(shift, lo, hi)
         hits = [xp.any((x >= a) & (x <= b), axis=1) for x in (draws_log, draws_lin, grid)]
-        return xp.stack(hits, axis=1).astype(rng.dtype)
+        return astype(xp, xp.stack(hits, axis=1), rng.dtype)
 
     m = ensemble.run(kernel, n_chains, what="H3 hyper-parameter search")
     predictions = (hit_probability(lo, hi, a, b, n), hit_probability(lo, hi, a, b, n, False),

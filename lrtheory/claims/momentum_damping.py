@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from lrtheory.arrays import astype
 from lrtheory.claim import (
     Claim,
     Derivation,
@@ -281,10 +282,10 @@ def _simulate_m3(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         for _ in range(steps):
             before = theta[:, 0]
             theta, v = heavy_ball(theta, v, lam_x * theta, eta, beta)
-            changes = changes + (before * theta[:, 0] < 0)
+            changes = changes + astype(xp, before * theta[:, 0] < 0, rng.dtype)
         start = s0[:, :d] ** 2 + s0[:, d:] ** 2
         ratio = xp.mean((theta * theta + v * v) / start, axis=1)
-        return xp.stack([(changes == 1).astype(rng.dtype), ratio], 1)
+        return xp.stack([astype(xp, changes == 1, rng.dtype), ratio], axis=1)
 
     m = ensemble.run(kernel, n, what="M3 heavy ball from random states")
     rows = exact_rows(eta, float(lam[0]), beta, steps)

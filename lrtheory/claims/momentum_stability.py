@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from lrtheory.arrays import astype
 from lrtheory.claim import Claim, Derivation, Estimate, Identity, ModelCheck, Point, Source, Step
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 from lrtheory.models.heavy_ball import (
@@ -185,7 +186,8 @@ def _simulate_m2(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
             theta_b, v_b = heavy_ball_lr_in_velocity(theta_b, v_b, lam * theta_b, eta, beta)
         size0 = xp.sum(s0 * s0, axis=1)
         grew = (theta_b * theta_b + v_b * v_b) > size0
-        return xp.stack([(theta_a * theta_a + v_a * v_a) / size0, grew.astype(rng.dtype)], 1)
+        return xp.stack([(theta_a * theta_a + v_a * v_a) / size0, astype(xp, grew, rng.dtype)],
+                        axis=1)
 
     m = ensemble.run(kernel, n, what="M2 heavy ball from random states")
     power_a = exact_power(eta, lam, beta, steps, heavy_ball)

@@ -18,6 +18,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
+from lrtheory.arrays import concat
 from lrtheory.claim import (
     Claim,
     Derivation,
@@ -272,7 +273,7 @@ def _simulate_g4(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         e = sgd(rng)
         z = xp.mean((e - xp.asarray(mean, dtype=rng.dtype)) ** 2
                     / xp.asarray(var, dtype=rng.dtype), axis=1)
-        return xp.concatenate([e / e0, z[:, None]], axis=1)
+        return concat(xp, [e / e0, z[:, None]], axis=1)
 
     m = ensemble.run(kernel, n, what=f"G4 per-level SGD at {point.label}")
     predictions = [*(mean / e0), 1.0]

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from lrtheory.arrays import astype, matrix_transpose
 from lrtheory.claim import (
     Claim,
     Derivation,
@@ -213,6 +214,9 @@ def _simulate_s7(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     lam = _spectra(point, steps)
     off = np.ones(steps, dtype=bool)
     off[spike.start:spike.start + spike.width] = False
+    # indices, not a mask (the array API's take), and the steps as rows: the mean then sums
+    # step by step, as NumPy's mean over the masked (column-major) copy did
+    off_steps = np.flatnonzero(off)
 
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
@@ -223,8 +227,10 @@ def _simulate_s7(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         rel = xp.sum((top[:, None] - lx) * v * v, axis=-1) / xp.sum(v * v, axis=-1) / top
         log_factor = xp.log(xp.abs(1.0 - 2.0 * s * top / est))
         under = xp.all(est <= top * (1 + 4 * d * EPS), axis=1)
-        return xp.stack([under * 1.0, xp.all(log_factor < 0, axis=1) * 1.0,
-                         xp.mean(xp.log(rel[:, xp.asarray(off)]), axis=1),
+        return xp.stack([astype(xp, under, rng.dtype),
+                         astype(xp, xp.all(log_factor < 0, axis=1), rng.dtype),
+                         xp.mean(xp.log(xp.take(matrix_transpose(xp, rel), xp.asarray(off_steps),
+                                                axis=0)), axis=0),
                          xp.sum(log_factor, axis=1)], axis=1)
 
     m = ensemble.run(kernel, n, what="S7 adaptive GD through a curvature spike")

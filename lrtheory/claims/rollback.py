@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from lrtheory.arrays import astype, concat
 from lrtheory.claim import (
     Claim,
     Derivation,
@@ -258,16 +259,16 @@ def _simulate_s8(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         xp = rng.xp
         if random:  # ηλ_max ~ U[x_lo, x_hi], other λ_i/λ_max ~ U[1/κ, 1]
             u = rng.uniform(d)
-            scaled = xp.concatenate([xp.ones_like(u[:, :1]),
-                                     kappa_inv + (1 - kappa_inv) * u[:, 1:]], axis=1)
+            scaled = concat(xp, [xp.ones_like(u[:, :1]),
+                                 kappa_inv + (1 - kappa_inv) * u[:, 1:]], axis=1)
             hvp = diagonal_hvp((p["x_lo"] + (p["x_hi"] - p["x_lo"]) * u[:, :1]) * scaled)
             rate = 1.0
         else:
             hvp, rate = diagonal_hvp(xp.asarray(lam, dtype=rng.dtype)), eta
         run = run_rollback_rule(hvp, rng.normal(d), rate, T, THRESHOLD, FACTOR, xp)
         fired = (run.first_fire >= 0) & (run.first_fire < k)
-        return xp.stack([fired.astype(rng.dtype), (run.log_growth > 0).astype(rng.dtype)],
-                        axis=1)
+        return xp.stack([astype(xp, fired, rng.dtype),
+                         astype(xp, run.log_growth > 0, rng.dtype)], axis=1)
 
     m = ensemble.run(kernel, n, what="S8 rollback rule")
     if random:  # the blind spot: r_t ≤ ρ ≤ 1.5, never fires; slowest divergence at x_lo

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from lrtheory.arrays import astype, bool_dtype
 from lrtheory.claim import (
     Claim,
     Derivation,
@@ -207,17 +208,17 @@ def _simulate_s3(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         xp = rng.xp
         hx, vx = xp.asarray(h), xp.asarray(v)
         e = (eps * (2 * rng.uniform(2) - 1)) @ xp.asarray(rot.T)
-        n0 = (e * e).sum(axis=1)
+        n0 = xp.sum(e * e, axis=1)
         tau = xp.full(e.shape[0], float(M))
-        grew = xp.zeros(e.shape[0], dtype=bool)
+        grew = xp.zeros(e.shape[0], dtype=bool_dtype(xp))
         for t in range(1, max(T, M) + 1):
             e = e - eta * (e @ hx)
             if t == T:
-                grew = (e * e).sum(axis=1) > n0
+                grew = xp.sum(e * e, axis=1) > n0
             if t < M:
                 tau = xp.where((xp.abs(e @ vx) >= r) & (tau == M), float(t), tau)
-        return xp.stack([grew.astype(rng.dtype), tau, (tau <= k_star).astype(rng.dtype)],
-                        axis=1)
+        return xp.stack([astype(xp, grew, rng.dtype), tau,
+                         astype(xp, tau <= k_star, rng.dtype)], axis=1)
 
     m = ensemble.run(kernel, n, what="S3 GD near a saddle")
     f = _s3()

@@ -8,6 +8,7 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import minimize_scalar
 
+from lrtheory.arrays import astype, vector_norm
 from lrtheory.claim import (
     Claim,
     Derivation,
@@ -144,8 +145,8 @@ def _simulate_s1(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
             e = e @ gx
             if t == t_mean:
                 sq = xp.sum(e * e, axis=1)
-        shrunk = xp.linalg.norm(e, axis=1) < xp.linalg.norm(e0, axis=1)
-        return xp.stack([shrunk.astype(rng.dtype), sq], axis=1)
+        shrunk = vector_norm(xp, e, axis=1) < vector_norm(xp, e0, axis=1)
+        return xp.stack([astype(xp, shrunk, rng.dtype), sq], axis=1)
 
     m = ensemble.run(kernel, n, what="S1 random initial errors")
     rho = float(np.max(np.abs(1.0 - eta * lam)))

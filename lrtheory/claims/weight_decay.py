@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from lrtheory.arrays import concat
 from lrtheory.claim import (
     Claim,
     Derivation,
@@ -247,7 +248,7 @@ def _simulate_m8(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
         h, c = xp.asarray(h_np, dtype=rng.dtype), xp.asarray(c_np, dtype=rng.dtype)
         out = _m8_run(p, steps, lambda: p["sigma"] * rng.normal(2), h, c,
                       xp.zeros((rng.n, 2), dtype=rng.dtype))
-        return xp.concatenate(out, axis=1)
+        return concat(xp, out, axis=1)
 
     m = ensemble.run(kernel, n, what="M8 decoupled weight decay, noisy quadratic")
     targets, rho = _m8_predictions(p)

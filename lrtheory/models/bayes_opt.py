@@ -32,7 +32,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-from lrtheory.arrays import namespace
+from lrtheory.arrays import astype, namespace
 from lrtheory.errors import check_int, check_positive, check_real, check_reals
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.symbolic.series import finite_sum, geometric_series
@@ -109,9 +109,11 @@ def random_search_kernel(curve: Curve, budget: int, cap: int) -> Kernel:
         centre = curve.centre_lo + (curve.centre_hi - curve.centre_lo) * rng.uniform(1)
         u = rng.uniform(cap)
         good = accuracy(curve, u, centre) >= best
-        first = xp.where(good.any(axis=1), good.argmax(axis=1) + 1, cap + 1)
-        return xp.stack([(first <= budget).astype(rng.dtype),
-                         xp.minimum(first, cap).astype(rng.dtype)], axis=1)
+        # the first True: argmax of the 0/1 floats (the array API's argmax takes no bools)
+        index = xp.argmax(astype(xp, good, rng.dtype), axis=1)
+        first = xp.where(xp.any(good, axis=1), index + 1, cap + 1)
+        return xp.stack([astype(xp, first <= budget, rng.dtype),
+                         astype(xp, xp.minimum(first, cap), rng.dtype)], axis=1)
 
     return kernel
 

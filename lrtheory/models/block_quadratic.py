@@ -130,7 +130,7 @@ def block_factors(lam: Any, fraction: float, rule: str) -> Any:
     else:
         raise ParameterError("rule", rule, "'layerwise' or 'global'")
     q = 1.0 - 2.0 * fraction * (lam / top)
-    return q.reshape(*lam.shape[:-2], -1)
+    return xp.reshape(q, (*lam.shape[:-2], -1))
 
 
 def block_rates(blocks: Sequence[Array], fraction: float, rule: str) -> Array:

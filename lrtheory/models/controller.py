@@ -34,7 +34,7 @@ import sympy as sp
 from numpy.typing import NDArray
 from scipy.linalg import solve_discrete_lyapunov
 
-from lrtheory.arrays import namespace
+from lrtheory.arrays import astype, namespace
 from lrtheory.errors import (
     MAX_STEPS,
     ParameterError,
@@ -329,6 +329,6 @@ def rest_starts(kp: float, ki: float, target: float, x_range: tuple[float, float
         e_prev = plant(x) - target
         for _ in range(steps):
             x, e_prev = loop_step(x, e_prev, kp, ki, target, plant)
-        return (xp.abs(x - centre) <= tol).astype(rng.dtype)
+        return astype(xp, xp.abs(x - centre) <= tol, rng.dtype)
 
     return kernel

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 
+from lrtheory.arrays import namespace
 from lrtheory.errors import (
     ParameterError,
     check_int,
@@ -185,7 +186,9 @@ def quadratic_energy(lams: Any, theta: Any, step: Any, eta: Any) -> Any:
     """E = ½Σλθ² + ‖Δθ‖²/(2η) of the last step Δθ = θ_t − θ_{t−1}, made with rate η, summed
     over the last axis (NumPy or CuPy arrays alike; the Monte Carlo kernels call it)."""
     eta = check_reals("eta", eta, 0.0)
-    return 0.5 * (lams * theta * theta).sum(axis=-1) + (step * step).sum(axis=-1) / (2 * eta)
+    xp = namespace(lams, theta, step)
+    return (0.5 * xp.sum(lams * theta * theta, axis=-1)
+            + xp.sum(step * step, axis=-1) / (2 * eta))
 
 
 def energy_rounding(lams: Any, *states: tuple[Any, Any]) -> float:

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from lrtheory.arrays import astype
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 from lrtheory.models.exact_orbits import FateMeasures, fate_measures, first_fate
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -145,8 +146,9 @@ class DoubleWell:
         """One GD step x − η·(λ·(x − x*)) on arrays, (λ, x*) those of the lower well at x;
         ``eta`` a number or an array broadcastable against ``x``."""
         sharp = self.in_sharp(x)
-        lam = xp.where(sharp, self.lam_sharp, self.lam_wide)
-        centre = xp.where(sharp, self.x_sharp, self.x_wide)
+        # 0-d float64 arrays: the array API's where takes at most one Python scalar
+        lam = xp.where(sharp, xp.asarray(self.lam_sharp), xp.asarray(self.lam_wide))
+        centre = xp.where(sharp, xp.asarray(self.x_sharp), xp.asarray(self.x_wide))
         return x - eta * (lam * (x - centre))
 
     def multipliers(self, eta: float) -> tuple[float, float]:
@@ -255,7 +257,7 @@ def basin_kernel(well: DoubleWell, eta: float, steps: int,
         x = lo + (hi - lo) * rng.uniform()
         with np.errstate(over="ignore", invalid="ignore"):
             code = classify(well, eta, gd_orbit(well, eta, x, steps, xp), xp)
-        return xp.stack([code == k for k in range(4)], axis=1).astype(rng.dtype)
+        return astype(xp, xp.stack([code == k for k in range(4)], axis=1), rng.dtype)
 
     return kernel
 

@@ -99,16 +99,24 @@ def fedavg_round(w: Array, hessians: Any, optima: Any, eta_c: Any, eta_s: Any, K
     NumPy or CuPy arrays (checked for values by e.g. :func:`round_affine`), or object arrays of
     SymPy rationals with SymPy rates: the tests run the algorithm in exact arithmetic that
     way (not with Fractions: :func:`~lrtheory.optimizers.gradient_step` floats their rate)."""
-    n = len(hessians)
-    if np.ndim(hessians) != 3 or np.shape(optima) != np.shape(hessians)[:2] or n < 1:
+    if np.ndim(hessians) != 3 or np.shape(optima) != np.shape(hessians)[:2] \
+            or np.shape(hessians)[0] < 1:
         raise ParameterError("hessians, optima", (np.shape(hessians), np.shape(optima)),
                              "shapes (N, d, d) and (N, d), N ≥ 1")
     _positive("eta_s", eta_s)
+    n = np.shape(hessians)[0]
     update = 0 * w  # an exact zero for exact arithmetic (0.0 would make it float)
     for i in range(n):
         local = None if noise is None else (lambda k, i=i: noise(i, k))
-        update = update + (w - local_steps(w, hessians[i], optima[i], eta_c, K, local))
+        v = local_steps(w, _client(hessians, i), _client(optima, i), eta_c, K, local)
+        update = update + (w - v)
     return gradient_step(w, update / n, eta_s)
+
+
+def _client(a: Any, i: int) -> Any:
+    """Client i's slice ``a[i]`` of an array (``a[i, ...]``: the array API indexes every axis)
+    or of a nested list."""
+    return a[i, ...] if hasattr(a, "shape") else a[i]
 
 
 def _check(eta_c: float, eta_s: float, K: int) -> tuple[float, float, int]:
@@ -341,10 +349,10 @@ def fedavg_kernel(forms: FedAvgForms, rounds: int, means: FloatArray,
             xi = forms.sigma * rng.normal(n_clients, forms.K, d)  # all local gradients' noise
 
             def noise(i: int, k: int, xi: Any = xi) -> Any:
-                return xi[:, i, k]
+                return xi[:, i, k, :]
 
             w = fedavg_round(w, h, c, forms.eta_c, forms.eta_s, forms.K, noise=noise)
-            spread = spread + xp.sum((w - path[r]) ** 2, axis=1)
+            spread = spread + xp.sum((w - path[r, :]) ** 2, axis=1)
         drift = (w - xp.asarray(forms.w_opt, dtype=rng.dtype)) @ xp.asarray(direction,
                                                                             dtype=rng.dtype)
         return xp.stack([drift, spread], axis=1)

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from lrtheory.arrays import astype
 from lrtheory.errors import (
     ParameterError,
     check_int,
@@ -98,12 +99,13 @@ def run_rollback_rule(hvp: HVP, e0: Any, eta: Any, steps: int, threshold: float 
         if record:
             history.append(ratio)
         rate, accept = grad_ratio_rule(ratio, rate, threshold, factor, xp)
-        rolled = xp.nonzero(~accept)[0]
-        if rolled.size:  # rare: a chain fires a handful of times at most
-            proposal[rolled], g_new[rolled] = e[rolled], g[rolled]
-            g_new_sq[rolled] = g_sq[rolled]
-            fires[rolled] += 1
-            first[rolled] = xp.where(first[rolled] < 0, t, first[rolled])
+        rolled = ~accept
+        if bool(xp.any(rolled)):  # rare: a chain fires a handful of times at most
+            back = rolled[:, None]
+            proposal, g_new = xp.where(back, e, proposal), xp.where(back, g, g_new)
+            g_new_sq = xp.where(rolled, g_sq, g_new_sq)
+            fires = fires + astype(xp, rolled, xp.int64)
+            first = xp.where(rolled & (first < 0), t, first)
         e, g, g_sq = proposal, g_new, g_new_sq
         if t % 8 == 7 or t == steps - 1:  # growth ≤ (1 + ηλ_max)⁸ between renormalisations
             size = xp.sqrt(g_sq)

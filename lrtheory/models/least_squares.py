@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from lrtheory.arrays import diagonal, matrix_transpose, namespace
 from lrtheory.errors import (
     MAX_SIZE,
     MAX_STEPS,
@@ -154,7 +155,7 @@ def scale_features(x: Array, scales: Array) -> Array:
 @operands("x")
 def hessian(x: Array) -> Array:
     """H = (1/n)XᵀX, the uncentred second-moment matrix of the features."""
-    return x.swapaxes(-1, -2) @ x / x.shape[-2]
+    return matrix_transpose(namespace(x), x) @ x / x.shape[-2]
 
 
 def residual(x: Array, y: Array, w: Array) -> Array:
@@ -165,12 +166,13 @@ def residual(x: Array, y: Array, w: Array) -> Array:
 def loss(x: Array, y: Array, w: Array) -> Array:
     """L(w) = (1/2n)‖Xw − y‖², shape (…)."""
     r = residual(x, y, w)
-    return (r * r).sum(axis=-1) / (2 * x.shape[-2])
+    return namespace(r).sum(r * r, axis=-1) / (2 * x.shape[-2])
 
 
 def gradient(x: Array, y: Array, w: Array) -> Array:
     """∇L(w) = (1/n)Xᵀ(Xw − y), shape (…, d)."""
-    return (x.swapaxes(-1, -2) @ residual(x, y, w)[..., :, None])[..., 0] / x.shape[-2]
+    xt = matrix_transpose(namespace(x), x)
+    return (xt @ residual(x, y, w)[..., :, None])[..., 0] / x.shape[-2]
 
 
 def gd_step(x: Array, y: Array, w: Array, eta: float, scaling: Array | None = None) -> Array:
@@ -183,7 +185,7 @@ def gd_step(x: Array, y: Array, w: Array, eta: float, scaling: Array | None = No
 
 def minimiser(x: Array, y: Array, xp: Any = np) -> Array:
     """ŵ solving the normal equations Hŵ = (1/n)Xᵀy (``xp``: the array module of x)."""
-    rhs = (x.swapaxes(-1, -2) @ y[..., :, None]) / x.shape[-2]
+    rhs = (matrix_transpose(xp, x) @ y[..., :, None]) / x.shape[-2]
     return xp.linalg.solve(hessian(x), rhs)[..., 0]
 
 
@@ -195,7 +197,7 @@ def minimiser(x: Array, y: Array, xp: Any = np) -> Array:
 @operands("h")
 def jacobi_scaling(h: Array) -> Array:
     """D = diag(H)^{1/2} as the vector of its diagonal, batched (any backend)."""
-    return h.diagonal(axis1=-2, axis2=-1) ** 0.5
+    return diagonal(namespace(h), h) ** 0.5
 
 
 def reparameterised_hessian(h: object, scaling: object) -> FloatArray:

@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 
+from lrtheory.arrays import astype, bool_dtype
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.ode import dop853_error_bound
 from lrtheory.models.rounding import EPS
@@ -203,13 +204,13 @@ def random_gains(k_lo: float, k_hi: float, steps: int) -> Kernel:
         xp = rng.xp
         k = k_lo + (k_hi - k_lo) * rng.uniform()
         e0 = rng.normal()
-        e, flips = e0, xp.zeros(rng.n, dtype=bool)
+        e, flips = e0, xp.zeros(rng.n, dtype=bool_dtype(xp))
         for _ in range(steps):
             nxt = e - k * e
             flips |= (e * nxt) < 0.0
             e = nxt
         shrank = xp.abs(e) < xp.abs(e0)
-        return xp.stack([(~flips).astype(rng.dtype), shrank.astype(rng.dtype)], axis=1)
+        return xp.stack([astype(xp, ~flips, rng.dtype), astype(xp, shrank, rng.dtype)], axis=1)
 
     return kernel
 

@@ -22,6 +22,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from lrtheory.arrays import astype
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 from lrtheory.models.bifurcation import BifurcationError, MapFamily, finite_time_lyapunov
 from lrtheory.models.rounding import EPS
@@ -138,9 +139,10 @@ def window_lyapunov_kernel(fam: MapFamily, cells: Sequence[Contraction], burn: i
         u = rng.uniform(2)
         box_lo = xp.asarray([c.box[0] for c in cells], dtype=rng.dtype)
         box_hi = xp.asarray([c.box[1] for c in cells], dtype=rng.dtype)
-        piece = xp.minimum((u[:, 0] * n).astype(xp.int64), n - 1)
+        piece = xp.minimum(astype(xp, u[:, 0] * n, xp.int64), n - 1)
         eta = lo + (hi - lo) * u[:, 0]
-        x0 = box_lo[piece] + (box_hi[piece] - box_lo[piece]) * u[:, 1]
+        low, high = xp.take(box_lo, piece), xp.take(box_hi, piece)
+        x0 = low + (high - low) * u[:, 1]
         return finite_time_lyapunov(fam, eta, x0, burn, steps, xp)
 
     return kernel
