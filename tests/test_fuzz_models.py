@@ -96,26 +96,34 @@ def _call(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         return fn(**kwargs)
 
 
-def _sweep(qualname: str) -> list[str]:
-    """Every problem found for one function (empty: it refuses or survives every value)."""
+def _sweep(qualname: str, huge: bool = False) -> list[str]:
+    """Every problem found for one function (empty: it refuses or survives every value):
+    the bad values of :func:`_bad_values`, or with ``huge`` those of :func:`_huge_values`,
+    where a RangeError naming the parameter and a DivergenceError are answers too."""
     fn, valid = _function(qualname), CALLS[qualname]
     baseline_finite = finite(_call(fn, dict(valid)))
+    if huge and not baseline_finite:
+        return []  # nothing finite to keep
     problems = []
     for name, value in valid.items():
         # A validator (check_…(name, value)) names the parameter it checks for its caller.
         validator = qualname.split(".")[1].startswith("check_") and "name" in valid
         named = valid["name"] if validator and name != "name" else name
-        for label, bad in _bad_values(value):
+        for label, bad in (_huge_values if huge else _bad_values)(value):
             try:
                 out = _call(fn, {**valid, name: bad})
             except ParameterError as exc:
                 if named not in str(exc):
                     problems.append(f"{name}={label}: ParameterError names another: {exc}")
                 continue
+            except (RangeError, DivergenceError) as exc:
+                if not huge or (isinstance(exc, RangeError) and f"{named}=" not in str(exc)):
+                    problems.append(f"{name}={label}: {type(exc).__name__}: {exc}"[:300])
+                continue
             except Exception as exc:
                 problems.append(f"{name}={label}: {type(exc).__name__}: {exc}"[:300])
                 continue
-            passes_nan = qualname in KERNEL_OPERANDS and label == "array with NaN"
+            passes_nan = not huge and qualname in KERNEL_OPERANDS and label == "array with NaN"
             if baseline_finite and not finite(out) and not passes_nan \
                     and qualname not in DIVERGENCE_AS_INF:
                 problems.append(f"{name}={label}: silent NaN/inf in {out!r}"[:300])
@@ -147,42 +155,13 @@ def _huge_values(value: Any) -> Iterator[tuple[str, Any]]:
         yield "10**300", HUGE_INT
 
 
-def _huge_sweep(qualname: str) -> list[str]:
-    """Every problem found for one function with huge values (empty: none)."""
-    fn, valid = _function(qualname), CALLS[qualname]
-    if not finite(_call(fn, dict(valid))):
-        return []  # nothing finite to keep
-    problems = []
-    for name, value in valid.items():
-        validator = qualname.split(".")[1].startswith("check_") and "name" in valid
-        named = valid["name"] if validator and name != "name" else name
-        for label, huge in _huge_values(value):
-            try:
-                out = _call(fn, {**valid, name: huge})
-            except ParameterError as exc:
-                if named not in str(exc):
-                    problems.append(f"{name}={label}: ParameterError names another: {exc}")
-                continue
-            except RangeError as exc:
-                if f"{named}=" not in str(exc):
-                    problems.append(f"{name}={label}: RangeError without {named}=: {exc}")
-                continue
-            except DivergenceError:
-                continue
-            except Exception as exc:
-                problems.append(f"{name}={label}: {type(exc).__name__}: {exc}"[:300])
-                continue
-            if not finite(out) and qualname not in DIVERGENCE_AS_INF:
-                problems.append(f"{name}={label}: silent NaN/inf in {out!r}"[:300])
-    return problems
-
-
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs POSIX interval timers")
 @pytest.mark.parametrize("module", [m for m in MODULES if m not in HUGE_PENDING])
 def test_model_functions_refuse_huge_values(module: str) -> None:
     """±1e300 and 10**300 in turn in every numeric parameter: a ParameterError naming it,
     a RangeError naming it, a DivergenceError, or finite numbers (module docstring)."""
-    found = {q: p for q in sorted(CALLS) if q.startswith(f"{module}.") and (p := _huge_sweep(q))}
+    found = {q: p for q in sorted(CALLS)
+             if q.startswith(f"{module}.") and (p := _sweep(q, huge=True))}
     assert not found, "\n".join(f"{q}: {p}" for q, ps in found.items() for p in ps)
 
 
