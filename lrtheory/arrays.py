@@ -79,6 +79,78 @@ def diagonal(xp: ModuleType, a: Any) -> Any:
     return function(a) if callable(function) else xp.diagonal(a, axis1=-2, axis2=-1)
 
 
+def permute_dims(xp: ModuleType, a: Any, axes: tuple[int, ...]) -> Any:
+    """``a`` with its axes in the order ``axes`` (a view): ``xp.permute_dims`` where the
+    namespace has it, else ``xp.transpose`` (NumPy 1.26, CuPy 13)."""
+    function = getattr(xp, "permute_dims", None) or xp.transpose
+    return function(a, axes)
+
+
+def contiguous(xp: ModuleType, a: Any) -> Any:
+    """``a`` laid out C-contiguously (``xp.ascontiguousarray``: NumPy, CuPy) for fast passes
+    over its last axis; unchanged where the namespace has no such notion (the array API
+    leaves memory layout to the library). The values are the same either way."""
+    function = getattr(xp, "ascontiguousarray", None)
+    return function(a) if callable(function) else a
+
+
+def cumulative_sum(xp: ModuleType, a: Any, axis: int = 0) -> Any:
+    """The running sums along ``axis`` (same shape): the array API's ``xp.cumulative_sum``
+    where the namespace has it, else ``xp.cumsum`` (NumPy 1.26, CuPy 13); both add in
+    order, so the numbers are the same."""
+    function = getattr(xp, "cumulative_sum", None) or xp.cumsum
+    return function(a, axis=axis)
+
+
+def einsum(xp: ModuleType, subscripts: str, *operands: Any) -> Any:
+    """The Einstein sum ``subscripts`` of ``operands``: ``xp.einsum`` where the namespace has
+    it (NumPy, CuPy: their numbers unchanged), else an emulation through the array API.
+
+    The emulation (explicit ``->`` output; ``...`` allowed; no letter twice in one operand)
+    aligns every operand on the output letters followed by the summed ones
+    (``permute_dims``, size-1 axes for absent letters), multiplies them with broadcasting and
+    sums the summed letters: out[o] = Σ_s Π_k op_k[o, s]. Exact up to rounding; its
+    summation order is not NumPy's, so a sum over K terms can differ from NumPy's by
+    about K·ε·Σ|terms| (ε the unit roundoff). It forms the full broadcast product, of
+    size Π (every letter's extent): fine for the small contractions of the models.
+    """
+    function = getattr(xp, "einsum", None)
+    if callable(function):
+        return function(subscripts, *operands)
+    return _einsum_emulated(xp, subscripts, operands)
+
+
+def _einsum_emulated(xp: ModuleType, subscripts: str, operands: Sequence[Any]) -> Any:
+    """:func:`einsum` through ``permute_dims``, ``reshape``, ``*`` and ``sum`` alone."""
+    spec = subscripts.replace(" ", "")
+    if "->" not in spec:
+        raise ValueError(f"einsum emulation needs an explicit output ('->'): {subscripts!r}")
+    inputs, output = spec.split("->")
+    terms = inputs.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(f"einsum {subscripts!r}: {len(terms)} terms, {len(operands)} operands")
+    pairs = list(zip(terms, operands, strict=True))
+    # "..." stands for an operand's leading axes, right-aligned across operands
+    extra = [op.ndim - len(t.replace("...", "")) if "..." in t else 0 for t, op in pairs]
+    dots = "".join([c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in spec][:max(extra)])
+    terms = [t.replace("...", dots[len(dots) - k:]) for (t, _), k in zip(pairs, extra,
+                                                                          strict=True)]
+    output = output.replace("...", dots)
+    order = output + "".join(dict.fromkeys(c for t in terms for c in t if c not in output))
+    product = None
+    for term, op in zip(terms, operands, strict=True):
+        if len(set(term)) != len(term) or len(term) != op.ndim:
+            raise ValueError(f"einsum emulation: term {term!r} for an operand of shape "
+                             f"{tuple(op.shape)} (one letter per axis, none repeated)")
+        ranked = sorted(term, key=order.index)
+        aligned = xp.permute_dims(op, tuple(term.index(c) for c in ranked))
+        shape = tuple(op.shape[term.index(c)] if c in term else 1 for c in order)
+        aligned = xp.reshape(aligned, shape)
+        product = aligned if product is None else product * aligned
+    summed = tuple(range(len(output), len(order)))
+    return xp.sum(product, axis=summed) if summed else product
+
+
 def to_numpy(a: Any) -> Any:
     """A NumPy copy of a CuPy array (``.get()``) or of another array-API array (DLPack);
     anything else unchanged."""

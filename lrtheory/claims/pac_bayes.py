@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from lrtheory.arrays import astype
 from lrtheory.claim import (
     Claim,
     Derivation,
@@ -251,7 +252,7 @@ def _simulate(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
         th = base(rng)[:, 0]
-        return xp.stack([th, *((xp.abs(th) > cut).astype(rng.dtype) for cut in cuts)], axis=1)
+        return xp.stack([th, *(astype(xp, xp.abs(th) > cut, rng.dtype) for cut in cuts)], axis=1)
 
     m = ensemble.run(kernel, n, what=f"D9 SGD at {point.label}")
     v_T = _d9().v_exact(eta, lam, p["sigma"], p["B"]) * -math.expm1(2 * T * math.log(abs(a)))

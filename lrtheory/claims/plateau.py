@@ -92,8 +92,9 @@ def _simulate_h6(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
     split = len(windows[0])
 
     def kernel(rng: ChunkRNG) -> Any:
-        out = base(rng)
-        return rng.xp.stack([out[:, :split].mean(axis=1), out[:, split:].mean(axis=1)], axis=1)
+        out, xp = base(rng), rng.xp
+        return xp.stack([xp.mean(out[:, :split], axis=1), xp.mean(out[:, split:], axis=1)],
+                        axis=1)
 
     m = ensemble.with_key(0).run(kernel, n, what=f"H6 chains at {point.label}")
     e = int(q["epoch"])

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from lrtheory.arrays import concat
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
 from lrtheory.claims.warmup_adam import adam_rows, small_t_rows
 from lrtheory.errors import ParameterError
@@ -146,7 +147,7 @@ def _simulate_h7(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
 
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
-        return xp.concatenate([adam_kernel(rng)[:, None], gd_kernel(rng)], axis=1)
+        return concat(xp, [adam_kernel(rng)[:, None], gd_kernel(rng)], axis=1)
 
     m = ensemble.run(kernel, n, what=f"H7 Adam and GD runs at {point.label}")
     exact = wm.effective_rate_moments(p["beta2"], int(p["t"]))

@@ -166,16 +166,17 @@ def coupled_arms(curvatures: Any, per_example_var: Any, unit_batch: int,
             for j, r in enumerate(steps):
                 if r == u:
                     for a in range(len(plans)):
-                        out[:, a * len(steps) + j] = 0.5 * (curv * theta[a] ** 2).sum(axis=1)
+                        out[:, a * len(steps) + j] = 0.5 * xp.sum(curv * theta[a, ...] ** 2,
+                                                                axis=1)
 
         keep(0)
         for u in range(total):
             acc += scale * rng.normal(lam.size)  # the same unit for every arm
             for a in range(len(plans)):
-                eta = schedule[a, u]
+                eta = float(schedule[a, u])
                 if eta:
-                    theta[a] -= eta * (curv * theta[a] + acc[a] / sizes[a, u])
-                    acc[a] = 0.0
+                    theta[a, ...] -= eta * (curv * theta[a, ...] + acc[a, ...] / int(sizes[a, u]))
+                    acc[a, ...] = 0.0
             keep(u + 1)
         return out
 

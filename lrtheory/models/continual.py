@@ -110,9 +110,9 @@ def two_task_sgd(etas: Any, a: float, b: float) -> Kernel:
         for k in range(steps):
             x = rng.normal(1)
             zeta = rng.normal(1)
-            error -= (a * x * x) * per_step[k] * error
-            angle += zeta * (sigma * per_step[k])
-        return xp.stack([1.0 - error, xp.cos(angle)], axis=2).reshape(rng.n, 2 * n_sched)
+            error -= (a * x * x) * per_step[k, ...] * error
+            angle += zeta * (sigma * per_step[k, ...])
+        return xp.reshape(xp.stack([1.0 - error, xp.cos(angle)], axis=2), (rng.n, 2 * n_sched))
 
     return kernel
 

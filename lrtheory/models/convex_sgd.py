@@ -208,6 +208,7 @@ def walk_kernel(rho: float, horizons: tuple[int, ...], D: float, G: float) -> Ke
         xs = [xp.full(rng.n, D, dtype=rng.dtype) for _ in hs]
         sum_f = [xp.zeros(rng.n, dtype=rng.dtype) for _ in hs]
         sum_x = [xp.zeros(rng.n, dtype=rng.dtype) for _ in hs]
+        plus, minus = xp.asarray(1.0), xp.asarray(-1.0)  # the signs ±1 (float64, as before)
         for t in range(1, longest + 1):
             u = rng.uniform(len(hs))  # one uniform per horizon and step, drawn every step
             for j, steps in enumerate(hs):
@@ -216,10 +217,11 @@ def walk_kernel(rho: float, horizons: tuple[int, ...], D: float, G: float) -> Ke
                 x = xs[j]
                 sum_f[j] += rho * G * xp.abs(x)
                 sum_x[j] += x
-                g = G * xp.where(u[:, j] < (1.0 + rho * xp.sign(x)) / 2.0, 1.0, -1.0)
+                g = G * xp.where(u[:, j] < (1.0 + rho * xp.sign(x)) / 2.0, plus, minus)
                 xs[j] = gradient_step(x, g, float(etas[j]))
-        cols = [sum_f[j] / (steps * unit[j]) for j, steps in enumerate(hs)]
-        cols += [rho * G * xp.abs(sum_x[j] / steps) / unit[j] for j, steps in enumerate(hs)]
+        cols = [sum_f[j] / (steps * float(unit[j])) for j, steps in enumerate(hs)]
+        cols += [rho * G * xp.abs(sum_x[j] / steps) / float(unit[j])
+                 for j, steps in enumerate(hs)]
         running = xp.stack([sum_f[j] / steps for j, steps in enumerate(hs)], axis=1)
         cols.append(loglog_slope(hs, running))
         return xp.stack(cols, axis=1)

@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import integrate
 
+from lrtheory.arrays import einsum
 from lrtheory.errors import (
     ParameterError,
     check_int,
@@ -211,6 +212,6 @@ def whitened_inputs(cov: Any, levels: list[Level]) -> Kernel:
         aa, ss = (xp.asarray(v, dtype=rng.dtype) for v in (a, sig))
         x = rng.normal(len(levels), d) @ lower.T
         noisy = aa * x + ss * rng.normal(len(levels), d)
-        return xp.einsum("nli,lij,nlj->nl", noisy, whiten, noisy) / d
+        return einsum(xp, "nli,lij,nlj->nl", noisy, whiten, noisy) / d
 
     return kernel

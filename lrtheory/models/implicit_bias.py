@@ -21,7 +21,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lrtheory.arrays import namespace
+from lrtheory.arrays import (
+    astype,
+    concat,
+    contiguous,
+    cumulative_sum,
+    einsum,
+    namespace,
+    permute_dims,
+    vector_norm,
+)
 from lrtheory.errors import MAX_STEPS, ParameterError, check_int, check_positive, check_real
 from lrtheory.models.rounding import EPS
 from lrtheory.models.svm import (
@@ -57,8 +66,8 @@ class Run(NamedTuple):
 
 def _rates(eta: Any, factors: Any, n_sets: int, xp: Any) -> Any:
     """η_{t,b} as a (T, B) array from a per-set scale and a schedule (T,) or (T, B)."""
-    rates = xp.asarray(eta, dtype=float) * xp.ones(n_sets)
-    f = xp.asarray(factors, dtype=float)
+    rates = xp.asarray(eta, dtype=xp.float64) * xp.ones(n_sets)
+    f = xp.asarray(factors, dtype=xp.float64)
     if rates.shape != (n_sets,) or not bool(xp.all(rates > 0)) or not bool(
             xp.all(xp.isfinite(rates))):
         raise ParameterError("eta", getattr(eta, "shape", eta),
@@ -74,11 +83,11 @@ def _rates(eta: Any, factors: Any, n_sets: int, xp: Any) -> Any:
 
 def _unit_reference(reference: Any, n_sets: int, d: int, xp: Any) -> Any:
     """The reference directions as unit columns (d, B); ParameterError for a zero row."""
-    ref = xp.asarray(reference, dtype=float)
+    ref = xp.asarray(reference, dtype=xp.float64)
     if ref.shape != (n_sets, d):
         raise ParameterError("reference", getattr(reference, "shape", reference),
                              f"an array of shape ({n_sets}, {d})")
-    length = xp.linalg.norm(ref, axis=1, keepdims=True)
+    length = vector_norm(xp, ref, axis=1, keepdims=True)
     if not bool(xp.all(length > 0)) or not bool(xp.all(xp.isfinite(length))):
         raise ParameterError("reference", "a zero or non-finite row", "nonzero directions")
     return (ref / length).T
@@ -100,7 +109,7 @@ def gd_run(z: Any, eta: Any, factors: Any, reference: Any = None, *, normalised:
     n_sets, n, d = a.shape
     rates = _rates(eta, factors, n_sets, xp)
     steps = rates.shape[0]
-    zt = xp.ascontiguousarray(xp.transpose(a, (2, 1, 0)))  # (d, N, B): sums over N contiguous
+    zt = contiguous(xp, permute_dims(xp, a, (2, 1, 0)))  # (d, N, B): sums over N contiguous
     unit = xp.zeros((d, n_sets)) if reference is None else _unit_reference(reference, n_sets,
                                                                            d, xp)
     path = xp.zeros((steps + 1, d, n_sets))  # w_t for every t
@@ -110,28 +119,31 @@ def gd_run(z: Any, eta: Any, factors: Any, reference: Any = None, *, normalised:
     inv_n = 1.0 / n
     with np.errstate(over="ignore"):  # e^u = inf gives σ(−u) = 0, as it should
         for t in range(steps + 1):
-            u = xp.einsum("knb,kb->nb", zt, path[t])
-            margin[t] = u.min(axis=0)
+            u = einsum(xp, "knb,kb->nb", zt, path[t, ...])
+            margin[t, ...] = xp.min(u, axis=0)
             if normalised:
                 if t == steps:
                     break
                 log_p = -xp.logaddexp(0.0, u)  # ln σ(−u)
-                g = xp.einsum("knb,nb->kb", zt, xp.exp(log_p - log_p.max(axis=0)))
-                path[t + 1] = path[t] + step_rates[t] * g / xp.sqrt(xp.einsum("kb,kb->b", g, g))
+                g = einsum(xp, "knb,nb->kb", zt, xp.exp(log_p - xp.max(log_p, axis=0)))
+                path[t + 1, ...] = path[t, ...] + step_rates[t, ...] * g / xp.sqrt(
+                    einsum(xp, "kb,kb->b", g, g))
                 continue
             s = 1.0 / (1.0 + xp.exp(u))  # σ(−u)
             if loss:
-                risk[t] = -xp.log1p(-s).sum(axis=0) * inv_n  # ℓ(u) = −ln(1 − σ(−u))
+                risk[t, ...] = -xp.sum(xp.log1p(-s), axis=0) * inv_n  # ℓ(u) = −ln(1 − σ(−u))
             if t < steps:
-                path[t + 1] = path[t] + step_rates[t] * xp.einsum("knb,nb->kb", zt, s)
-    norm = xp.sqrt(xp.einsum("tkb,tkb->tb", path, path))
+                path[t + 1, ...] = path[t, ...] + step_rates[t, ...] * einsum(
+                    xp, "knb,nb->kb", zt, s)
+    norm = xp.sqrt(einsum(xp, "tkb,tkb->tb", path, path))
     angle = xp.full((steps + 1, n_sets), xp.nan)
     if reference is not None:
-        along = xp.einsum("tkb,kb->tb", path[1:], unit)
-        cos = xp.clip(along / xp.where(norm[1:] > 0, norm[1:], 1.0), -1.0, 1.0)
-        angle[1:] = xp.arctan2(xp.sqrt((1.0 - cos) * (1.0 + cos)), cos)
-    tau = xp.concatenate([xp.zeros((1, n_sets)), xp.cumsum(rates, axis=0)])
-    return Run(norm, margin, risk, angle, tau, path[-1].T)
+        along = einsum(xp, "tkb,kb->tb", path[1:, ...], unit)
+        cos = xp.clip(along / xp.where(norm[1:, ...] > 0, norm[1:, ...], 1.0), -1.0, 1.0)
+        atan2 = getattr(xp, "atan2", None) or xp.arctan2  # array API name; CuPy 13: arctan2
+        angle[1:, ...] = atan2(xp.sqrt((1.0 - cos) * (1.0 + cos)), cos)
+    tau = concat(xp, [xp.zeros((1, n_sets)), cumulative_sum(xp, rates, axis=0)])
+    return Run(norm, margin, risk, angle, tau, path[-1, ...].T)
 
 
 # --------------------------------------------------------------------------------------
@@ -142,7 +154,7 @@ def gd_run(z: Any, eta: Any, factors: Any, reference: Any = None, *, normalised:
 def _positive(name: str, value: Any) -> Any:
     """``value`` as an array of finite entries > 0 (ParameterError otherwise)."""
     xp = namespace(value)
-    a = xp.asarray(value, dtype=float)
+    a = xp.asarray(value, dtype=xp.float64)
     if a.size == 0 or not bool(xp.all(xp.isfinite(a))) or not bool(xp.all(a > 0)):
         raise ParameterError(name, getattr(a, "shape", value), "finite and > 0")
     return a
@@ -249,15 +261,15 @@ def bound_table(z: Any, svm: SVM, run: Run) -> dict[str, tuple[Any, Any]]:
     if run.norm.shape[1] != a.shape[0] or run.norm.shape[0] < 2:
         raise ParameterError("run", tuple(run.norm.shape),
                              f"a run of at least one step over {a.shape[0]} data sets")
-    w_norm = xp.linalg.norm(svm.w, axis=1)
-    tau, norm, margin = run.tau[1:], run.norm[1:], run.margin[1:]
+    w_norm = vector_norm(xp, svm.w, axis=1)
+    tau, norm, margin = run.tau[1:, ...], run.norm[1:, ...], run.margin[1:, ...]
     loss = loss_bound(tau, w_norm)
     low = _margin_from_loss(loss, n)
     pos, sep = low > 0, margin > 0
-    sin2 = xp.sin(run.angle[1:]) ** 2
+    sin2 = xp.sin(run.angle[1:, ...]) ** 2
     amb = angle_margin_bound(margin, norm, 1.0 / w_norm)
     return dict(zip(BOUNDS, (
-        (run.loss[1:], loss),
+        (run.loss[1:, ...], loss),
         (norm, norm_upper(tau, w_norm)),
         (xp.where(pos, low, 0.0), xp.where(pos, xp.maximum(margin, 1e-300), 1.0)),
         (xp.where(sep, sin2, 0.0), xp.where(sep, amb + 64 * d * EPS, 1.0))), strict=True))
@@ -301,6 +313,6 @@ def bound_kernel(n: int, d: int, margin: float, eta_scale: float, steps: int) ->
         factors = xp.where(pick[None, :], xp.asarray(decay)[:, None], 1.0)
         run = gd_run(z, eta_scale / smoothness(z), factors, svm.w)
         ok = indicators(z, svm, run)
-        return xp.stack([ok.bounds, ok.angle, kkt_ok], axis=1).astype(rng.dtype)
+        return astype(xp, xp.stack([ok.bounds, ok.angle, kkt_ok], axis=1), rng.dtype)
 
     return kernel

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from lrtheory.arrays import astype, contiguous, einsum
 from lrtheory.errors import MAX_SIZE, ParameterError, check_int
 from lrtheory.montecarlo.runner import ChunkRNG
 
@@ -200,17 +201,18 @@ def batch_counts(rng: ChunkRNG, n: int, batch: int, replacement: bool) -> Any:
     xp = rng.xp
     if replacement:
         counts = xp.zeros((rng.n, n), dtype=rng.dtype)
-        rows = xp.arange(rng.n)
-        draws = xp.minimum(xp.floor(rng.uniform(b) * n), n - 1).astype(xp.int64)
-        for j in range(b):
-            counts[rows, draws[:, j]] += 1
+        examples = xp.arange(n, dtype=rng.dtype)
+        draws = xp.minimum(xp.floor(rng.uniform(b) * n), n - 1)
+        for j in range(b):  # tally draw j: add the indicator row [⌊nU⌋ = i] (exact in floats)
+            counts += astype(xp, draws[:, j:j + 1] == examples, rng.dtype)
         return counts
-    u = xp.ascontiguousarray(rng.uniform(n).T)  # one row per example: contiguous passes
+    u = contiguous(xp, rng.uniform(n).T)  # one row per example: contiguous passes
     chosen = xp.empty((n, rng.n), dtype=rng.dtype)
     taken = xp.zeros(rng.n, dtype=rng.dtype)
     for i in range(n):
-        chosen[i] = u[i] * (n - i) < b - taken  # U < (B − k)/(n − i), without a division
-        taken += chosen[i]
+        # U < (B − k)/(n − i), without a division
+        chosen[i, ...] = astype(xp, u[i, ...] * (n - i) < b - taken, rng.dtype)
+        taken += chosen[i, ...]
     return chosen.T
 
 
@@ -222,7 +224,7 @@ def minibatch_means(rng: ChunkRNG, per_example: Any, batch: int, replacement: bo
     if data.ndim != 2:
         raise ParameterError("per_example", data.shape, "an (n, d) array")
     counts = batch_counts(rng, data.shape[0], batch, replacement)
-    return xp.einsum("ci,id->cd", counts, data) / batch  # not BLAS: (chains × n)·(n × d)
+    return einsum(xp, "ci,id->cd", counts, data) / batch  # not BLAS: (chains × n)·(n × d)
 
 
 def sampling_distance(n: int, batch: int, replacement: bool, dtype: Any) -> float:

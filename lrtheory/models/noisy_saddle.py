@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from scipy import integrate
 from scipy.special import gammainc, gammaincc, gammainccinv, gammaln, ive
 
+from lrtheory.arrays import astype
 from lrtheory.errors import (
     MAX_STEPS,
     ParameterError,
@@ -241,15 +242,16 @@ def escape_kernel(eta: float, gamma_: float, lam: float, noise_sd: float, k: int
         for t in range(1, M):
             y *= g
             y -= h * rng.normal(k)
-            ry2 = (y * y).sum(axis=1)
+            ry2 = xp.sum(y * y, axis=1)
             tau = xp.where((ry2 > r2) & (tau == M), float(t), tau)
             if t <= T:
                 x *= a
                 x -= h * rng.normal(d_s)
             if t == T:
-                out[:, 0] = ry2 > r2
-                out[:, 3] = 0.5 * lam * (x * x).sum(axis=1) - 0.5 * gamma_ * ry2 < -level
-        out[:, 1] = tau <= T
+                out[:, 0] = astype(xp, ry2 > r2, rng.dtype)
+                out[:, 3] = astype(xp, 0.5 * lam * xp.sum(x * x, axis=1) - 0.5 * gamma_ * ry2
+                                   < -level, rng.dtype)
+        out[:, 1] = astype(xp, tau <= T, rng.dtype)
         out[:, 2] = tau
         return out
 

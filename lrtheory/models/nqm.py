@@ -161,7 +161,7 @@ def scheduled_sgd(curvatures: Any, noise_sd: Any, rates: Any, record: Sequence[i
         wanted = {k: [j for j, step in enumerate(steps) if step == k] for k in set(steps)}
         for t in range(eta.size + 1):
             for j in wanted.get(t, ()):
-                out[:, j] = 0.5 * (curv * theta * theta).sum(axis=1)
+                out[:, j] = 0.5 * xp.sum(curv * theta * theta, axis=1)
             if t == eta.size:
                 break
             grad = curv * theta + sd * rng.normal(lam.size)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from lrtheory.arrays import namespace
+from lrtheory.arrays import einsum, namespace
 from lrtheory.errors import (
     MAX_STEPS,
     ParameterError,
@@ -58,8 +58,8 @@ def matrix_hvp(h: np.ndarray[Any, Any]) -> HVP:
 
 @operands("a", "b")
 def row_dot(a: Any, b: Any) -> Any:
-    """Row-wise dot products aᵢ·bᵢ of two (…, d) batches (einsum: NumPy and CuPy alike)."""
-    return namespace(a, b).einsum("...i,...i->...", a, b)
+    """Row-wise dot products aᵢ·bᵢ of two (…, d) batches (:func:`lrtheory.arrays.einsum`)."""
+    return einsum(namespace(a, b), "...i,...i->...", a, b)
 
 
 def quadratic_loss(hvp: HVP, e: Any) -> Any:

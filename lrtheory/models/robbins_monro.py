@@ -205,6 +205,6 @@ def common_noise_sgd(curvature: float, noise_sd: float, rates: Any, record: Sequ
             xi = rng.normal(1)
             e *= xp.asarray(contraction[t], dtype=rng.dtype)
             e += xi * xp.asarray(kick[t], dtype=rng.dtype)
-        return out.reshape(rng.n, -1)
+        return xp.reshape(out, (rng.n, -1))
 
     return kernel

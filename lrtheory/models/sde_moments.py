@@ -41,6 +41,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from lrtheory import schedules as sch
+from lrtheory.arrays import concat, einsum
 from lrtheory.errors import (
     ParameterError,
     check_int,
@@ -374,11 +375,11 @@ def common_noise_sgd(curvatures: Any, noise_sd: Any, step_rates: Any, x0: Any = 
         for i, g in enumerate(per_direction):
             # einsum, not matmul: a (n × T)·(T × S) product with S ~ 4 gains nothing from
             # a threaded BLAS, whose idle threads would spin beside the runner's own
-            theta = centre[:, i] - xp.einsum("nt,ts->ns", rng.normal(eta.shape[0]),
-                                             xp.asarray(g, dtype=rng.dtype))
+            theta = centre[:, i] - einsum(xp, "nt,ts->ns", rng.normal(eta.shape[0]),
+                                          xp.asarray(g, dtype=rng.dtype))
             loss += (0.5 * float(lam[i])) * theta * theta
         diffs = [loss[:, a] - loss[:, b] for a, b in pairs]
-        return xp.concatenate([loss, xp.stack(diffs, axis=1)], axis=1) if diffs else loss
+        return concat(xp, [loss, xp.stack(diffs, axis=1)], axis=1) if diffs else loss
 
     return kernel
 

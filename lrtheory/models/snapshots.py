@@ -266,8 +266,8 @@ def snapshot_kernel(curvatures: Any, noise_sd: Any, cycles: Sequence[Any],
         curv = xp.asarray(lam, dtype=rng.dtype)
         noise = xp.asarray(s, dtype=rng.dtype)
         theta = rng.normal(lam.size) * xp.asarray(sd0, dtype=rng.dtype)
-        total = theta.copy()
-        member = (curv * theta * theta).sum(axis=1)
+        total = xp.asarray(theta, copy=True)
+        member = xp.sum(curv * theta * theta, axis=1)
         spread = xp.zeros(rng.n, dtype=rng.dtype)
         previous = theta
         for cycle in rates:
@@ -275,15 +275,15 @@ def snapshot_kernel(curvatures: Any, noise_sd: Any, cycles: Sequence[Any],
                 theta = (1.0 - float(eta) * curv) * theta - float(eta) * noise * rng.normal(
                     lam.size)
             step = theta - previous
-            spread += (step * step).sum(axis=1)
-            member += (curv * theta * theta).sum(axis=1)
+            spread += xp.sum(step * step, axis=1)
+            member += xp.sum(curv * theta * theta, axis=1)
             total += theta
             previous = theta
         n_snap = len(rates) + 1
         mean = total / n_snap
         member = 0.5 * member / n_snap
         return xp.stack([spread / len(rates), member,
-                         member - 0.5 * (curv * mean * mean).sum(axis=1)], axis=1)
+                         member - 0.5 * xp.sum(curv * mean * mean, axis=1)], axis=1)
 
     return kernel
 

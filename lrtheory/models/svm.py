@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lrtheory.arrays import namespace, to_numpy
+from lrtheory.arrays import astype, diagonal, einsum, namespace, to_numpy, vector_norm
 from lrtheory.errors import ParameterError, check_real
 from lrtheory.models.rounding import EPS
 
@@ -58,7 +58,7 @@ def separable_sets(direction: Any, offsets: Any, noise: Any, margin: float) -> A
     if u.ndim != 2 or a.ndim != 2 or xi.shape != (u.shape[0], a.shape[1], u.shape[1]):
         raise ParameterError("noise", getattr(xi, "shape", noise),
                              "shapes direction (B, d), offsets (B, N), noise (B, N, d)")
-    length = xp.linalg.norm(u, axis=1, keepdims=True)
+    length = vector_norm(xp, u, axis=1, keepdims=True)
     if not bool(xp.all(length > 0)):
         raise ParameterError("direction", "a zero row", "nonzero directions")
     u = u / length
@@ -70,14 +70,15 @@ def smoothness(z: Any) -> Any:
     """β = λ_max(ZᵀZ)/(4N) per data set (B,): the logistic loss's smoothness constant."""
     a = check_points(z)
     xp = namespace(a)
-    gram = xp.einsum("bnd,bne->bde", a, a)
+    gram = einsum(xp, "bnd,bne->bde", a, a)
     return xp.linalg.eigvalsh(gram)[:, -1] / (4.0 * a.shape[1])
 
 
 def radius(z: Any) -> Any:
     """R = max_n ‖z_n‖ per data set (B,)."""
     a = check_points(z)
-    return namespace(a).linalg.norm(a, axis=2).max(axis=1)
+    xp = namespace(a)
+    return xp.max(vector_norm(xp, a, axis=2), axis=1)
 
 
 class SVM(NamedTuple):
@@ -89,7 +90,7 @@ class SVM(NamedTuple):
     @property
     def margin(self) -> Any:
         """γ̂ = 1/‖ŵ‖ (B,)."""
-        return 1.0 / namespace(self.w).linalg.norm(self.w, axis=1)
+        return 1.0 / vector_norm(namespace(self.w), self.w, axis=1)
 
 
 def check_svm(z: Any, svm: SVM) -> tuple[Any, SVM]:
@@ -101,7 +102,7 @@ def check_svm(z: Any, svm: SVM) -> tuple[Any, SVM]:
     if w.shape != (n_sets, d) or alpha.shape != (n_sets, n):
         raise ParameterError("svm", (getattr(w, "shape", None), getattr(alpha, "shape", None)),
                              f"ŵ of shape ({n_sets}, {d}) and α of shape ({n_sets}, {n})")
-    if not bool(xp.all(xp.linalg.norm(w, axis=1) > 0)):
+    if not bool(xp.all(vector_norm(xp, w, axis=1) > 0)):
         raise ParameterError("svm", "a zero ŵ", "a nonzero ŵ for every data set")
     return a, SVM(w, alpha)
 
@@ -126,26 +127,31 @@ def svm_enumerated(z: Any, feasible: float = FEASIBLE) -> SVM:
     best = xp.full(n_sets, xp.inf)
     w_best = xp.zeros((n_sets, d))
     alpha_best = xp.zeros((n_sets, n))
-    rows = xp.arange(n_sets)
+    rows, examples = xp.arange(n_sets), xp.arange(n)
     for k in range(1, min(d, n) + 1):
         subsets = xp.asarray(np.array(list(itertools.combinations(range(n), k))))  # (C, k)
-        zs = a[:, subsets, :]  # (B, C, k, d)
-        gram = xp.einsum("bckd,bcjd->bckj", zs, zs)
-        scale = xp.prod(xp.diagonal(gram, axis1=2, axis2=3), axis=2)
+        c = subsets.shape[0]
+        zs = xp.reshape(xp.take(a, xp.reshape(subsets, (-1,)), axis=1), (n_sets, c, k, d))
+        gram = einsum(xp, "bckd,bcjd->bckj", zs, zs)
+        scale = xp.prod(diagonal(xp, gram), axis=2)
         singular = xp.abs(xp.linalg.det(gram)) <= 1e-10 * scale  # (B, C)
         gram = xp.where(singular[..., None, None], xp.eye(k), gram)
         coef = xp.linalg.solve(gram, xp.ones((*gram.shape[:-1], 1)))[..., 0]  # (B, C, k)
-        w = xp.einsum("bck,bckd->bcd", coef, zs)
-        ok = ~singular & (xp.min(xp.einsum("bnd,bcd->bcn", a, w), axis=2) >= 1.0 - feasible)
-        norm = xp.where(ok, xp.linalg.norm(w, axis=2), xp.inf)
+        w = einsum(xp, "bck,bckd->bcd", coef, zs)
+        ok = ~singular & (xp.min(einsum(xp, "bnd,bcd->bcn", a, w), axis=2) >= 1.0 - feasible)
+        norm = xp.where(ok, vector_norm(xp, w, axis=2), xp.inf)
         pick = xp.argmin(norm, axis=1)  # (B,)
-        better = norm[rows, pick] < best
-        best = xp.where(better, norm[rows, pick], best)
-        w_best = xp.where(better[:, None], w[rows, pick], w_best)
+        flat = rows * c + pick  # the picked candidate of each set, in (B·C) order
+        picked = xp.take(xp.reshape(norm, (-1,)), flat)
+        better = picked < best
+        best = xp.where(better, picked, best)
+        w_best = xp.where(better[:, None], xp.take(xp.reshape(w, (-1, d)), flat, axis=0),
+                          w_best)
         dual = xp.zeros((n_sets, n))
-        idx = subsets[pick]  # (B, k)
-        for j in range(k):
-            dual[rows, idx[:, j]] = coef[rows, pick, j]
+        idx = xp.take(subsets, pick, axis=0)  # (B, k)
+        weights = xp.take(xp.reshape(coef, (-1, k)), flat, axis=0)  # (B, k)
+        for j in range(k):  # α_n = coef_j where n is the subset's j-th point (distinct n)
+            dual = xp.where(idx[:, j:j + 1] == examples, weights[:, j:j + 1], dual)
         alpha_best = xp.where(better[:, None], dual, alpha_best)
     if not bool(xp.all(xp.isfinite(best))):
         raise ParameterError("z", "a data set without a separating direction",
@@ -196,12 +202,12 @@ def kkt_residuals(z: Any, svm: SVM) -> KKT:
     """The four KKT residuals of ``svm`` on the data sets ``z``."""
     a, svm = check_svm(z, svm)
     xp = namespace(a)
-    margins = xp.einsum("bnd,bd->bn", a, svm.w)
-    w_norm = xp.linalg.norm(svm.w, axis=1)
+    margins = einsum(xp, "bnd,bd->bn", a, svm.w)
+    w_norm = vector_norm(xp, svm.w, axis=1)
     top = xp.max(svm.alpha, axis=1)
-    return KKT(xp.maximum(0.0, 1.0 - margins.min(axis=1)),
-               xp.maximum(0.0, -svm.alpha.min(axis=1)),
-               xp.linalg.norm(svm.w - xp.einsum("bn,bnd->bd", svm.alpha, a), axis=1) / w_norm,
+    return KKT(xp.maximum(0.0, 1.0 - xp.min(margins, axis=1)),
+               xp.maximum(0.0, -xp.min(svm.alpha, axis=1)),
+               vector_norm(xp, svm.w - einsum(xp, "bn,bnd->bd", svm.alpha, a), axis=1) / w_norm,
                xp.max(xp.abs(svm.alpha * (margins - 1.0)), axis=1)
                / xp.where(top > 0, top, 1.0))
 
@@ -215,10 +221,10 @@ def kkt_tolerance(z: Any, svm: SVM) -> Any:
     a, svm = check_svm(z, svm)
     xp = namespace(a)
     n = a.shape[1]
-    on = (svm.alpha > 0).astype(a.dtype)
-    gram = xp.einsum("bnd,bmd->bnm", a, a) * on[:, :, None] * on[:, None, :]
+    on = astype(xp, svm.alpha > 0, a.dtype)
+    gram = einsum(xp, "bnd,bmd->bnm", a, a) * on[:, :, None] * on[:, None, :]
     lam = xp.linalg.eigvalsh(gram + xp.eye(n) * (1.0 - on)[:, :, None])
     kappa = xp.maximum(lam[:, -1], 1.0) / xp.minimum(lam[:, 0], 1.0)
-    size = xp.maximum(1.0, radius(a) * xp.linalg.norm(svm.w, axis=1))
-    mass = xp.maximum(1.0, xp.abs(svm.alpha).sum(axis=1))
+    size = xp.maximum(1.0, radius(a) * vector_norm(xp, svm.w, axis=1))
+    mass = xp.maximum(1.0, xp.sum(xp.abs(svm.alpha), axis=1))
     return 8 * EPS * sum(a.shape[1:]) * size * mass * kappa

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from lrtheory.arrays import astype, namespace
 from lrtheory.errors import (
     MAX_STEPS,
     ParameterError,
@@ -244,7 +245,7 @@ def quartic_gd(x0: Any, rates: Any, lam: float, c: float) -> Any:
     x = x0
     for eta in _rates(rates):
         x = gradient_step(x, lam * x + c * x * x * x, float(eta))
-        x = x.clip(-CLIP, CLIP) if hasattr(x, "clip") else max(-CLIP, min(CLIP, x))
+        x = namespace(x).clip(x, -CLIP, CLIP) if hasattr(x, "shape") else max(-CLIP, min(CLIP, x))
     return x
 
 
@@ -371,7 +372,7 @@ def quartic_kernel(eta: float, warmup: int, lam: float, c: float, sd0: float) ->
         xp = rng.xp
         x0 = sd0 * rng.normal()
         columns = [diverged(x0, rates, lam, c) for rates in (flat, warm)]
-        return xp.stack([col.astype(rng.dtype) for col in columns], axis=1)
+        return xp.stack([astype(xp, col, rng.dtype) for col in columns], axis=1)
 
     return kernel
 

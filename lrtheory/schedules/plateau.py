@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lrtheory.arrays import namespace
+from lrtheory.arrays import astype, namespace
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real
 
 ThresholdMode = Literal["rel", "abs"]
@@ -74,10 +74,10 @@ class PlateauSchedule:
         if not isinstance(shape, tuple) or not all(
                 isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
             raise ParameterError("shape", shape, "a tuple of integers ≥ 0")
-        zeros = xp.zeros(shape, dtype=xp.int64)
+        zeros = [xp.zeros(shape, dtype=xp.int64) for _ in range(3)]  # three arrays
         return PlateauState(rate=xp.full(shape, self.eta0, dtype=xp.float64),
                             best=xp.full(shape, xp.inf, dtype=xp.float64),
-                            bad=zeros, cooldown=zeros.copy(), reductions=zeros.copy())
+                            bad=zeros[0], cooldown=zeros[1], reductions=zeros[2])
 
     def improved(self, loss: Any, best: Any) -> Any:
         """Whether ``loss`` beats ``best`` by more than the threshold (element-wise)."""
@@ -103,7 +103,7 @@ class PlateauSchedule:
         rate = xp.where(reduce, cut, state.rate)
         new = replace(state, rate=rate, best=best, bad=xp.where(due, 0, bad),
                       cooldown=xp.where(due, self.cooldown, cooldown),
-                      reductions=state.reductions + reduce)
+                      reductions=state.reductions + astype(xp, reduce, xp.int64))
         return rate, new
 
 
