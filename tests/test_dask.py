@@ -27,6 +27,8 @@ from lrtheory.report.serialize import run_json, without_timings
 from lrtheory.verify import Settings, verify
 
 distributed = pytest.importorskip("distributed")
+#: One cluster for the module: under pytest-xdist its tests stay on one worker.
+pytestmark = pytest.mark.xdist_group("dask")
 
 KERNEL = sgd_diagonal_quadratic(0.2, np.array([1.0, 3.0]), 1.0, 50)
 #: Three cheap claims with Monte Carlo points (about 1.3 s each on one core).
@@ -38,7 +40,7 @@ NOWHERE = "tcp://127.0.0.1:1"
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as local:
+                                  dashboard_address=":0") as local:  # any free port
         yield local.scheduler_address
         dd.close_clients()
 
