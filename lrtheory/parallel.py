@@ -19,6 +19,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import TypeVar
 
+from threadpoolctl import threadpool_limits
+
 from lrtheory.errors import check_int
 
 T = TypeVar("T")
@@ -59,6 +61,17 @@ def _blas_threads(threads: int) -> Iterator[None]:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS and LAPACK on one thread while claims are verified, in this process and in every
+    worker alike. A multithreaded BLAS splits a product's sums differently with the thread
+    count (how much depends on the CPU's kernels), so eigenvalues and products could differ
+    in the last bits between ``jobs=1`` and a pool; the claims' matrices are small, and the
+    Monte Carlo chunks already run side by side on Python threads."""
+    with threadpool_limits(1, user_api="blas"):
+        yield
 
 
 def map_unordered(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[tuple[int, R]]:

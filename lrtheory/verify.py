@@ -37,7 +37,7 @@ from lrtheory.errors import (
 from lrtheory.montecarlo import stats
 from lrtheory.montecarlo.backend import BACKEND_CHOICES, Backend, get_backend
 from lrtheory.montecarlo.runner import DEFAULT_CHUNK, Ensemble
-from lrtheory.parallel import cpu_count, map_unordered, resolve_jobs
+from lrtheory.parallel import cpu_count, map_unordered, one_blas_thread, resolve_jobs
 from lrtheory.results import (
     ClaimResult,
     IdentityResult,
@@ -160,8 +160,9 @@ def verify(claims: Sequence[Claim], settings: Settings | None = None,
                                      _Extras(figures, beyond))
     else:
         ensemble = ensemble_for(settings, backend, settings.threads)
-        results = tuple(_verify_claim(c, settings, ensemble, alpha, progress,
-                                      _Extras(figures, beyond)) for c in claims)
+        with one_blas_thread():
+            results = tuple(_verify_claim(c, settings, ensemble, alpha, progress,
+                                          _Extras(figures, beyond)) for c in claims)
     return RunResult(
         claims=results,
         settings=asdict(settings),
@@ -215,7 +216,8 @@ def _verify_task(task: tuple[str, Settings, float, int, _Extras]) -> ClaimResult
     """One claim in a worker process (module level, so that it pickles)."""
     claim_id, settings, alpha, threads, extras = task
     ensemble = ensemble_for(settings, get_backend(settings.backend), threads)
-    return _verify_claim(registry.get(claim_id), settings, ensemble, alpha, None, extras)
+    with one_blas_thread():
+        return _verify_claim(registry.get(claim_id), settings, ensemble, alpha, None, extras)
 
 
 def _beyond(claim: Claim) -> dict[str, Any]:
