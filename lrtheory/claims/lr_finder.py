@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from lrtheory.arrays import astype
 from lrtheory.claim import Claim, Estimate, ModelCheck, Point, Source, ValidityDomain
 from lrtheory.models.lr_finder import (
     check_spectrum,
@@ -227,7 +228,7 @@ def _simulate_s10(point: Point, ensemble: Ensemble, n: int) -> list[Estimate]:
             x = 2.0 ** (rng.uniform(1) + xp.asarray(j, dtype=rng.dtype))
         index, _ = doubling_search(diagonal_hvp(lam_x), c, 2.0 * x / lam_max, steps, xp)
         stop = xp.take_along_axis(stopping_outcomes(x), index[:, None], axis=1)[:, 0]
-        first = ((stop > 1.0) & (stop <= 2.0)) * 1.0
+        first = astype(xp, (stop > 1.0) & (stop <= 2.0), rng.dtype)
         threshold = restart_thresholds(lam, c, steps, HALVINGS, xp) * (lam_max / 2.0)
         return xp.stack([stop, first, threshold], axis=1)
 

@@ -43,6 +43,7 @@ from numpy.polynomial.legendre import leggauss
 from scipy.integrate import cumulative_simpson, quad, simpson
 from scipy.special import ndtr
 
+from lrtheory.arrays import astype, bool_dtype
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
 from lrtheory.optimizers import heavy_ball
@@ -349,7 +350,7 @@ def escape_kernel(chain: EscapeChain, x0: float, steps: int) -> Kernel:
     def kernel(rng: ChunkRNG) -> Any:
         xp = rng.xp
         x = xp.full(rng.n, x0, dtype=rng.dtype)
-        alive = xp.ones(rng.n, dtype=bool)
+        alive = xp.ones(rng.n, dtype=bool_dtype(xp))
         tau = xp.full(rng.n, float(steps), dtype=rng.dtype)
         for t in range(1, steps + 1):
             x = x - eta * (chain.potential.grad(x) + noise * rng.normal())
@@ -357,7 +358,7 @@ def escape_kernel(chain: EscapeChain, x0: float, steps: int) -> Kernel:
             tau = xp.where(crossed, float(t), tau)
             alive = alive & ~crossed
             x = xp.where(alive, x, exit)
-        return xp.stack([(~alive).astype(rng.dtype), tau], axis=1)
+        return xp.stack([astype(xp, ~alive, rng.dtype), tau], axis=1)
 
     return kernel
 

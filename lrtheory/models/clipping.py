@@ -30,6 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import sympy as sp
 
+from lrtheory.arrays import astype
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
 from lrtheory.models.rounding import EPS
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
@@ -458,9 +459,10 @@ def attractor_kernel(eta: float, lam: float, C: float, steps: int, delta: float)
         two = ~fixed & (xp.abs(x0 - x2) <= tau)
         amp = xp.where(fixed, 0.0, xp.maximum(xp.abs(x0), xp.abs(x1)))
         slack = 4 * EPS
-        return xp.stack([two[:, 0], amp[:, 0] <= top * (1 + slack),
-                         amp[:, 0] >= eta * C / 2 * (1 - slack), amp[:, 1] > top - delta,
-                         amp[:, 1]], axis=1).astype(rng.dtype)
+        flags = (two[:, 0], amp[:, 0] <= top * (1 + slack),
+                 amp[:, 0] >= eta * C / 2 * (1 - slack), amp[:, 1] > top - delta)
+        return xp.stack([*(astype(xp, f, rng.dtype) for f in flags),
+                         astype(xp, amp[:, 1], rng.dtype)], axis=1)
 
     return kernel
 

@@ -462,7 +462,7 @@ def first_order_law_error(h: FloatArray, theta0: FloatArray, horizon: float,
 def halving(first: float, count: int) -> tuple[float, ...]:
     """η₀, η₀/2, …, η₀/2^(count−1): the step sizes of a convergence study."""
     first = check_positive("first", first)
-    check_int("count", count, 1)
+    check_int("count", count, 1, 1024)  # 2.0**1024 overflows
     return tuple(first / 2.0**j for j in range(count))
 
 

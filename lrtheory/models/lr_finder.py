@@ -32,8 +32,15 @@ from typing import Any
 import numpy as np
 from scipy.special import roots_legendre
 
-from lrtheory.arrays import namespace
-from lrtheory.errors import ParameterError, check_int, check_real, float_array
+from lrtheory.arrays import astype, concat, namespace
+from lrtheory.errors import (
+    MAX_STEPS,
+    ParameterError,
+    check_int,
+    check_real,
+    finite_result,
+    float_array,
+)
 from lrtheory.models.convergence import steps_to_tolerance
 from lrtheory.models.range_test import HVP, gd_step, quadratic_loss, run_range_test
 from lrtheory.models.worst_case import sup_norm
@@ -119,8 +126,8 @@ def doubling_multiples(first_above: float, below: int, above: int) -> Array:
     j = −below, …, above − 1: ``below`` doublings under the limit, then ``above`` over it
     (``first_above`` ∈ (1, 2] is where the first rate past the limit lands)."""
     x = check_real("first_above", first_above, 1.0, 2.0, hi_open=False)
-    below = check_int("below", below, 0)
-    above = check_int("above", above, 1)
+    below = check_int("below", below, 0, 1074)  # 2^-1074: the smallest float
+    above = check_int("above", above, 1, 1023)  # 2^1024 overflows
     return np.asarray(x * 2.0 ** np.arange(-below, above, dtype=np.float64))
 
 
@@ -196,7 +203,8 @@ def doubling_search(hvp: HVP, e0: Any, etas: Any, steps: int, xp: Any = np) -> t
             e = gd_step(hvp, e, eta)
         flags.append(quadratic_loss(hvp, e) > start)
     flagged = xp.stack(flags, axis=1)
-    index = xp.where(xp.any(flagged, axis=1), xp.argmax(flagged, axis=1), etas.shape[-1])
+    first = xp.argmax(astype(xp, flagged, xp.int8), axis=1)  # the first flagged rate
+    index = xp.where(xp.any(flagged, axis=1), first, etas.shape[-1])
     return index, flagged
 
 
@@ -303,7 +311,7 @@ def threshold_half_width(lam: Any, halvings: int) -> float:
     (2/λ_min − 2/λ_max)/2^{halvings + 1}."""
     lam = check_spectrum(lam)
     width = 2.0 / float(lam[0]) - 2.0 / float(lam[-1])
-    return width / 2.0 ** (check_int("halvings", halvings, 0) + 1)
+    return width / 2.0 ** (check_int("halvings", halvings, 0, 60) + 1)
 
 
 @dataclass(frozen=True)
@@ -346,7 +354,7 @@ def mean_restart_threshold(lam: Any, steps: int, nodes: int = 32) -> Expectation
 def stopping_outcomes(x: Any) -> Any:
     """Where the search stops, as multiples of the limit: the K grid values x (last axis),
     then the next doubling — the value given when no rate of the grid is flagged."""
-    return namespace(x).concatenate([x, 2.0 * x[..., -1:]], axis=-1)
+    return concat(namespace(x), [x, 2.0 * x[..., -1:]], axis=-1)
 
 
 @dataclass(frozen=True)
@@ -443,13 +451,14 @@ def _leggauss(n: int) -> tuple[Array, Array]:
     return x, q
 
 
+@finite_result
 def measured_growth(lam: Any, eta: float, steps: int) -> float:
     """Worst-case growth per step, measured: GD from the all-ones eigen-start (the worst
     start, H = QΛQᵀ commuting with GD) for ``steps`` steps, (max_i |e_i|)^{1/steps}."""
     lam = check_spectrum(lam)
     eta = check_real("eta", eta, 0.0)
     e = np.ones(lam.size)
-    for _ in range(check_int("steps", steps, 1)):
+    for _ in range(check_int("steps", steps, 1, MAX_STEPS)):
         e = e - eta * lam * e
     return float(np.max(np.abs(e)) ** (1.0 / steps))
 
@@ -459,6 +468,7 @@ def measured_worst_case_steps(lam: Any, eta: float, tol: float,
     """Worst-case steps to ``tol``, counted: GD from the all-ones eigen-start measured in
     the sup norm until ≤ tol (−1 if not within ``max_steps``)."""
     lam = check_spectrum(lam)
+    tol = check_real("tol", tol, 0.0, 1.0)
     q = 1.0 - check_real("eta", eta, 0.0) * lam
     fp = steps_to_tolerance(lambda e, t: e * q, np.ones((1, lam.size)), tol, max_steps,
                             measure=sup_norm)
