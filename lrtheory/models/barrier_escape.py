@@ -1,6 +1,6 @@
 """Escape over a barrier in one dimension: the exact law of SGD's first passage, its
-Monte Carlo kernel, the SDE's exact escape time and the deterministic kicks of GD and heavy
-ball.
+Monte Carlo kernel and the SDE's exact escape time; the deterministic kicks of GD and heavy
+ball are :mod:`lrtheory.models.barrier_kicks` (exported from here too).
 
 The chain is SGD with additive Gaussian gradient noise on a 1-D potential U,
 
@@ -34,7 +34,6 @@ machine spins its threads and runs these small products many times slower.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -45,8 +44,8 @@ from scipy.special import ndtr
 
 from lrtheory.arrays import astype, bool_dtype
 from lrtheory.errors import ParameterError, check_int, check_positive, check_real, float_array
+from lrtheory.models.barrier_kicks import escape_fraction, escape_steps, stays
 from lrtheory.montecarlo.runner import ChunkRNG, Kernel
-from lrtheory.optimizers import heavy_ball
 
 __all__ = [
     "CubicWell",
@@ -383,58 +382,3 @@ def sde_escape_time(potential: Potential, temperature: float, exit: float,
     outer = np.exp((u[right] - u_top) / T) * inner[right]
     scaled = float(simpson(outer, x=z[right])) / T  # τ·e^{−ΔU/T}
     return scaled * math.exp((u_top - u_min) / T)
-
-
-# --------------------------------------------------------------------------------------
-# Deterministic kicks: GD (β = 0) and heavy ball from rest
-# --------------------------------------------------------------------------------------
-
-
-def escape_steps(potential: Potential, eta: float, beta: float, x0: Any, steps: int) -> Any:
-    """Per start in ``x0``: the first t ≤ ``steps`` with x_t > x_top for heavy ball
-    v ← βv + U'(x), x ← x − ηv from rest (:func:`lrtheory.optimizers.heavy_ball`; β = 0
-    is GD), or 0 if none. A non-finite iterate counts as past the top."""
-    check_int("steps", steps, 1)
-    check_real("beta", beta, 0.0, 1.0, lo_open=False)
-    check_positive("eta", eta)
-    x = np.array(x0, dtype=float)
-    v, first = np.zeros_like(x), np.zeros(x.shape, dtype=np.int64)
-    top = potential.x_top
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(1, steps + 1):
-            x, v = heavy_ball(x, v, potential.grad(x), eta, beta)
-            out = (first == 0) & ~(x <= top)  # NaN or inf counts as past the top
-            first[out] = t
-            x = np.where(first > 0, 2.0 * top + 1.0, x)  # park: no overflow
-            v = np.where(first > 0, 0.0, v)
-    return first
-
-
-def escape_fraction(potential: Potential, eta: float, beta: float,
-                    interval: tuple[float, float], n: int, steps: int) -> float:
-    """The fraction of the ``n`` cell midpoints of ``interval`` that pass the top within
-    ``steps`` steps (a grid count of the escaping set's measure: error ≤ e/n for a set
-    with e edges)."""
-    lo, hi = interval
-    check_real("interval[1]", hi, check_real("interval[0]", lo))
-    starts = lo + (hi - lo) * (np.arange(check_int("n", n, 1)) + 0.5) / n
-    return float(np.mean(escape_steps(potential, eta, beta, starts, steps) > 0))
-
-
-def stays(potential: Potential, beta: float, x0: float, steps: int) -> Callable[[float], bool]:
-    """The bisection predicate η ↦ 'no escape within ``steps`` steps from rest at x₀' (one
-    orbit in Python floats: the same rule, without array overheads)."""
-    check_int("steps", steps, 1)
-    check_real("beta", beta, 0.0, 1.0, lo_open=False)
-    x0 = check_real("x0", x0)
-    top = potential.x_top
-
-    def below(eta: float) -> bool:
-        x, v = x0, 0.0
-        for _ in range(steps):
-            x, v = heavy_ball(x, v, potential.grad(x), eta, beta)
-            if not x <= top:  # a NaN counts as past the top
-                return False
-        return True
-
-    return below

@@ -19,101 +19,65 @@ start coefficients c) two versions of the search are modelled:
 * **Continuing test** (:func:`continuing_detection`, fast.ai style): one run, η doubled
   every m steps, stopped when the loss exceeds ``factor`` times its minimum so far.
 
-The GD steps and losses are those of :mod:`lrtheory.models.range_test`.
+The GD steps and losses are those of :mod:`lrtheory.models.range_test`; Imhof's integral is
+:mod:`lrtheory.models.imhof` and what a rate costs (ρ(η), worst-case steps) is
+:mod:`lrtheory.models.rate_cost`, both importable from here too.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import roots_legendre
 
 from lrtheory.arrays import astype, concat, namespace
-from lrtheory.errors import (
-    MAX_STEPS,
-    ParameterError,
-    check_int,
-    check_real,
-    finite_result,
-    float_array,
+from lrtheory.errors import ParameterError, check_int, check_real, float_array
+from lrtheory.models.imhof import (
+    IMHOF_TAIL,
+    FormProbability,
+    legendre_unit,
+    positive_form_probability,
 )
-from lrtheory.models.convergence import steps_to_tolerance
 from lrtheory.models.range_test import HVP, gd_step, quadratic_loss, run_range_test
-from lrtheory.models.worst_case import sup_norm
+from lrtheory.models.rate_cost import (
+    check_spectrum,
+    contraction,
+    measured_growth,
+    measured_worst_case_steps,
+    worst_case_steps,
+)
+
+__all__ = [
+    "IMHOF_TAIL",
+    "DetectionLaw",
+    "Expectation",
+    "FormProbability",
+    "SearchExpectations",
+    "check_spectrum",
+    "continuing_detection",
+    "contraction",
+    "detection_law",
+    "doubling_multiples",
+    "doubling_search",
+    "legendre_unit",
+    "mean_restart_threshold",
+    "measured_growth",
+    "measured_worst_case_steps",
+    "offset_averaged_expectations",
+    "positive_form_probability",
+    "restart_threshold_bound",
+    "restart_thresholds",
+    "restart_weights",
+    "search_expectations",
+    "simulated_restart_thresholds",
+    "stopping_outcomes",
+    "threshold_half_width",
+    "worst_case_steps",
+]
 
 Array = np.ndarray[Any, Any]
-
-#: Each neglected tail of Imhof's integral is bounded by this (absolute, before the 1/π).
-IMHOF_TAIL = 1e-13
-
-
-# --------------------------------------------------------------------------------------
-# P(Σ w_i z_i² > 0): Imhof's integral, vectorised over weight vectors
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FormProbability:
-    """P(Σ_i w_iz_i² > 0) for z ~ N(0, I), one per weight vector, and a bound on the
-    quadrature error of each (the gap between two Gauss–Legendre orders plus the tails)."""
-
-    value: Array
-    error: Array
-
-
-def positive_form_probability(weights: Any, nodes: int = 256) -> FormProbability:
-    """Imhof (1961): P(Q > 0) = ½ + (1/π)∫₀^∞ sin θ(u)/(u ρ(u)) du for Q = Σw_iz_i², with
-    θ(u) = ½Σ arctan(w_iu) and ρ(u) = Π(1 + w_i²u²)^{1/4}.
-
-    Rows of ``weights`` (shape (k, d) or (d,)) are independent problems. The integral is
-    taken in v = ln u, where the integrand sin θ/ρ is smooth, by Gauss–Legendre on
-    [v_lo, v_hi]: below v_lo, |sin θ/ρ| ≤ ½Σ|w_i|e^v integrates to ≤ IMHOF_TAIL/2; above
-    v_hi, ρ(u) ≥ Π_{i≤m}(|w_i|u)^{1/2} over the m largest |w_i| bounds the tail by
-    Π|w_i|^{−1/2}(2/m)e^{−mv_hi/2} ≤ IMHOF_TAIL (the best m is used). The error bound is
-    |I_N − I_{N/2}|/π plus the tails. Rows with no positive (negative) weight are exactly
-    0 (1).
-    """
-    w = np.atleast_2d(float_array("weights", weights))
-    nodes = check_int("nodes", nodes, 16)
-    if w.ndim != 2 or w.shape[1] == 0 or np.any(np.isnan(w)):
-        raise ParameterError("weights", w.shape, "a (k, d) array of weights, no NaN")
-    value = np.where(np.any(w > 0, axis=1), 1.0, 0.0)
-    error = np.zeros(w.shape[0])
-    mixed = np.any(w > 0, axis=1) & np.any(w < 0, axis=1) & ~np.any(np.isinf(w), axis=1)
-    # An infinite weight dominates: its sign decides Q (z_i = 0 has probability 0).
-    infinite = np.any(np.isinf(w), axis=1)
-    value[infinite] = np.where(np.any(w[infinite] == np.inf, axis=1), 1.0, 0.0)
-    if np.any(mixed):
-        v, e = _imhof(w[mixed], nodes)
-        value[mixed], error[mixed] = v, e
-    return FormProbability(value, error)
-
-
-def _imhof(w: Array, nodes: int) -> tuple[Array, Array]:
-    w = w / np.max(np.abs(w), axis=1, keepdims=True)
-    mags = -np.sort(-np.abs(w), axis=1)
-    m = np.arange(1, w.shape[1] + 1)
-    with np.errstate(divide="ignore"):
-        log_c = np.cumsum(-0.5 * np.log(mags), axis=1) + np.log(2.0 / m)
-    log_hi = np.min((2.0 / m) * (log_c - math.log(IMHOF_TAIL)), axis=1)
-    log_lo = np.log(IMHOF_TAIL / np.sum(np.abs(w), axis=1))
-
-    def integral(n: int) -> Array:
-        x, q = _leggauss(n)
-        half = 0.5 * (log_hi - log_lo)
-        v = (0.5 * (log_hi + log_lo))[:, None] + half[:, None] * x[None, :]
-        wu = w[:, None, :] * np.exp(v)[:, :, None]
-        theta = 0.5 * np.sum(np.arctan(wu), axis=2)
-        log_rho = 0.25 * np.sum(np.log1p(wu * wu), axis=2)
-        return np.asarray(half * np.sum(q * np.sin(theta) * np.exp(-log_rho), axis=1))
-
-    fine, coarse = integral(nodes), integral(nodes // 2)
-    value = np.clip(0.5 + fine / math.pi, 0.0, 1.0)
-    return value, (np.abs(fine - coarse) + 1.5 * IMHOF_TAIL) / math.pi
 
 
 # --------------------------------------------------------------------------------------
@@ -417,74 +381,3 @@ def continuing_detection(hvp: HVP, e0: Any, etas: Any, per_rate: int, factor: fl
     jumped = losses[:, 1:] > factor * best
     found = xp.any(jumped, axis=1)
     return xp.where(found, xp.asarray(rates)[xp.argmax(jumped, axis=1)], xp.inf)
-
-
-# --------------------------------------------------------------------------------------
-# What a rate costs
-# --------------------------------------------------------------------------------------
-
-
-def contraction(lam: Any, eta: Any) -> Any:
-    """ρ(η) = max_i |1 − ηλ_i| per rate (``eta`` any shape; ``lam`` a sorted positive
-    spectrum, :func:`check_spectrum`)."""
-    lam = check_spectrum(lam)
-    eta = float_array("eta", eta, "finite positive learning rates")
-    if eta.size == 0 or not np.all(np.isfinite(eta)) or not np.all(eta > 0):
-        raise ParameterError("eta", eta, "finite positive learning rates")
-    return np.max(np.abs(1.0 - eta[..., None] * lam), axis=-1)
-
-
-def worst_case_steps(lam: Any, eta: Any, tol: float) -> Any:
-    """⌈ln tol/ln ρ(η)⌉ (∞ where ρ ≥ 1): steps for the worst start to shrink by ``tol``."""
-    tol = check_real("tol", tol, 0.0, 1.0)
-    rho = contraction(lam, eta)
-    with np.errstate(divide="ignore"):
-        return np.where(rho < 1.0, np.ceil(math.log(tol) / np.log(rho)), np.inf)
-
-
-@functools.cache
-def _leggauss(n: int) -> tuple[Array, Array]:
-    """Gauss–Legendre nodes and weights on [−1, 1] (cached; SciPy's roots_legendre is far
-    faster than NumPy's leggauss, which solves a dense eigenproblem)."""
-    x, q = roots_legendre(n)
-    x.flags.writeable = q.flags.writeable = False
-    return x, q
-
-
-@finite_result
-def measured_growth(lam: Any, eta: float, steps: int) -> float:
-    """Worst-case growth per step, measured: GD from the all-ones eigen-start (the worst
-    start, H = QΛQᵀ commuting with GD) for ``steps`` steps, (max_i |e_i|)^{1/steps}."""
-    lam = check_spectrum(lam)
-    eta = check_real("eta", eta, 0.0)
-    e = np.ones(lam.size)
-    for _ in range(check_int("steps", steps, 1, MAX_STEPS)):
-        e = e - eta * lam * e
-    return float(np.max(np.abs(e)) ** (1.0 / steps))
-
-
-def measured_worst_case_steps(lam: Any, eta: float, tol: float,
-                              max_steps: int = 1_000_000) -> int:
-    """Worst-case steps to ``tol``, counted: GD from the all-ones eigen-start measured in
-    the sup norm until ≤ tol (−1 if not within ``max_steps``)."""
-    lam = check_spectrum(lam)
-    tol = check_real("tol", tol, 0.0, 1.0)
-    q = 1.0 - check_real("eta", eta, 0.0) * lam
-    fp = steps_to_tolerance(lambda e, t: e * q, np.ones((1, lam.size)), tol, max_steps,
-                            measure=sup_norm)
-    return int(fp.steps[0])
-
-
-def legendre_unit(n: int) -> tuple[Array, Array]:
-    """Gauss–Legendre nodes and weights on [0, 1] (for averaging over a grid offset)."""
-    x, q = _leggauss(check_int("n", n, 1))
-    return 0.5 * (x + 1.0), 0.5 * q
-
-
-def check_spectrum(lam: Any) -> Array:
-    """A sorted, positive 1-D spectrum (λ_max last), or ParameterError."""
-    spectrum: Array = float_array("lam", lam)
-    if (spectrum.ndim != 1 or spectrum.size == 0 or not np.all(spectrum > 0)
-            or np.any(np.diff(spectrum) < 0) or not np.all(np.isfinite(spectrum))):
-        raise ParameterError("lam", lam, "a sorted 1-D array of positive finite curvatures")
-    return spectrum
