@@ -120,3 +120,17 @@ def test_chunking_changes_only_the_summation_order(g4_runs: dict[str, dict[str, 
         else:
             assert a == b, (key, a, b)  # verdicts, counts, texts
     assert differ > 0, "another chunking does reorder the sums"
+
+
+def test_derivations_print_alike_under_every_hash_seed() -> None:
+    """SymPy orders a product's factors by sort keys that can tie on Dummy symbols, whose
+    hashes change with PYTHONHASHSEED; every claim's derivation must print the same in any
+    process (S11's φ′ factors once did not)."""
+    script = ("from lrtheory import registry\n"
+              "for c in registry.select(['S11', 'N1', 'M4']):\n"
+              "    d = c.derive()\n"
+              "    print([str(s.expr) for s in d.steps], [str(i.derived) for i in d.identities])")
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2", "3")}
+    assert len(outputs) == 1

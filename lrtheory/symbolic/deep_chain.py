@@ -43,6 +43,23 @@ def activation_slope(z: sp.Expr) -> sp.Expr:
     return sp.Subs(sp.Derivative(ACTIVATION(t), t), t, z)
 
 
+#: φ' as a function of its own, for display: SymPy writes φ'(z) as a Subs of dφ(t)/dt at a
+#: Dummy t, and a product of such factors sorts by the Dummy's hash, which changes from
+#: process to process (PYTHONHASHSEED), so the printed order of the factors would too.
+SLOPE = sp.Function("φ′")
+
+
+def named_slopes(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every φ'(z) (a Subs of dφ(t)/dt at t = z) written SLOPE(z): the same
+    expression, one-to-one, printed the same way in every process."""
+    def is_slope(e: sp.Basic) -> bool:
+        return (isinstance(e, sp.Subs) and len(e.variables) == 1
+                and e.expr == sp.Derivative(ACTIVATION(e.variables[0]), e.variables[0]))
+
+    out: sp.Expr = expr.replace(is_slope, lambda e: SLOPE(e.point[0]))
+    return out
+
+
 def deep_chain(depth: int) -> DeepChain:
     """z_ℓ = u_ℓh_{ℓ−1} + w_ℓx_ℓ, h_ℓ = φ(z_ℓ), h₀ = 0, f = h_L."""
     depth = check_int("depth", depth, 1)
@@ -116,7 +133,7 @@ def layer_gradient_derivation() -> Derivation:
     v, s, z = (sp.Symbol("v", positive=True), sp.Symbol("s", positive=True),
                sp.Symbol("z", positive=True))
     chain = deep_chain(3)
-    grad = sp.diff(chain.output, chain.w[0])
+    grad = named_slopes(sp.diff(chain.output, chain.w[0]))
     big_l, ell = sp.symbols("L ell", integer=True, positive=True)
     k, d_top = sp.Symbol("k", integer=True), sp.Symbol("delta_L")
     back = d_top * sp.product(a, (k, ell + 1, big_l))  # δ_ℓ = a_{ℓ+1}⋯a_Lδ_L, a_k = a
@@ -175,7 +192,7 @@ def layer_gradient_derivation() -> Derivation:
     )
     identities = (
         Identity("chain rule: ∂f/∂w_1 = Π_{k>1}u_kφ'(z_k)·φ'(z_1)x_1", grad,
-                 chain_rule_gradient(chain, 1), "derived"),
+                 named_slopes(chain_rule_gradient(chain, 1)), "derived"),
         Identity("backprop: gradient ∝ a^{L−ℓ}", back, d_top * a ** (big_l - ell), "derived",
                  note="one gain per layer between layer ℓ and the output"),
         Identity("equal update size needs η_ℓ ∝ a^{−(L−ℓ)}", equal_size,
